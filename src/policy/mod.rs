@@ -1,0 +1,9 @@
+//! The pure policy core: consent decoding, cookie classification and
+//! decisions, tag rules. No I/O, no async: every function here takes plain
+//! data and returns a decision that the proxy layer applies.
+
+pub mod category;
+pub mod consent;
+pub mod cookies;
+pub mod request_cookies;
+pub mod set_cookie;
