@@ -1,4 +1,10 @@
 //! Consentry: a consent-enforcement reverse proxy.
+//!
+//! [`policy`] is the pure core (consent decoding, cookie and tag decisions);
+//! [`rewrite`] applies tag decisions to streaming HTML; [`config`] turns a
+//! TOML file into a compiled [`config::Policy`].
 #![forbid(unsafe_code)]
 
+pub mod config;
 pub mod policy;
+pub mod rewrite;

@@ -1,1 +1,219 @@
-fn main() {}
+//! The `consentry` command line.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use consentry::config::Policy;
+use consentry::policy::consent::{Outcome, RequestSignals};
+use consentry::policy::request_cookies::RequestCookies;
+use consentry::rewrite::FilterOptions;
+
+/// Consent-enforcement reverse proxy: strips non-consented cookies and
+/// third-party tags before they reach the browser.
+#[derive(Parser)]
+#[command(name = "consentry", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a config file (exit 0, or non-zero with `file: key: reason`).
+    Check {
+        /// Config file (default: the built-in config).
+        #[arg(long, env = "CONSENTRY_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Rewrite one HTML document from stdin to stdout, as the proxy would for this request.
+    Rewrite {
+        #[command(flatten)]
+        request: RequestArgs,
+        /// The page URL: its host counts as first party.
+        #[arg(long)]
+        url: Option<String>,
+        /// The document's charset (default UTF-8).
+        #[arg(long)]
+        charset: Option<String>,
+    },
+    /// Print the consent decision for a request as JSON.
+    Explain {
+        #[command(flatten)]
+        request: RequestArgs,
+    },
+}
+
+/// A request's consent-relevant parts, given on the command line.
+#[derive(Args)]
+struct RequestArgs {
+    /// Config file (default: the built-in config).
+    #[arg(long, env = "CONSENTRY_CONFIG")]
+    config: Option<PathBuf>,
+    /// A Cookie header value (may be repeated).
+    #[arg(long)]
+    cookie: Vec<String>,
+    /// A request header `Name: value` (may be repeated; `Cookie:` adds cookies).
+    #[arg(long)]
+    header: Vec<String>,
+}
+
+impl RequestArgs {
+    fn policy(&self) -> Result<Arc<Policy>, String> {
+        load_policy(self.config.as_deref())
+    }
+
+    /// The combined Cookie header and the other headers.
+    fn headers(&self) -> Result<(String, Vec<(String, String)>), String> {
+        let mut cookies: Vec<&str> = self.cookie.iter().map(String::as_str).collect();
+        let mut others = Vec::new();
+        for h in &self.header {
+            let (name, value) = h
+                .split_once(':')
+                .ok_or_else(|| format!("--header `{h}` is not `Name: value`"))?;
+            let (name, value) = (name.trim(), value.trim());
+            if name.eq_ignore_ascii_case("cookie") {
+                cookies.push(value);
+            } else {
+                others.push((name.to_ascii_lowercase(), value.to_string()));
+            }
+        }
+        Ok((cookies.join("; "), others))
+    }
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn load_policy(path: Option<&std::path::Path>) -> Result<Arc<Policy>, String> {
+    match path {
+        Some(p) => Policy::load(p).map_err(|e| e.to_string()),
+        None => Ok(Policy::builtin()),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { config } => check(config),
+        Command::Rewrite {
+            request,
+            url,
+            charset,
+        } => rewrite(&request, url, charset),
+        Command::Explain { request } => explain(&request),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("consentry: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check(config: Option<PathBuf>) -> Result<(), String> {
+    let policy = load_policy(config.as_deref())?;
+    let (exact, prefix, pattern) = policy.cookies.classifier().sizes();
+    let rules = policy.rewriter.rules();
+    println!(
+        "{}: ok ({} tag rules, {} host patterns, {} cookie entries)",
+        config
+            .as_deref()
+            .map_or("<built-in>".into(), |p| p.display().to_string()),
+        rules.rules().len(),
+        rules.host_pattern_count(),
+        exact + prefix + pattern,
+    );
+    Ok(())
+}
+
+fn rewrite(
+    request: &RequestArgs,
+    url: Option<String>,
+    charset: Option<String>,
+) -> Result<(), String> {
+    let policy = request.policy()?;
+    let (cookie_header, headers) = request.headers()?;
+    let cookies = RequestCookies::parse(&cookie_header);
+    let consent = policy.decide(&cookies, header(&headers, "sec-gpc"));
+    let first_party = url
+        .as_deref()
+        .map(|u| {
+            let uri: http::Uri = u.parse().map_err(|e| format!("--url `{u}`: {e}"))?;
+            Ok::<_, String>(uri.host().map(str::to_ascii_lowercase))
+        })
+        .transpose()?
+        .flatten();
+    let mut stdin = std::io::stdin().lock();
+    let mut stdout = std::io::stdout().lock();
+    let mut buf = vec![0u8; 64 << 10];
+    let io_err = |e: std::io::Error| format!("I/O error: {e}");
+    if !policy.rewriter.needs_rewrite(consent.granted) {
+        std::io::copy(&mut stdin, &mut stdout).map_err(io_err)?;
+        return stdout.flush().map_err(io_err);
+    }
+    let options = FilterOptions {
+        first_party,
+        charset,
+        report_only: policy.mode == consentry::config::Mode::ReportOnly,
+    };
+    let mut filter = policy
+        .rewriter
+        .filter(consent.granted, &options)
+        .map_err(|e| e.to_string())?;
+    loop {
+        let n = stdin.read(&mut buf).map_err(io_err)?;
+        if n == 0 {
+            break;
+        }
+        let out = filter.write(&buf[..n]).map_err(|e| e.to_string())?;
+        stdout.write_all(&out).map_err(io_err)?;
+    }
+    let (out, _report) = filter.end().map_err(|e| e.to_string())?;
+    stdout.write_all(&out).map_err(io_err)?;
+    stdout.flush().map_err(io_err)
+}
+
+fn explain(request: &RequestArgs) -> Result<(), String> {
+    let policy = request.policy()?;
+    let (cookie_header, headers) = request.headers()?;
+    let cookies = RequestCookies::parse(&cookie_header);
+    let explanation = policy.consent.explain(&RequestSignals {
+        cookies: &cookies,
+        gpc: header(&headers, "sec-gpc"),
+    });
+    let names = |set| policy.categories.names(set);
+    let signals: Vec<_> = explanation
+        .signals
+        .iter()
+        .map(|s| match &s.outcome {
+            Outcome::Granted(set) => serde_json::json!({
+                "source": s.source, "cookie": s.cookie, "readable": true, "granted": names(*set),
+            }),
+            Outcome::Unreadable(reason) => serde_json::json!({
+                "source": s.source, "cookie": s.cookie, "readable": false, "reason": reason,
+            }),
+        })
+        .collect();
+    let json = serde_json::json!({
+        "granted": names(explanation.consent.granted),
+        "denied": names(policy.categories.all().difference(explanation.consent.granted)),
+        "source": explanation.consent.source,
+        "reason": explanation.reason,
+        "gpc": explanation.gpc,
+        "gpc_applied": explanation.consent.gpc_applied,
+        "signals": signals,
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json).expect("JSON values serialize")
+    );
+    Ok(())
+}

@@ -7,3 +7,4 @@ pub mod consent;
 pub mod cookies;
 pub mod request_cookies;
 pub mod set_cookie;
+pub mod tags;

@@ -1,0 +1,393 @@
+//! Validation of a parsed config file and compilation into a [`Policy`].
+
+use std::sync::Arc;
+
+use super::file::{
+    ActionFile, CacheFile, CatalogueFile, ConfigFile, CookieRuleFile, HostHeaderFile, ModeFile,
+    TagRuleFile, UnclassifiedFile,
+};
+use super::{
+    CacheSafety, ConfigError, HostHeader, Mode, Policy, ProxySettings, COOKIE_CATALOGUE,
+    TAG_CATALOGUE,
+};
+use crate::policy::category::{Categories, Category, CategorySet};
+use crate::policy::consent::{
+    consentry::ConsentryDecoder, gpc::GpcRule, ConsentPolicy, Decoder, Source,
+};
+use crate::policy::cookies::{CookieClassifier, CookieEntry, NameMatch};
+use crate::policy::set_cookie::{CookieRules, Unclassified};
+use crate::policy::tags::{Action, ElementKind, ElementKinds, TagRuleSpec, TagRules};
+use crate::rewrite::{Limits, Rewriter};
+
+/// Parses and compiles config `text`; `file` names it in errors.
+pub fn compile(text: &str, file: &str) -> Result<Policy, ConfigError> {
+    let parsed: ConfigFile = parse(text, file)?;
+    Compiler { file }.policy(parsed)
+}
+
+/// Deserializes TOML, reporting the failing key path.
+fn parse<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<T, ConfigError> {
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| syntax_error(file, text, &e))?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let key = e.path().to_string();
+        let inner = e.into_inner();
+        ConfigError {
+            file: file.to_string(),
+            key: if key == "." { String::new() } else { key },
+            reason: inner.message().to_string(),
+        }
+    })
+}
+
+fn syntax_error(file: &str, text: &str, e: &toml::de::Error) -> ConfigError {
+    let location = e.span().map(|span| {
+        let before = &text.as_bytes()[..span.start.min(text.len())];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        format!("line {line}, column {column}: ")
+    });
+    ConfigError {
+        file: file.to_string(),
+        key: String::new(),
+        reason: format!(
+            "invalid TOML: {}{}",
+            location.unwrap_or_default(),
+            e.message()
+        ),
+    }
+}
+
+struct Compiler<'f> {
+    file: &'f str,
+}
+
+impl Compiler<'_> {
+    fn error(&self, key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+        ConfigError {
+            file: self.file.to_string(),
+            key: key.into(),
+            reason: reason.into(),
+        }
+    }
+
+    fn policy(&self, f: ConfigFile) -> Result<Policy, ConfigError> {
+        let categories = Categories::with_extra(&f.categories.extra)
+            .map_err(|e| self.error("categories.extra", e))?;
+        let consent = self.consent(&f.consent, &categories)?;
+        let cookies = self.cookies(&f.cookies, &categories)?;
+        let tags = self.tags(&f.tags, &categories)?;
+        let limits = Limits {
+            parser_memory: f.html.parser_memory_limit,
+            inline_script: f.html.inline_script_limit,
+            noscript: f.html.noscript_limit,
+        };
+        if limits.parser_memory < 64 << 10 {
+            return Err(self.error("html.parser_memory_limit", "must be at least 65536 bytes"));
+        }
+        let proxy = self.proxy(&f.proxy)?;
+        Ok(Policy {
+            rewriter: Rewriter::new(Arc::new(tags), categories.clone(), limits),
+            categories,
+            consent,
+            cookies,
+            mode: match f.mode {
+                ModeFile::Enforce => Mode::Enforce,
+                ModeFile::ReportOnly => Mode::ReportOnly,
+            },
+            proxy,
+        })
+    }
+
+    fn category(
+        &self,
+        categories: &Categories,
+        key: &str,
+        name: &str,
+    ) -> Result<Category, ConfigError> {
+        categories.lookup(name.trim()).ok_or_else(|| {
+            let known: Vec<_> = categories.iter_names().map(|(_, n)| n).collect();
+            self.error(
+                key,
+                format!("unknown category `{name}` (known: {})", known.join(", ")),
+            )
+        })
+    }
+
+    fn consent(
+        &self,
+        f: &super::file::ConsentFile,
+        categories: &Categories,
+    ) -> Result<ConsentPolicy, ConfigError> {
+        let order: Vec<String> = f.order.clone().unwrap_or_else(|| {
+            Source::SIGNALS
+                .iter()
+                .map(|s| s.name().to_string())
+                .collect()
+        });
+        let mut decoders: Vec<Box<dyn Decoder>> = Vec::new();
+        for (i, name) in order.iter().enumerate() {
+            let key = format!("consent.order[{i}]");
+            let source = Source::from_name(name).ok_or_else(|| {
+                let known: Vec<_> = Source::SIGNALS.iter().map(|s| s.name()).collect();
+                self.error(
+                    &key,
+                    format!(
+                        "unknown consent source `{name}` (known: {})",
+                        known.join(", ")
+                    ),
+                )
+            })?;
+            if decoders.iter().any(|d| d.source() == source) {
+                return Err(self.error(key, format!("consent source `{name}` is listed twice")));
+            }
+            match source {
+                Source::Consentry => {
+                    let cookie = f.consentry.cookie.as_deref().unwrap_or("consentry");
+                    decoders.push(Box::new(ConsentryDecoder::new(cookie, categories)));
+                }
+                Source::Default => unreachable!("not a signal source"),
+            }
+        }
+        let removes = match &f.gpc.removes {
+            None => CategorySet::EMPTY.with(Category::MARKETING),
+            Some(names) => names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| self.category(categories, &format!("consent.gpc.removes[{i}]"), n))
+                .collect::<Result<_, _>>()?,
+        };
+        if removes.contains(Category::NECESSARY) {
+            return Err(self.error("consent.gpc.removes", "`necessary` is always granted"));
+        }
+        Ok(ConsentPolicy::new(decoders, GpcRule::new(removes)))
+    }
+
+    fn cookies(
+        &self,
+        f: &super::file::CookiesFile,
+        categories: &Categories,
+    ) -> Result<CookieRules, ConfigError> {
+        let mut entries = Vec::new();
+        if f.builtin {
+            let catalogue: CatalogueFile<CookieRuleFile> =
+                parse(COOKIE_CATALOGUE, "<built-in cookie catalogue>")?;
+            let builtin = Compiler {
+                file: "<built-in cookie catalogue>",
+            };
+            for (i, rule) in catalogue.rule.iter().enumerate() {
+                entries.push(builtin.cookie_entry(&format!("rule[{i}]"), rule, categories)?);
+            }
+        }
+        for (i, rule) in f.rule.iter().enumerate() {
+            entries.push(self.cookie_entry(&format!("cookies.rule[{i}]"), rule, categories)?);
+        }
+        let classifier = CookieClassifier::new(&entries).map_err(|(i, e)| {
+            let key = match i.checked_sub(entries.len() - f.rule.len()) {
+                Some(user) => format!("cookies.rule[{user}].pattern"),
+                None => "cookies.builtin".to_string(),
+            };
+            self.error(key, format!("invalid regular expression: {e}"))
+        })?;
+        for (i, domain) in f.site_domains.iter().enumerate() {
+            let bare = domain.strip_prefix('.').unwrap_or(domain);
+            if bare.is_empty()
+                || crate::policy::tags::parse_host_pattern(bare)
+                    .map(|(_, p)| !p.is_empty())
+                    .unwrap_or(true)
+            {
+                return Err(self.error(
+                    format!("cookies.site_domains[{i}]"),
+                    format!("`{domain}` is not a domain"),
+                ));
+            }
+        }
+        Ok(CookieRules::new(
+            classifier,
+            match f.unclassified {
+                UnclassifiedFile::Keep => Unclassified::Keep,
+                UnclassifiedFile::Strip => Unclassified::Strip,
+            },
+            f.site_domains.clone(),
+        ))
+    }
+
+    fn cookie_entry(
+        &self,
+        key: &str,
+        rule: &CookieRuleFile,
+        categories: &Categories,
+    ) -> Result<CookieEntry, ConfigError> {
+        let name = match (&rule.name, &rule.prefix, &rule.pattern) {
+            (Some(n), None, None) if !n.is_empty() => NameMatch::Exact(n.clone()),
+            (None, Some(p), None) if !p.is_empty() => NameMatch::Prefix(p.clone()),
+            (None, None, Some(p)) => {
+                regex::Regex::new(p).map_err(|e| {
+                    self.error(
+                        format!("{key}.pattern"),
+                        format!("invalid regular expression: {e}"),
+                    )
+                })?;
+                NameMatch::Pattern(p.clone())
+            }
+            _ => {
+                return Err(self.error(
+                    key,
+                    "needs exactly one non-empty `name`, `prefix` or `pattern`",
+                ))
+            }
+        };
+        let category = self.category(categories, &format!("{key}.category"), &rule.category)?;
+        Ok(CookieEntry { name, category })
+    }
+
+    fn tags(
+        &self,
+        f: &super::file::TagsFile,
+        categories: &Categories,
+    ) -> Result<TagRules, ConfigError> {
+        let mut specs = Vec::new();
+        let mut keys = Vec::new();
+        if f.builtin {
+            let label = "<built-in tag catalogue>";
+            let catalogue: CatalogueFile<TagRuleFile> = parse(TAG_CATALOGUE, label)?;
+            let builtin = Compiler { file: label };
+            for (i, rule) in catalogue.rule.iter().enumerate() {
+                if f.disable.contains(&rule.id) {
+                    continue;
+                }
+                specs.push(builtin.tag_spec(&format!("rule[{i}]"), rule, categories)?);
+                keys.push(format!("rule[{i}]"));
+            }
+            for (i, id) in f.disable.iter().enumerate() {
+                if !catalogue.rule.iter().any(|r| &r.id == id) {
+                    return Err(self.error(
+                        format!("tags.disable[{i}]"),
+                        format!("no built-in tag rule has id `{id}`"),
+                    ));
+                }
+            }
+        } else if !f.disable.is_empty() {
+            return Err(self.error("tags.disable", "only meaningful with `builtin = true`"));
+        }
+        for (i, rule) in f.rule.iter().enumerate() {
+            let key = format!("tags.rule[{i}]");
+            specs.push(self.tag_spec(&key, rule, categories)?);
+            keys.push(key);
+        }
+        TagRules::new(&specs)
+            .map_err(|(i, e)| self.error(format!("{}.hosts", keys[i]), e.to_string()))
+    }
+
+    fn tag_spec(
+        &self,
+        key: &str,
+        rule: &TagRuleFile,
+        categories: &Categories,
+    ) -> Result<TagRuleSpec, ConfigError> {
+        if rule.id.trim().is_empty() {
+            return Err(self.error(format!("{key}.id"), "must not be empty"));
+        }
+        if rule.hosts.is_empty() && rule.inline.is_empty() {
+            return Err(self.error(key, "needs at least one of `hosts` or `inline`"));
+        }
+        for (i, host) in rule.hosts.iter().enumerate() {
+            crate::policy::tags::parse_host_pattern(host)
+                .map_err(|e| self.error(format!("{key}.hosts[{i}]"), e.reason))?;
+        }
+        for (i, signature) in rule.inline.iter().enumerate() {
+            if signature.trim().len() < 6 {
+                return Err(self.error(
+                    format!("{key}.inline[{i}]"),
+                    "an inline signature needs at least 6 characters to be specific",
+                ));
+            }
+        }
+        let category = self.category(categories, &format!("{key}.category"), &rule.category)?;
+        if category == Category::NECESSARY {
+            return Err(self.error(
+                format!("{key}.category"),
+                "a `necessary` tag is always granted: such a rule would never act",
+            ));
+        }
+        let elements = match &rule.elements {
+            None => ElementKinds::ALL,
+            Some(names) => names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    ElementKind::from_name(n).ok_or_else(|| {
+                        self.error(
+                            format!("{key}.elements[{i}]"),
+                            format!("unknown element `{n}` (known: script, iframe, frame, img, embed, object, link)"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(TagRuleSpec {
+            id: rule.id.clone(),
+            vendor: rule.vendor.clone(),
+            category,
+            hosts: rule.hosts.clone(),
+            inline: rule.inline.clone(),
+            action: match rule.action {
+                ActionFile::Remove => Action::Remove,
+                ActionFile::Neutralize => Action::Neutralize,
+                ActionFile::Placeholder => Action::Placeholder,
+            },
+            elements,
+        })
+    }
+
+    fn proxy(&self, f: &super::file::ProxyFile) -> Result<ProxySettings, ConfigError> {
+        let listen = f.listen.parse().map_err(|_| {
+            self.error(
+                "proxy.listen",
+                format!("`{}` is not an address like 127.0.0.1:8080", f.listen),
+            )
+        })?;
+        let upstream =
+            parse_upstream(&f.upstream).map_err(|reason| self.error("proxy.upstream", reason))?;
+        Ok(ProxySettings {
+            listen,
+            upstream,
+            workers: f.workers,
+            host_header: match f.host_header {
+                HostHeaderFile::Preserve => HostHeader::Preserve,
+                HostHeaderFile::Upstream => HostHeader::Upstream,
+            },
+            cache: match f.cache {
+                CacheFile::Vary => CacheSafety::Vary,
+                CacheFile::Private => CacheSafety::Private,
+            },
+            connect_timeout: f.timeouts.connect,
+            response_header_timeout: f.timeouts.response_header,
+            idle_timeout: f.timeouts.idle,
+            shutdown_grace: f.timeouts.shutdown_grace,
+            pool_max_idle_per_host: f.pool_max_idle_per_host,
+        })
+    }
+}
+
+/// Validates an upstream base URL: `http://host[:port]`, no query or fragment.
+pub fn parse_upstream(text: &str) -> Result<http::Uri, String> {
+    let uri: http::Uri = text
+        .parse()
+        .map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => {
+            return Err(format!(
+                "`{text}`: https upstreams are not supported; run Consentry next to the site and reach it over http"
+            ))
+        }
+        _ => return Err(format!("`{text}` needs the scheme http://")),
+    }
+    if uri.authority().is_none() {
+        return Err(format!("`{text}` has no host"));
+    }
+    if uri.query().is_some() {
+        return Err(format!("`{text}` must not have a query"));
+    }
+    Ok(uri)
+}

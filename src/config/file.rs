@@ -1,0 +1,414 @@
+//! The config file schema (TOML). Unknown keys are rejected everywhere.
+//!
+//! This is only the shape of the file; [`super::compile`] validates it and
+//! builds the internal model.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The whole config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// `enforce` (default) or `report-only`.
+    #[serde(default)]
+    pub mode: ModeFile,
+    /// Extra categories.
+    #[serde(default)]
+    pub categories: CategoriesFile,
+    /// Consent signals.
+    #[serde(default)]
+    pub consent: ConsentFile,
+    /// Cookie classification and handling.
+    #[serde(default)]
+    pub cookies: CookiesFile,
+    /// Tag rules.
+    #[serde(default)]
+    pub tags: TagsFile,
+    /// HTML rewriting limits.
+    #[serde(default)]
+    pub html: HtmlFile,
+    /// The reverse proxy.
+    #[serde(default)]
+    pub proxy: ProxyFile,
+}
+
+/// Enforcement mode.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModeFile {
+    /// Strip and rewrite.
+    #[default]
+    Enforce,
+    /// Decide, count and log; change nothing.
+    ReportOnly,
+}
+
+/// `[categories]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoriesFile {
+    /// Categories beyond necessary, preferences, analytics and marketing.
+    #[serde(default)]
+    pub extra: Vec<String>,
+}
+
+/// `[consent]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentFile {
+    /// Sources in precedence order (default: consentry, onetrust, cookiebot, cc_cookie, tcf).
+    pub order: Option<Vec<String>>,
+    /// `[consent.consentry]`
+    #[serde(default)]
+    pub consentry: CookieSourceFile,
+    /// `[consent.gpc]`
+    #[serde(default)]
+    pub gpc: GpcFile,
+}
+
+/// A source read from one cookie.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CookieSourceFile {
+    /// The cookie's name.
+    pub cookie: Option<String>,
+}
+
+/// `[consent.gpc]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpcFile {
+    /// Categories `Sec-GPC: 1` removes (default: marketing; empty = ignore GPC).
+    pub removes: Option<Vec<String>>,
+}
+
+/// `[cookies]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CookiesFile {
+    /// Use the built-in cookie catalogue (default true).
+    #[serde(default = "yes")]
+    pub builtin: bool,
+    /// `keep` (default) or `strip` cookies nothing classifies.
+    #[serde(default)]
+    pub unclassified: UnclassifiedFile,
+    /// Domains withdrawn cookies are also expired for (e.g. `.example.com`).
+    #[serde(default)]
+    pub site_domains: Vec<String>,
+    /// Extra entries; they override the catalogue.
+    #[serde(default)]
+    pub rule: Vec<CookieRuleFile>,
+}
+
+impl Default for CookiesFile {
+    fn default() -> Self {
+        CookiesFile {
+            builtin: true,
+            unclassified: UnclassifiedFile::default(),
+            site_domains: Vec::new(),
+            rule: Vec::new(),
+        }
+    }
+}
+
+/// What to do with unclassified cookies.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnclassifiedFile {
+    /// Keep them (and count them).
+    #[default]
+    Keep,
+    /// Strip them.
+    Strip,
+}
+
+/// One cookie-classification entry (`[[cookies.rule]]` or the catalogue's `[[rule]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CookieRuleFile {
+    /// An exact, case-sensitive name.
+    pub name: Option<String>,
+    /// A name prefix.
+    pub prefix: Option<String>,
+    /// A regular expression over the name.
+    pub pattern: Option<String>,
+    /// The category.
+    pub category: String,
+    /// Who sets the cookie (documentation only).
+    pub vendor: Option<String>,
+}
+
+/// `[tags]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagsFile {
+    /// Use the built-in tag catalogue (default true).
+    #[serde(default = "yes")]
+    pub builtin: bool,
+    /// Built-in rule ids to leave out.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// Extra rules; a rule with a built-in id replaces it.
+    #[serde(default)]
+    pub rule: Vec<TagRuleFile>,
+}
+
+impl Default for TagsFile {
+    fn default() -> Self {
+        TagsFile {
+            builtin: true,
+            disable: Vec::new(),
+            rule: Vec::new(),
+        }
+    }
+}
+
+/// One tag rule (`[[tags.rule]]` or the catalogue's `[[rule]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagRuleFile {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub vendor: String,
+    /// Category.
+    pub category: String,
+    /// Host patterns (`example.com`, `example.com/path`).
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Inline-loader signatures.
+    #[serde(default)]
+    pub inline: Vec<String>,
+    /// `remove` (default), `neutralize` or `placeholder`.
+    #[serde(default)]
+    pub action: ActionFile,
+    /// Element kinds covered (default all).
+    pub elements: Option<Vec<String>>,
+}
+
+/// A tag rule's action.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionFile {
+    /// Remove the element.
+    #[default]
+    Remove,
+    /// Make it inert but restorable.
+    Neutralize,
+    /// Replace embeds with a notice.
+    Placeholder,
+}
+
+/// The built-in catalogue files' shape.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueFile<T> {
+    /// The entries.
+    pub rule: Vec<T>,
+}
+
+/// `[html]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HtmlFile {
+    /// lol_html's parser memory limit per response, bytes.
+    #[serde(default = "default_parser_memory")]
+    pub parser_memory_limit: usize,
+    /// The most inline-script text held back while judging it, bytes.
+    #[serde(default = "default_inline_limit")]
+    pub inline_script_limit: usize,
+    /// The most `<noscript>` content held back, bytes.
+    #[serde(default = "default_noscript_limit")]
+    pub noscript_limit: usize,
+}
+
+impl Default for HtmlFile {
+    fn default() -> Self {
+        HtmlFile {
+            parser_memory_limit: default_parser_memory(),
+            inline_script_limit: default_inline_limit(),
+            noscript_limit: default_noscript_limit(),
+        }
+    }
+}
+
+/// `[proxy]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyFile {
+    /// Address to listen on.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Upstream base URL (`http://host:port`).
+    #[serde(default = "default_upstream")]
+    pub upstream: String,
+    /// Worker threads (0 = one per core).
+    #[serde(default)]
+    pub workers: usize,
+    /// `preserve` the client's Host header (default) or send the `upstream`'s.
+    #[serde(default)]
+    pub host_header: HostHeaderFile,
+    /// How consent-dependent responses are made cache-safe: `vary` (default) or `private`.
+    #[serde(default)]
+    pub cache: CacheFile,
+    /// Timeouts.
+    #[serde(default)]
+    pub timeouts: TimeoutsFile,
+    /// Idle upstream connections kept per host.
+    #[serde(default = "default_pool_idle")]
+    pub pool_max_idle_per_host: usize,
+}
+
+impl Default for ProxyFile {
+    fn default() -> Self {
+        ProxyFile {
+            listen: default_listen(),
+            upstream: default_upstream(),
+            workers: 0,
+            host_header: HostHeaderFile::default(),
+            cache: CacheFile::default(),
+            timeouts: TimeoutsFile::default(),
+            pool_max_idle_per_host: default_pool_idle(),
+        }
+    }
+}
+
+/// Which Host header goes upstream.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HostHeaderFile {
+    /// The client's.
+    #[default]
+    Preserve,
+    /// The upstream URL's authority.
+    Upstream,
+}
+
+/// How consent-dependent responses are made cache-safe.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CacheFile {
+    /// Add `Vary: Cookie, Sec-GPC`.
+    #[default]
+    Vary,
+    /// Set `Cache-Control: private`.
+    Private,
+}
+
+/// `[proxy.timeouts]`, durations such as `"500ms"`, `"5s"`, `"2m"`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeoutsFile {
+    /// Connecting to upstream.
+    #[serde(default = "d5s", with = "duration")]
+    pub connect: Duration,
+    /// Waiting for upstream's response headers.
+    #[serde(default = "d30s", with = "duration")]
+    pub response_header: Duration,
+    /// Idle keep-alive connections (both sides).
+    #[serde(default = "d90s", with = "duration")]
+    pub idle: Duration,
+    /// Grace period for in-flight requests on shutdown.
+    #[serde(default = "d25s", with = "duration")]
+    pub shutdown_grace: Duration,
+}
+
+impl Default for TimeoutsFile {
+    fn default() -> Self {
+        TimeoutsFile {
+            connect: d5s(),
+            response_header: d30s(),
+            idle: d90s(),
+            shutdown_grace: d25s(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_parser_memory() -> usize {
+    4 << 20
+}
+fn default_inline_limit() -> usize {
+    512 << 10
+}
+fn default_noscript_limit() -> usize {
+    64 << 10
+}
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_upstream() -> String {
+    "http://127.0.0.1:3000".into()
+}
+fn default_pool_idle() -> usize {
+    256
+}
+fn d5s() -> Duration {
+    Duration::from_secs(5)
+}
+fn d30s() -> Duration {
+    Duration::from_secs(30)
+}
+fn d90s() -> Duration {
+    Duration::from_secs(90)
+}
+fn d25s() -> Duration {
+    Duration::from_secs(25)
+}
+
+/// Durations written as `"250ms"`, `"5s"`, `"2m"` or `"1h"`.
+pub mod duration {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer};
+
+    /// Parses a duration with a unit suffix.
+    pub fn parse(text: &str) -> Result<Duration, String> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .ok_or_else(|| format!("`{text}` needs a unit: ms, s, m or h"))?;
+        let (number, unit) = text.split_at(split);
+        let n: u64 = number
+            .parse()
+            .map_err(|_| format!("`{text}` does not start with a whole number"))?;
+        let ms = match unit.trim() {
+            "ms" => n,
+            "s" => n.saturating_mul(1000),
+            "m" => n.saturating_mul(60_000),
+            "h" => n.saturating_mul(3_600_000),
+            other => {
+                return Err(format!(
+                    "unknown unit `{other}` in `{text}` (use ms, s, m or h)"
+                ))
+            }
+        };
+        Ok(Duration::from_millis(ms))
+    }
+
+    /// Serde adapter.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        parse(&text).map_err(serde::de::Error::custom)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn parses_units() {
+            assert_eq!(parse("250ms"), Ok(Duration::from_millis(250)));
+            assert_eq!(parse(" 5s"), Ok(Duration::from_secs(5)));
+            assert_eq!(parse("2m"), Ok(Duration::from_secs(120)));
+            assert_eq!(parse("1h"), Ok(Duration::from_secs(3600)));
+            for bad in ["5", "s", "5 parsecs", "", "-1s", "1.5s"] {
+                assert!(parse(bad).is_err(), "{bad}");
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Configuration: the TOML schema ([`file`]), its validation and
+//! compilation ([`compile`]) into an immutable [`Policy`].
+
+pub mod compile;
+pub mod file;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::policy::category::Categories;
+use crate::policy::consent::{ConsentPolicy, RequestSignals};
+use crate::policy::request_cookies::RequestCookies;
+use crate::policy::set_cookie::CookieRules;
+use crate::rewrite::Rewriter;
+
+pub use compile::compile;
+
+/// The documented default config, compiled into the binary.
+pub const DEFAULT_CONFIG: &str = include_str!("../../config/consentry.toml");
+
+/// The built-in tag catalogue.
+pub const TAG_CATALOGUE: &str = include_str!("../../catalogue/trackers.toml");
+
+/// The built-in cookie catalogue.
+pub const COOKIE_CATALOGUE: &str = include_str!("../../catalogue/cookies.toml");
+
+/// A config that could not be loaded: which file, which key, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file (or `<built-in>` for the embedded default).
+    pub file: String,
+    /// The dotted key path (`tags.rule[3].hosts[0]`), empty when the file is not valid TOML.
+    pub key: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.file, self.reason)
+        } else {
+            write!(f, "{}: {}: {}", self.file, self.key, self.reason)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Whether decisions are applied or only reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Strip cookies and rewrite HTML.
+    Enforce,
+    /// Decide, count and log, but pass every byte through.
+    ReportOnly,
+}
+
+/// How consent-dependent responses are made cache-safe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheSafety {
+    /// `Vary: Cookie, Sec-GPC`.
+    Vary,
+    /// `Cache-Control: private`.
+    Private,
+}
+
+/// Which Host header goes upstream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostHeader {
+    /// The client's.
+    Preserve,
+    /// The upstream's authority.
+    Upstream,
+}
+
+/// The reverse proxy's settings.
+#[derive(Clone, Debug)]
+pub struct ProxySettings {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The upstream base URL (scheme `http`).
+    pub upstream: http::Uri,
+    /// Worker threads (0 = one per core).
+    pub workers: usize,
+    /// Which Host header goes upstream.
+    pub host_header: HostHeader,
+    /// How consent-dependent responses are made cache-safe.
+    pub cache: CacheSafety,
+    /// Upstream connect timeout.
+    pub connect_timeout: Duration,
+    /// Upstream response-header timeout.
+    pub response_header_timeout: Duration,
+    /// Idle keep-alive timeout (client and upstream connections).
+    pub idle_timeout: Duration,
+    /// Grace period for in-flight requests on shutdown.
+    pub shutdown_grace: Duration,
+    /// Idle upstream connections kept per host.
+    pub pool_max_idle_per_host: usize,
+}
+
+/// A compiled, immutable policy: everything a request needs, built once.
+#[derive(Debug)]
+pub struct Policy {
+    /// The category table.
+    pub categories: Categories,
+    /// Consent decoding.
+    pub consent: ConsentPolicy,
+    /// Cookie decisions.
+    pub cookies: CookieRules,
+    /// The HTML rewriter settings.
+    pub rewriter: Rewriter,
+    /// Enforce or report only.
+    pub mode: Mode,
+    /// Proxy settings.
+    pub proxy: ProxySettings,
+}
+
+impl Policy {
+    /// Loads and compiles the config at `path`.
+    pub fn load(path: &Path) -> Result<Arc<Policy>, ConfigError> {
+        let label = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: label.clone(),
+            key: String::new(),
+            reason: format!("cannot read the file: {e}"),
+        })?;
+        compile(&text, &label).map(Arc::new)
+    }
+
+    /// The built-in default config.
+    pub fn builtin() -> Arc<Policy> {
+        Arc::new(compile(DEFAULT_CONFIG, "<built-in>").expect("the built-in config compiles"))
+    }
+
+    /// The consent for a request with this `Cookie` header and `Sec-GPC` value.
+    pub fn decide(
+        &self,
+        cookies: &RequestCookies<'_>,
+        gpc: Option<&str>,
+    ) -> crate::policy::consent::Consent {
+        self.consent.decide(&RequestSignals { cookies, gpc })
+    }
+}
