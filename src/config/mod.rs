@@ -27,6 +27,15 @@ pub const TAG_CATALOGUE: &str = include_str!("../../catalogue/trackers.toml");
 /// The built-in cookie catalogue.
 pub const COOKIE_CATALOGUE: &str = include_str!("../../catalogue/cookies.toml");
 
+/// The live policy, swapped atomically on reload: each request takes one
+/// snapshot (`load_full()`) and keeps it until it is done.
+pub type SharedPolicy = Arc<arc_swap::ArcSwap<Policy>>;
+
+/// A new shared handle holding `policy`.
+pub fn shared(policy: Arc<Policy>) -> SharedPolicy {
+    Arc::new(arc_swap::ArcSwap::new(policy))
+}
+
 /// A config that could not be loaded: which file, which key, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
