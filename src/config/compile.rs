@@ -391,3 +391,84 @@ pub fn parse_upstream(text: &str) -> Result<http::Uri, String> {
     }
     Ok(uri)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DEFAULT_CONFIG;
+
+    fn err(text: &str) -> ConfigError {
+        compile(text, "site.toml").expect_err("config must be rejected")
+    }
+
+    #[test]
+    fn default_config_compiles() {
+        let p = compile(DEFAULT_CONFIG, "default").unwrap();
+        assert_eq!(p.mode, Mode::Enforce);
+        assert_eq!(p.proxy.listen.to_string(), "127.0.0.1:8080");
+        assert!(!p.rewriter.rules().rules().is_empty());
+        // An empty file means every default.
+        compile("", "empty.toml").unwrap();
+    }
+
+    #[test]
+    fn errors_name_file_key_and_reason() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("nonsense = 1", "nonsense", "unknown field `nonsense`"),
+            ("[proxy]\nlisten = \"nope\"", "proxy.listen", "not an address"),
+            ("[proxy]\nupstream = \"https://x\"", "proxy.upstream", "https upstreams are not supported"),
+            ("[proxy.timeouts]\nconnect = \"5 parsecs\"", "proxy.timeouts.connect", "unknown unit"),
+            ("[[cookies.rule]]\nname = \"a\"\ncategory = \"tracking\"", "cookies.rule[0].category", "unknown category `tracking`"),
+            ("[[cookies.rule]]\npattern = \"(\"\ncategory = \"analytics\"", "cookies.rule[0].pattern", "invalid regular expression"),
+            ("[[cookies.rule]]\nname = \"a\"\nprefix = \"b\"\ncategory = \"analytics\"", "cookies.rule[0]", "exactly one"),
+            (
+                "[[tags.rule]]\nid = \"x\"\nvendor = \"X\"\ncategory = \"analytics\"\nhosts = [\"*.x.com\"]",
+                "tags.rule[0].hosts[0]",
+                "no `*`",
+            ),
+            (
+                "[[tags.rule]]\nid = \"x\"\nvendor = \"X\"\ncategory = \"analytics\"\nhosts = [\"x.com\"]\naction = \"explode\"",
+                "tags.rule[0].action",
+                "unknown variant `explode`",
+            ),
+            ("[[tags.rule]]\nid = \"x\"\nvendor = \"X\"\ncategory = \"analytics\"", "tags.rule[0]", "at least one of"),
+            ("[tags]\ndisable = [\"no-such-rule\"]", "tags.disable[0]", "no built-in tag rule"),
+            ("[consent]\norder = [\"consentry\", \"nosuch\"]", "consent.order[1]", "unknown consent source"),
+            ("[consent.gpc]\nremoves = [\"necessary\"]", "consent.gpc.removes", "always granted"),
+            ("[categories]\nextra = [\"analytics\"]", "categories.extra", "declared twice"),
+            ("[proxy\nlisten = 1", "", "invalid TOML: line 1"),
+        ];
+        for (text, key, reason) in cases {
+            let e = err(text);
+            assert_eq!(e.file, "site.toml");
+            assert_eq!(&e.key, key, "{text}: {e}");
+            assert!(e.reason.contains(reason), "{text}: {e}");
+            assert!(e.to_string().starts_with("site.toml: "), "{e}");
+        }
+    }
+
+    #[test]
+    fn user_rules_extend_and_override_the_catalogue() {
+        let p = compile(
+            "[[cookies.rule]]\nname = \"_ga\"\ncategory = \"marketing\"\n\n[[cookies.rule]]\nprefix = \"acme_\"\ncategory = \"preferences\"\n\n\
+             [[tags.rule]]\nid = \"acme\"\nvendor = \"Acme\"\ncategory = \"analytics\"\nhosts = [\"stats.acme.test\"]",
+            "t",
+        )
+        .unwrap();
+        let c = p.cookies.classifier();
+        assert_eq!(c.classify("_ga"), Some(Category::MARKETING));
+        assert_eq!(c.classify("acme_lang"), Some(Category::PREFERENCES));
+        let rules = p.rewriter.rules();
+        let id = rules
+            .match_url("https://stats.acme.test/a.js", crate::policy::tags::ElementKind::Script, None)
+            .unwrap();
+        assert_eq!(rules.rule(id).vendor, "Acme");
+    }
+
+    #[test]
+    fn report_only_mode_and_disabling_builtin_tags() {
+        let p = compile("mode = \"report-only\"\n[tags]\nbuiltin = false\n[[tags.rule]]\nid=\"a\"\nvendor=\"A\"\ncategory=\"marketing\"\ninline=[\"acmeTrack(\"]", "t").unwrap();
+        assert_eq!(p.mode, Mode::ReportOnly);
+        assert_eq!(p.rewriter.rules().rules().len(), 1);
+    }
+}

@@ -8,6 +8,8 @@
 
 mod handlers;
 mod placeholder;
+#[cfg(test)]
+mod tests;
 
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex, PoisonError};

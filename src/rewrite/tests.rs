@@ -1,0 +1,318 @@
+//! Table-driven rewriter tests; every case is also re-run at every split point.
+
+use std::sync::Arc;
+
+use super::{FilterOptions, Limits, Rewriter};
+use crate::policy::category::{Categories, Category, CategorySet};
+use crate::policy::tags::{Action, ElementKind, ElementKinds, TagRuleSpec, TagRules};
+
+fn spec(id: &str, category: Category, hosts: &[&str], inline: &[&str], action: Action) -> TagRuleSpec {
+    TagRuleSpec {
+        id: id.into(),
+        vendor: id.to_uppercase(),
+        category,
+        hosts: hosts.iter().map(|s| s.to_string()).collect(),
+        inline: inline.iter().map(|s| s.to_string()).collect(),
+        action,
+        elements: ElementKinds::ALL,
+    }
+}
+
+fn rewriter(limits: Limits) -> Rewriter {
+    let rules = TagRules::new(&[
+        spec("ga", Category::ANALYTICS, &["google-analytics.com", "googletagmanager.com"], &["GoogleAnalyticsObject"], Action::Remove),
+        spec("fb", Category::MARKETING, &["connect.facebook.net", "facebook.com/tr"], &["fbq('init'"], Action::Remove),
+        spec("hj", Category::ANALYTICS, &["static.hotjar.com"], &["_hjSettings"], Action::Neutralize),
+        spec("yt", Category::MARKETING, &["youtube.com/embed/"], &[], Action::Placeholder),
+        spec("vimeo", Category::MARKETING, &["player.vimeo.com"], &[], Action::Neutralize),
+    ])
+    .unwrap();
+    Rewriter::new(Arc::new(rules), Categories::default(), limits)
+}
+
+/// Rewrites `html` fed in pieces split at `splits`.
+fn run_split(r: &Rewriter, granted: CategorySet, html: &[u8], splits: &[usize], report_only: bool) -> Vec<u8> {
+    let options = FilterOptions {
+        first_party: Some("www.example.org".into()),
+        charset: None,
+        report_only,
+    };
+    let mut filter = r.filter(granted, &options).unwrap();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for &end in splits.iter().chain(std::iter::once(&html.len())) {
+        out.extend(filter.write(&html[start..end]).unwrap());
+        start = end;
+    }
+    let (tail, _) = filter.end().unwrap();
+    out.extend(tail);
+    out
+}
+
+/// Rewrites `html` whole and at every single split point; all must agree.
+fn rewrite(granted: CategorySet, html: &str) -> String {
+    let r = rewriter(Limits::default());
+    let whole = run_split(&r, granted, html.as_bytes(), &[], false);
+    for split in 1..html.len() {
+        let out = run_split(&r, granted, html.as_bytes(), &[split], false);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&whole),
+            "split at {split} changed the output of {html:?}"
+        );
+    }
+    String::from_utf8(whole).unwrap()
+}
+
+const NONE: CategorySet = CategorySet::NECESSARY_ONLY;
+
+#[test]
+fn rewrite_table() {
+    let analytics = NONE.with(Category::ANALYTICS);
+    let cases: &[(&str, CategorySet, &str)] = &[
+        // external scripts
+        (
+            r#"<p>a</p><script async src="https://www.google-analytics.com/analytics.js"></script><p>b</p>"#,
+            NONE,
+            "<p>a</p><p>b</p>",
+        ),
+        (
+            r#"<script src="https://www.google-analytics.com/analytics.js"></script>"#,
+            analytics,
+            r#"<script src="https://www.google-analytics.com/analytics.js"></script>"#,
+        ),
+        (r#"<script src="/js/app.js"></script>"#, NONE, r#"<script src="/js/app.js"></script>"#),
+        (
+            r#"<script src="https://www.example.org/google-analytics.js"></script>"#,
+            NONE,
+            r#"<script src="https://www.example.org/google-analytics.js"></script>"#,
+        ),
+        // inert types are left alone
+        (
+            r#"<script type="text/plain" data-src="https://connect.facebook.net/x.js"></script>"#,
+            NONE,
+            r#"<script type="text/plain" data-src="https://connect.facebook.net/x.js"></script>"#,
+        ),
+        (
+            r#"<script type="application/ld+json">{"u":"fbq('init', 1)"}</script>"#,
+            NONE,
+            r#"<script type="application/ld+json">{"u":"fbq('init', 1)"}</script>"#,
+        ),
+        // inline loaders are emptied; other inline scripts untouched
+        (
+            "<script>!function(){};fbq('init', '123');</script><script>app()</script>",
+            NONE,
+            "<script></script><script>app()</script>",
+        ),
+        ("<script>var x = 1 < 2;</script>", NONE, "<script>var x = 1 < 2;</script>"),
+        // neutralize: external keeps its URL in data-src, inline moves to an inert script
+        (
+            r#"<script async src="//static.hotjar.com/c/hotjar-1.js"></script>"#,
+            NONE,
+            r#"<script async data-src="//static.hotjar.com/c/hotjar-1.js" type="text/plain" data-consent-category="analytics"></script>"#,
+        ),
+        (
+            "<script>window._hjSettings={hjid:1};</script>",
+            NONE,
+            r#"<script></script><script type="text/plain" data-consent-category="analytics" data-consentry-injected="neutralized">window._hjSettings={hjid:1};</script>"#,
+        ),
+        // pixels, hints, noscript blocks
+        (
+            r#"<img src="https://www.facebook.com/tr?id=1&amp;ev=PageView" height="1"><img src="/logo.png">"#,
+            NONE,
+            r#"<img src="/logo.png">"#,
+        ),
+        (
+            r#"<link rel="dns-prefetch" href="//www.google-analytics.com"><link rel="stylesheet" href="/s.css">"#,
+            NONE,
+            r#"<link rel="stylesheet" href="/s.css">"#,
+        ),
+        (
+            r#"<link rel="preconnect" href="https://www.facebook.com">"#,
+            NONE,
+            r#"<link rel="preconnect" href="https://www.facebook.com">"#,
+        ),
+        (
+            r#"<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-X" height="0"></iframe></noscript>"#,
+            NONE,
+            "<noscript></noscript>",
+        ),
+        (
+            r#"<noscript><img src="https://www.facebook.com/tr?id=1"/><p>Enable JS</p></noscript>"#,
+            NONE,
+            "<noscript><p>Enable JS</p></noscript>",
+        ),
+        (
+            "<noscript>&lt;img src=\"https://www.facebook.com/tr?id=1\"&gt;</noscript>",
+            NONE,
+            "<noscript>&lt;img src=\"https://www.facebook.com/tr?id=1\"&gt;</noscript>",
+        ),
+        // embeds: placeholder and neutralize
+        (
+            r#"<iframe width="560" height="315" src="https://www.youtube.com/embed/abc"></iframe>"#,
+            NONE,
+            "PLACEHOLDER",
+        ),
+        (
+            r#"<iframe src="https://player.vimeo.com/video/1"></iframe>"#,
+            NONE,
+            r#"<iframe data-src="https://player.vimeo.com/video/1" data-consent-category="marketing"></iframe>"#,
+        ),
+        // comments are never touched
+        (
+            "<!-- <script src=\"https://www.google-analytics.com/ga.js\"></script> -->",
+            NONE,
+            "<!-- <script src=\"https://www.google-analytics.com/ga.js\"></script> -->",
+        ),
+    ];
+    for (html, granted, expected) in cases {
+        let out = rewrite(*granted, html);
+        if *expected == "PLACEHOLDER" {
+            assert!(out.starts_with("<div data-consentry-injected=\"placeholder\""), "{out}");
+            assert!(out.contains("Content from YT is blocked"), "{out}");
+            assert!(out.contains("width:560px"), "{out}");
+            assert!(!out.contains("<iframe"), "{out}");
+        } else {
+            assert_eq!(&out, expected, "input {html:?}");
+        }
+    }
+}
+
+#[test]
+fn everything_granted_is_byte_identical_even_when_run() {
+    let all = Categories::default().all();
+    let html = "<!doctype html><html><head><script src=\"https://www.google-analytics.com/ga.js\"></script>\
+                <script>fbq('init','1')</script></head><body><noscript><img src=\"https://www.facebook.com/tr\"></noscript></body></html>";
+    assert_eq!(rewrite(all, html), html);
+    assert!(!rewriter(Limits::default()).needs_rewrite(all));
+    assert!(rewriter(Limits::default()).needs_rewrite(NONE.with(Category::ANALYTICS)));
+}
+
+#[test]
+fn report_only_changes_nothing_but_reports() {
+    let r = rewriter(Limits::default());
+    let html = br#"<script src="https://www.google-analytics.com/ga.js"></script><script>fbq('init','1')</script><noscript><img src="https://www.facebook.com/tr"></noscript>"#;
+    for split in [0, 7, 40, 90] {
+        let options = FilterOptions {
+            first_party: None,
+            charset: None,
+            report_only: true,
+        };
+        let mut f = r.filter(NONE, &options).unwrap();
+        let mut out = f.write(&html[..split]).unwrap();
+        out.extend(f.write(&html[split..]).unwrap());
+        let (tail, report) = f.end().unwrap();
+        out.extend(tail);
+        assert_eq!(out, html.to_vec());
+        let kinds: Vec<_> = report.enforcements.iter().map(|e| (e.element, e.inline)).collect();
+        assert_eq!(kinds, [(ElementKind::Script, false), (ElementKind::Script, true), (ElementKind::Img, false)], "split {split}");
+    }
+}
+
+#[test]
+fn report_lists_rules_and_actions() {
+    let r = rewriter(Limits::default());
+    let html = r#"<script src="https://www.google-analytics.com/ga.js"></script><iframe src="https://www.youtube.com/embed/x"></iframe>"#;
+    let mut f = r
+        .filter(NONE, &FilterOptions { first_party: None, charset: None, report_only: false })
+        .unwrap();
+    f.write(html.as_bytes()).unwrap();
+    let (_, report) = f.end().unwrap();
+    let got: Vec<_> = report.enforcements.iter().map(|e| (r.rules().rule(e.rule).id.as_str(), e.action)).collect();
+    assert_eq!(got, [("ga", Action::Remove), ("yt", Action::Placeholder)]);
+}
+
+#[test]
+fn inline_script_over_the_limit_is_judged_on_its_start() {
+    let limits = Limits {
+        inline_script: 64,
+        ..Limits::default()
+    };
+    let r = rewriter(limits);
+    let filler = "x".repeat(200);
+    // A loader signature early in a long script: the whole script is dropped.
+    let html = format!("<script>fbq('init','1');{filler}</script><p>after</p>");
+    let splits: Vec<usize> = (8..html.len()).step_by(16).collect();
+    let out = run_split(&r, NONE, html.as_bytes(), &splits, false);
+    assert_eq!(String::from_utf8(out).unwrap(), "<script></script><p>after</p>");
+    // No signature: passed through intact.
+    let html = format!("<script>app();{filler}</script>");
+    let splits: Vec<usize> = (8..html.len()).step_by(16).collect();
+    let out = run_split(&r, NONE, html.as_bytes(), &splits, false);
+    assert_eq!(String::from_utf8(out).unwrap(), html);
+}
+
+#[test]
+fn oversized_noscript_fails_closed() {
+    let limits = Limits {
+        noscript: 32,
+        ..Limits::default()
+    };
+    let r = rewriter(limits);
+    let html = format!("<noscript>{}<img src=\"https://www.facebook.com/tr\"></noscript><p>x</p>", "y".repeat(100));
+    let out = run_split(&r, NONE, html.as_bytes(), &[20, 60, 90], false);
+    assert_eq!(String::from_utf8(out).unwrap(), "<noscript></noscript><p>x</p>");
+}
+
+#[test]
+fn huge_attribute_hits_the_memory_limit_without_panicking() {
+    let limits = Limits {
+        parser_memory: 64 << 10,
+        ..Limits::default()
+    };
+    let r = rewriter(limits);
+    let html = format!("<p>ok</p><img src=\"https://www.facebook.com/tr\" alt=\"{}\">", "a".repeat(1 << 20));
+    let mut f = r
+        .filter(NONE, &FilterOptions { first_party: None, charset: None, report_only: false })
+        .unwrap();
+    let mut failed = false;
+    for piece in html.as_bytes().chunks(4096) {
+        if let Err(e) = f.write(piece) {
+            assert!(matches!(e, super::RewriteError::MemoryLimit { .. }), "{e}");
+            failed = true;
+            break;
+        }
+    }
+    assert!(failed, "a 1 MiB attribute must exceed a 64 KiB parser limit");
+}
+
+#[test]
+fn charsets() {
+    let r = rewriter(Limits::default());
+    let opts = |charset: &str| FilterOptions {
+        first_party: None,
+        charset: Some(charset.into()),
+        report_only: false,
+    };
+    assert!(matches!(r.filter(NONE, &opts("utf-16")), Err(super::RewriteError::UnsupportedCharset(_))));
+    assert!(matches!(r.filter(NONE, &opts("no-such-charset")), Err(super::RewriteError::UnsupportedCharset(_))));
+    // windows-1252 bytes outside tags survive untouched.
+    let html = b"<p>caf\xe9</p><script src=\"https://www.google-analytics.com/ga.js\"></script><p>\xa9</p>";
+    let mut f = r.filter(NONE, &opts("windows-1252")).unwrap();
+    let mut out = f.write(html).unwrap();
+    out.extend(f.end().unwrap().0);
+    assert_eq!(out, b"<p>caf\xe9</p><p>\xa9</p>".to_vec());
+}
+
+#[test]
+fn broken_and_non_utf8_html_never_panics() {
+    let r = rewriter(Limits::default());
+    let inputs: &[&[u8]] = &[
+        b"<script src=\"https://www.google-analytics.com/ga.js\">",
+        b"<script>fbq('init'",
+        b"<noscript><img src=\"https://www.facebook.com/tr",
+        b"<<<>>><iframe src=><img src= ><link rel href>",
+        b"\xff\xfe<script>\xc3\x28</script><img src=\"\xe2\x82\">",
+        b"</script></noscript></iframe><script><!--<script></script>-->",
+        b"<svg><script>fbq('init','1')</script></svg><math><style><img src=\"https://www.facebook.com/tr\"></style></math>",
+        b"",
+    ];
+    for input in inputs {
+        for split in 0..=input.len() {
+            let out = run_split(&r, NONE, input, &[split], false);
+            let text = String::from_utf8_lossy(&out);
+            assert!(!text.contains("fbq('init'"), "a denied loader survived in {text:?}");
+            assert!(!text.contains("src=\"https://www.google-analytics.com"), "{text:?}");
+        }
+    }
+}
