@@ -1,0 +1,77 @@
+//! The rewriter on every corpus page, fed in 16 KiB chunks, against the
+//! lol_html tokenizer with no handlers (the ceiling any rewriter can reach).
+//!
+//! `cargo bench --bench rewrite` (filter with e.g. `-- nytimes`).
+
+use std::hint::black_box;
+
+use consentry::config::Policy;
+use consentry::policy::category::CategorySet;
+use consentry::rewrite::FilterOptions;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use lol_html::{HtmlRewriter, Settings};
+
+const PAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/pages");
+const CHUNK: usize = 16 << 10;
+
+fn pages() -> Vec<(String, Vec<u8>)> {
+    let mut pages: Vec<_> = std::fs::read_dir(PAGES)
+        .expect("the corpus sits beside the repo")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().trim_end_matches(".html").to_string();
+            (name, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    pages.sort();
+    pages
+}
+
+fn rewrite(c: &mut Criterion) {
+    let policy = Policy::builtin();
+    let options = FilterOptions {
+        first_party: None,
+        charset: None,
+        report_only: false,
+    };
+    let mut group = c.benchmark_group("rewrite");
+    group.sample_size(20);
+    for (name, html) in pages() {
+        group.throughput(Throughput::Bytes(html.len() as u64));
+        group.bench_with_input(BenchmarkId::new("tokenizer_only", &name), &html, |b, html| {
+            b.iter(|| {
+                let mut n = 0usize;
+                let mut r = HtmlRewriter::new(Settings::new(), |out: &[u8]| n += out.len());
+                for chunk in html.chunks(CHUNK) {
+                    r.write(chunk).unwrap();
+                }
+                r.end().unwrap();
+                black_box(n)
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("no_consent", &name), &html, |b, html| {
+            b.iter(|| {
+                let mut filter = policy.rewriter.filter(CategorySet::NECESSARY_ONLY, &options).unwrap();
+                let mut n = 0usize;
+                for chunk in html.chunks(CHUNK) {
+                    n += filter.write(chunk).unwrap().len();
+                }
+                n += filter.end().unwrap().0.len();
+                black_box(n)
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("full_consent", &name), &html, |b, html| {
+            let all = policy.categories.all();
+            b.iter(|| {
+                // The proxy's decision: with everything granted the body is not rewritten.
+                assert!(!policy.rewriter.needs_rewrite(black_box(all)));
+                black_box(html.chunks(CHUNK).map(<[u8]>::len).sum::<usize>())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, rewrite);
+criterion_main!(benches);
