@@ -20,7 +20,11 @@ fn pages() -> Vec<(String, Vec<u8>)> {
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
         .map(|e| {
-            let name = e.file_name().to_string_lossy().trim_end_matches(".html").to_string();
+            let name = e
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".html")
+                .to_string();
             (name, std::fs::read(e.path()).unwrap())
         })
         .collect();
@@ -39,20 +43,27 @@ fn rewrite(c: &mut Criterion) {
     group.sample_size(20);
     for (name, html) in pages() {
         group.throughput(Throughput::Bytes(html.len() as u64));
-        group.bench_with_input(BenchmarkId::new("tokenizer_only", &name), &html, |b, html| {
-            b.iter(|| {
-                let mut n = 0usize;
-                let mut r = HtmlRewriter::new(Settings::new(), |out: &[u8]| n += out.len());
-                for chunk in html.chunks(CHUNK) {
-                    r.write(chunk).unwrap();
-                }
-                r.end().unwrap();
-                black_box(n)
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("tokenizer_only", &name),
+            &html,
+            |b, html| {
+                b.iter(|| {
+                    let mut n = 0usize;
+                    let mut r = HtmlRewriter::new(Settings::new(), |out: &[u8]| n += out.len());
+                    for chunk in html.chunks(CHUNK) {
+                        r.write(chunk).unwrap();
+                    }
+                    r.end().unwrap();
+                    black_box(n)
+                })
+            },
+        );
         group.bench_with_input(BenchmarkId::new("no_consent", &name), &html, |b, html| {
             b.iter(|| {
-                let mut filter = policy.rewriter.filter(CategorySet::NECESSARY_ONLY, &options).unwrap();
+                let mut filter = policy
+                    .rewriter
+                    .filter(CategorySet::NECESSARY_ONLY, &options)
+                    .unwrap();
                 let mut n = 0usize;
                 for chunk in html.chunks(CHUNK) {
                     n += filter.write(chunk).unwrap().len();

@@ -287,18 +287,26 @@ impl Compiler<'_> {
         if rule.id.trim().is_empty() {
             return Err(self.error(format!("{key}.id"), "must not be empty"));
         }
-        if rule.hosts.is_empty() && rule.inline.is_empty() {
-            return Err(self.error(key, "needs at least one of `hosts` or `inline`"));
+        if rule.hosts.is_empty() && rule.inline.is_empty() && rule.paths.is_empty() {
+            return Err(self.error(key, "needs at least one of `hosts`, `paths` or `inline`"));
+        }
+        for (i, path) in rule.paths.iter().enumerate() {
+            if !path.starts_with('/') || path.len() < 4 || path.contains(['?', '#', ' ']) {
+                return Err(self.error(
+                    format!("{key}.paths[{i}]"),
+                    "a path suffix starts with `/`, is specific (4+ characters) and has no `?`, `#` or spaces",
+                ));
+            }
         }
         for (i, host) in rule.hosts.iter().enumerate() {
             crate::policy::tags::parse_host_pattern(host)
                 .map_err(|e| self.error(format!("{key}.hosts[{i}]"), e.reason))?;
         }
         for (i, signature) in rule.inline.iter().enumerate() {
-            if signature.trim().len() < 6 {
+            if signature.trim().len() < 5 {
                 return Err(self.error(
                     format!("{key}.inline[{i}]"),
-                    "an inline signature needs at least 6 characters to be specific",
+                    "an inline signature needs at least 5 characters to be specific",
                 ));
             }
         }
@@ -329,6 +337,7 @@ impl Compiler<'_> {
             vendor: rule.vendor.clone(),
             category,
             hosts: rule.hosts.clone(),
+            paths: rule.paths.clone(),
             inline: rule.inline.clone(),
             action: match rule.action {
                 ActionFile::Remove => Action::Remove,
@@ -432,6 +441,7 @@ mod tests {
                 "unknown variant `explode`",
             ),
             ("[[tags.rule]]\nid = \"x\"\nvendor = \"X\"\ncategory = \"analytics\"", "tags.rule[0]", "at least one of"),
+            ("[[tags.rule]]\nid = \"x\"\nvendor = \"X\"\ncategory = \"analytics\"\npaths = [\"x.js\"]", "tags.rule[0].paths[0]", "starts with `/`"),
             ("[tags]\ndisable = [\"no-such-rule\"]", "tags.disable[0]", "no built-in tag rule"),
             ("[consent]\norder = [\"consentry\", \"nosuch\"]", "consent.order[1]", "unknown consent source"),
             ("[consent.gpc]\nremoves = [\"necessary\"]", "consent.gpc.removes", "always granted"),
@@ -460,7 +470,11 @@ mod tests {
         assert_eq!(c.classify("acme_lang"), Some(Category::PREFERENCES));
         let rules = p.rewriter.rules();
         let id = rules
-            .match_url("https://stats.acme.test/a.js", crate::policy::tags::ElementKind::Script, None)
+            .match_url(
+                "https://stats.acme.test/a.js",
+                crate::policy::tags::ElementKind::Script,
+                None,
+            )
             .unwrap();
         assert_eq!(rules.rule(id).vendor, "Acme");
     }

@@ -178,6 +178,9 @@ pub struct TagRuleFile {
     /// Host patterns (`example.com`, `example.com/path`).
     #[serde(default)]
     pub hosts: Vec<String>,
+    /// URL path suffixes matched on any host, relative URLs included (`/matomo.js`).
+    #[serde(default)]
+    pub paths: Vec<String>,
     /// Inline-loader signatures.
     #[serde(default)]
     pub inline: Vec<String>,

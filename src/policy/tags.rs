@@ -117,6 +117,8 @@ pub struct TagRuleSpec {
     pub category: Category,
     /// Host patterns: `example.com` (and subdomains), optionally with a path prefix `example.com/tr`.
     pub hosts: Vec<String>,
+    /// URL path suffixes matched on any host, relative URLs included (`/matomo.js`).
+    pub paths: Vec<String>,
     /// Case-insensitive literal signatures of inline loaders.
     pub inline: Vec<String>,
     /// What to do with a match.
@@ -170,6 +172,8 @@ pub struct TagRules {
     rules: Vec<TagRule>,
     /// Domain -> path rules, path-specific ones first.
     hosts: HashMap<Box<str>, Vec<PathRule>>,
+    /// Lower-case path suffixes matched on any host.
+    path_suffixes: Vec<(Box<str>, RuleId)>,
     signatures: Option<AhoCorasick>,
     signature_rules: Vec<RuleId>,
     inline_hosts: Option<AhoCorasick>,
@@ -199,6 +203,7 @@ impl TagRules {
         let mut signature_rules = Vec::new();
         let mut inline_hosts = Vec::new();
         let mut inline_host_rules = Vec::new();
+        let mut path_suffixes = Vec::new();
         let mut categories = CategorySet::EMPTY;
         for (id, spec) in effective.iter().enumerate() {
             for pattern in &spec.hosts {
@@ -211,6 +216,9 @@ impl TagRules {
                     path: path.into(),
                     rule: id,
                 });
+            }
+            for suffix in &spec.paths {
+                path_suffixes.push((suffix.to_ascii_lowercase().into_boxed_str(), id));
             }
             for signature in spec.inline.iter().filter(|s| !s.is_empty()) {
                 signatures.push(signature.clone());
@@ -231,6 +239,7 @@ impl TagRules {
         Ok(TagRules {
             rules,
             hosts,
+            path_suffixes,
             signatures: build_automaton(&signatures),
             signature_rules,
             inline_hosts: build_automaton(&inline_hosts),
@@ -268,14 +277,34 @@ impl TagRules {
         kind: ElementKind,
         first_party: Option<&str>,
     ) -> Option<RuleId> {
-        let target = UrlTarget::parse(url, |host| self.knows_host(host))?;
-        if first_party.is_some_and(|fp| fp.eq_ignore_ascii_case(&target.host)) {
+        let by_host = UrlTarget::parse(url, |host| self.knows_host(host)).and_then(|target| {
+            if first_party.is_some_and(|fp| fp.eq_ignore_ascii_case(&target.host)) {
+                return None;
+            }
+            self.lookup(&target.host, |entry| {
+                (entry.path.is_empty() || starts_with_ignore_case(target.path, &entry.path))
+                    && self.rules[entry.rule].elements.contains(kind)
+            })
+        });
+        by_host.or_else(|| self.match_path_suffix(url, kind))
+    }
+
+    /// Path-suffix rules (`/matomo.js`) apply on any host, the page's own included.
+    fn match_path_suffix(&self, url: &str, kind: ElementKind) -> Option<RuleId> {
+        if self.path_suffixes.is_empty() {
             return None;
         }
-        self.lookup(&target.host, |entry| {
-            (entry.path.is_empty() || starts_with_ignore_case(target.path, &entry.path))
-                && self.rules[entry.rule].elements.contains(kind)
-        })
+        let url = url.trim_matches(|c: char| c.is_ascii_whitespace());
+        let path = &url[..url.find(['?', '#']).unwrap_or(url.len())];
+        self.path_suffixes
+            .iter()
+            .find(|(suffix, rule)| {
+                path.len() >= suffix.len()
+                    && path.as_bytes()[path.len() - suffix.len()..]
+                        .eq_ignore_ascii_case(suffix.as_bytes())
+                    && self.rules[*rule].elements.contains(kind)
+            })
+            .map(|(_, rule)| *rule)
     }
 
     /// The rule covering a resource hint (`preconnect`, `dns-prefetch`) to
@@ -292,7 +321,17 @@ impl TagRules {
 
     /// The rule whose loader an inline script contains, if any: a loader
     /// signature anywhere, or a tracker host name in a small script.
+    ///
+    /// A large script that only assigns data literals
+    /// (`window.__STATE__ = {…};`) never matches: tracker snippets quoted
+    /// inside serialized page state do not run. Small config-only snippets
+    /// (`var addthis_pub = '…'`) do match: they belong to the tag.
     pub fn match_inline(&self, text: &str) -> Option<RuleId> {
+        let found = self.find_inline(text)?;
+        (text.len() <= SMALL_INLINE_SCRIPT || !is_data_assignment(text)).then_some(found)
+    }
+
+    fn find_inline(&self, text: &str) -> Option<RuleId> {
         if let Some(ac) = &self.signatures {
             if let Some(m) = ac.find(text) {
                 return Some(self.signature_rules[m.pattern().as_usize()]);
@@ -332,6 +371,116 @@ impl TagRules {
             domain = &domain[dot + 1..];
         }
     }
+}
+
+/// Whether a script only assigns data literals: one or more statements of
+/// the form `[var|let|const] name = {…} | […] | "…" | JSON.parse("…")`,
+/// with nothing else but comments and CDATA markers around them.
+pub fn is_data_assignment(script: &str) -> bool {
+    let b = script.as_bytes();
+    let mut i = skip_trivia(b, 0);
+    let mut statements = 0;
+    while i < b.len() {
+        for keyword in [&b"var "[..], b"let ", b"const "] {
+            if b[i..].starts_with(keyword) {
+                i = skip_trivia(b, i + keyword.len());
+                break;
+            }
+        }
+        let name_start = i;
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'$' | b'.')) {
+            i += 1;
+        }
+        if i == name_start {
+            return false;
+        }
+        i = skip_trivia(b, i);
+        if b.get(i) != Some(&b'=') || b.get(i + 1) == Some(&b'=') {
+            return false;
+        }
+        i = skip_trivia(b, i + 1);
+        if b[i..].starts_with(b"JSON.parse(") {
+            i += "JSON.parse".len();
+        }
+        match b.get(i) {
+            Some(b'{' | b'[' | b'(') => match skip_balanced(b, i) {
+                Some(end) => i = end,
+                None => return false,
+            },
+            Some(&q @ (b'"' | b'\'' | b'`')) => match skip_string(b, i + 1, q) {
+                Some(end) => i = end,
+                None => return false,
+            },
+            _ => return false,
+        }
+        statements += 1;
+        i = skip_trivia(b, i);
+        while b.get(i) == Some(&b';') {
+            i = skip_trivia(b, i + 1);
+        }
+    }
+    statements > 0
+}
+
+/// Skips whitespace, comments and the `<!--`, `-->`, `<![CDATA[`, `]]>` markers.
+fn skip_trivia(b: &[u8], mut i: usize) -> usize {
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let rest = &b[i..];
+        if rest.starts_with(b"//") {
+            i += memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        } else if rest.starts_with(b"/*") {
+            match memchr::memmem::find(&rest[2..], b"*/") {
+                Some(end) => i += end + 4,
+                None => return b.len(),
+            }
+        } else if let Some(marker) = [&b"<!--"[..], b"-->", b"<![CDATA[", b"]]>"]
+            .into_iter()
+            .find(|m| rest.starts_with(m))
+        {
+            i += marker.len();
+        } else {
+            return i;
+        }
+    }
+}
+
+/// The index after the bracket matching the one at `open`, strings respected.
+fn skip_balanced(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < b.len() {
+        match b[i] {
+            b'{' | b'[' | b'(' => depth += 1,
+            b'}' | b']' | b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            q @ (b'"' | b'\'' | b'`') => {
+                i = skip_string(b, i + 1, q)?;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The index after the closing quote `q` of a string starting at `i`.
+fn skip_string(b: &[u8], mut i: usize, q: u8) -> Option<usize> {
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            c if c == q => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn build_automaton(patterns: &[String]) -> Option<AhoCorasick> {
@@ -511,9 +660,35 @@ mod tests {
             vendor: id.into(),
             category,
             hosts: hosts.iter().map(|s| s.to_string()).collect(),
+            paths: Vec::new(),
             inline: inline.iter().map(|s| s.to_string()).collect(),
             action: Action::Remove,
             elements,
+        }
+    }
+
+    #[test]
+    fn path_suffixes_match_on_any_host() {
+        let r = TagRules::new(&[TagRuleSpec {
+            paths: vec!["/matomo.js".into(), "/piwik.php".into()],
+            ..spec("matomo", Category::ANALYTICS, &[], &[], ElementKinds::ALL)
+        }])
+        .unwrap();
+        let cases = [
+            ("js/matomo.js", Some(0)),
+            ("https://stats.example.org/Matomo.js?v=1", Some(0)),
+            ("//matomo.fancy.org.uk/piwik.php?idsite=3&rec=1", Some(0)),
+            ("/matomo.js#x", Some(0)),
+            ("/js/notmatomo.jsx", None),
+            ("/matomo.js/other", None),
+            ("é/matomo.js", Some(0)),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(
+                r.match_url(url, ElementKind::Script, Some("example.org")),
+                expected,
+                "{url}"
+            );
         }
     }
 
@@ -660,6 +835,45 @@ mod tests {
         assert_eq!(r.match_inline(&big), None);
         big.push_str("GoogleAnalyticsObject");
         assert_eq!(r.match_inline(&big), ga);
+    }
+
+    #[test]
+    fn data_assignments_are_recognised() {
+        let data = [
+            "window.__APOLLO_STATE__ = {\"a\":\"(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r})\"};",
+            "\n//<![CDATA[\nwindow.__app__ = {\n state: {\"x\": [1, \"}\"]}\n};\n//]]>\n",
+            "var a = [1,2]; let b = 'x'; const c = JSON.parse(\"{}\")",
+            "self.__next_f.x = `template ${1}`",
+        ];
+        for script in data {
+            assert!(is_data_assignment(script), "{script}");
+        }
+        let code = [
+            "var _gaq = [['_setAccount','UA-1']]; (function(){ var ga = 1; })();",
+            "(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r})(window)",
+            "window.a = {}; fbq('init', '1');",
+            "a == {}",
+            "window.a = {unbalanced",
+            "",
+            "// only a comment",
+        ];
+        for script in code {
+            assert!(!is_data_assignment(script), "{script}");
+        }
+        let r = rules();
+        assert!(
+            r.match_inline(data[0]).is_some(),
+            "small snippets always count"
+        );
+        let state = format!(
+            "window.__STATE__ = {{\"pad\": \"{}\", \"a\": \"{}\"}};",
+            "x".repeat(SMALL_INLINE_SCRIPT),
+            "GoogleAnalyticsObject"
+        );
+        assert_eq!(r.match_inline(&state), None);
+        assert!(r
+            .match_inline("(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r})(window)")
+            .is_some());
     }
 
     #[test]

@@ -343,15 +343,19 @@ pub(crate) fn on_element<H: HandlerTypes>(
             ("href", href, id)
         }
         ElementKind::Iframe => {
-            let Some((attr, url)) =
-                ["src", "data-src", "data-lazy-src"]
-                    .into_iter()
-                    .find_map(|a| {
-                        el.get_attribute(a)
-                            .filter(|v| !v.trim().is_empty())
-                            .map(|v| (a, v))
-                    })
-            else {
+            // A lazy `data-src` counts, unless a browser-side consent manager
+            // gates the element (it will only load it on consent).
+            let gated = CMP_GATES.iter().any(|g| el.has_attribute(g));
+            let candidates: &[&str] = if gated {
+                &["src"]
+            } else {
+                &["src", "data-src", "data-lazy-src"]
+            };
+            let Some((attr, url)) = candidates.iter().find_map(|&a| {
+                el.get_attribute(a)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (a, v))
+            }) else {
                 return;
             };
             let id = rules.match_url(&url, kind, fp);
@@ -415,6 +419,17 @@ pub(crate) fn on_element<H: HandlerTypes>(
         }
     }
 }
+
+/// Attributes by which browser-side consent managers (Klaro, Cookiebot,
+/// orestbida/cookieconsent, Complianz, …) mark elements they hold back.
+const CMP_GATES: [&str; 6] = [
+    "data-name",
+    "data-cookieconsent",
+    "data-category",
+    "data-cookiecategory",
+    "data-service",
+    "data-cmplz-src",
+];
 
 fn set<H: HandlerTypes>(el: &mut Element<'_, '_, H>, name: &str, value: &str) {
     // Attribute names here are static and valid.

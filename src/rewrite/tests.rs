@@ -6,12 +6,19 @@ use super::{FilterOptions, Limits, Rewriter};
 use crate::policy::category::{Categories, Category, CategorySet};
 use crate::policy::tags::{Action, ElementKind, ElementKinds, TagRuleSpec, TagRules};
 
-fn spec(id: &str, category: Category, hosts: &[&str], inline: &[&str], action: Action) -> TagRuleSpec {
+fn spec(
+    id: &str,
+    category: Category,
+    hosts: &[&str],
+    inline: &[&str],
+    action: Action,
+) -> TagRuleSpec {
     TagRuleSpec {
         id: id.into(),
         vendor: id.to_uppercase(),
         category,
         hosts: hosts.iter().map(|s| s.to_string()).collect(),
+        paths: Vec::new(),
         inline: inline.iter().map(|s| s.to_string()).collect(),
         action,
         elements: ElementKinds::ALL,
@@ -20,18 +27,54 @@ fn spec(id: &str, category: Category, hosts: &[&str], inline: &[&str], action: A
 
 fn rewriter(limits: Limits) -> Rewriter {
     let rules = TagRules::new(&[
-        spec("ga", Category::ANALYTICS, &["google-analytics.com", "googletagmanager.com"], &["GoogleAnalyticsObject"], Action::Remove),
-        spec("fb", Category::MARKETING, &["connect.facebook.net", "facebook.com/tr"], &["fbq('init'"], Action::Remove),
-        spec("hj", Category::ANALYTICS, &["static.hotjar.com"], &["_hjSettings"], Action::Neutralize),
-        spec("yt", Category::MARKETING, &["youtube.com/embed/"], &[], Action::Placeholder),
-        spec("vimeo", Category::MARKETING, &["player.vimeo.com"], &[], Action::Neutralize),
+        spec(
+            "ga",
+            Category::ANALYTICS,
+            &["google-analytics.com", "googletagmanager.com"],
+            &["GoogleAnalyticsObject"],
+            Action::Remove,
+        ),
+        spec(
+            "fb",
+            Category::MARKETING,
+            &["connect.facebook.net", "facebook.com/tr"],
+            &["fbq('init'"],
+            Action::Remove,
+        ),
+        spec(
+            "hj",
+            Category::ANALYTICS,
+            &["static.hotjar.com"],
+            &["_hjSettings"],
+            Action::Neutralize,
+        ),
+        spec(
+            "yt",
+            Category::MARKETING,
+            &["youtube.com/embed/"],
+            &[],
+            Action::Placeholder,
+        ),
+        spec(
+            "vimeo",
+            Category::MARKETING,
+            &["player.vimeo.com"],
+            &[],
+            Action::Neutralize,
+        ),
     ])
     .unwrap();
     Rewriter::new(Arc::new(rules), Categories::default(), limits)
 }
 
 /// Rewrites `html` fed in pieces split at `splits`.
-fn run_split(r: &Rewriter, granted: CategorySet, html: &[u8], splits: &[usize], report_only: bool) -> Vec<u8> {
+fn run_split(
+    r: &Rewriter,
+    granted: CategorySet,
+    html: &[u8],
+    splits: &[usize],
+    report_only: bool,
+) -> Vec<u8> {
     let options = FilterOptions {
         first_party: Some("www.example.org".into()),
         charset: None,
@@ -81,7 +124,11 @@ fn rewrite_table() {
             analytics,
             r#"<script src="https://www.google-analytics.com/analytics.js"></script>"#,
         ),
-        (r#"<script src="/js/app.js"></script>"#, NONE, r#"<script src="/js/app.js"></script>"#),
+        (
+            r#"<script src="/js/app.js"></script>"#,
+            NONE,
+            r#"<script src="/js/app.js"></script>"#,
+        ),
         (
             r#"<script src="https://www.example.org/google-analytics.js"></script>"#,
             NONE,
@@ -104,7 +151,11 @@ fn rewrite_table() {
             NONE,
             "<script></script><script>app()</script>",
         ),
-        ("<script>var x = 1 < 2;</script>", NONE, "<script>var x = 1 < 2;</script>"),
+        (
+            "<script>var x = 1 < 2;</script>",
+            NONE,
+            "<script>var x = 1 < 2;</script>",
+        ),
         // neutralize: external keeps its URL in data-src, inline moves to an inert script
         (
             r#"<script async src="//static.hotjar.com/c/hotjar-1.js"></script>"#,
@@ -168,7 +219,10 @@ fn rewrite_table() {
     for (html, granted, expected) in cases {
         let out = rewrite(*granted, html);
         if *expected == "PLACEHOLDER" {
-            assert!(out.starts_with("<div data-consentry-injected=\"placeholder\""), "{out}");
+            assert!(
+                out.starts_with("<div data-consentry-injected=\"placeholder\""),
+                "{out}"
+            );
             assert!(out.contains("Content from YT is blocked"), "{out}");
             assert!(out.contains("width:560px"), "{out}");
             assert!(!out.contains("<iframe"), "{out}");
@@ -204,8 +258,20 @@ fn report_only_changes_nothing_but_reports() {
         let (tail, report) = f.end().unwrap();
         out.extend(tail);
         assert_eq!(out, html.to_vec());
-        let kinds: Vec<_> = report.enforcements.iter().map(|e| (e.element, e.inline)).collect();
-        assert_eq!(kinds, [(ElementKind::Script, false), (ElementKind::Script, true), (ElementKind::Img, false)], "split {split}");
+        let kinds: Vec<_> = report
+            .enforcements
+            .iter()
+            .map(|e| (e.element, e.inline))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (ElementKind::Script, false),
+                (ElementKind::Script, true),
+                (ElementKind::Img, false)
+            ],
+            "split {split}"
+        );
     }
 }
 
@@ -214,11 +280,22 @@ fn report_lists_rules_and_actions() {
     let r = rewriter(Limits::default());
     let html = r#"<script src="https://www.google-analytics.com/ga.js"></script><iframe src="https://www.youtube.com/embed/x"></iframe>"#;
     let mut f = r
-        .filter(NONE, &FilterOptions { first_party: None, charset: None, report_only: false })
+        .filter(
+            NONE,
+            &FilterOptions {
+                first_party: None,
+                charset: None,
+                report_only: false,
+            },
+        )
         .unwrap();
     f.write(html.as_bytes()).unwrap();
     let (_, report) = f.end().unwrap();
-    let got: Vec<_> = report.enforcements.iter().map(|e| (r.rules().rule(e.rule).id.as_str(), e.action)).collect();
+    let got: Vec<_> = report
+        .enforcements
+        .iter()
+        .map(|e| (r.rules().rule(e.rule).id.as_str(), e.action))
+        .collect();
     assert_eq!(got, [("ga", Action::Remove), ("yt", Action::Placeholder)]);
 }
 
@@ -234,7 +311,10 @@ fn inline_script_over_the_limit_is_judged_on_its_start() {
     let html = format!("<script>fbq('init','1');{filler}</script><p>after</p>");
     let splits: Vec<usize> = (8..html.len()).step_by(16).collect();
     let out = run_split(&r, NONE, html.as_bytes(), &splits, false);
-    assert_eq!(String::from_utf8(out).unwrap(), "<script></script><p>after</p>");
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "<script></script><p>after</p>"
+    );
     // No signature: passed through intact.
     let html = format!("<script>app();{filler}</script>");
     let splits: Vec<usize> = (8..html.len()).step_by(16).collect();
@@ -249,9 +329,15 @@ fn oversized_noscript_fails_closed() {
         ..Limits::default()
     };
     let r = rewriter(limits);
-    let html = format!("<noscript>{}<img src=\"https://www.facebook.com/tr\"></noscript><p>x</p>", "y".repeat(100));
+    let html = format!(
+        "<noscript>{}<img src=\"https://www.facebook.com/tr\"></noscript><p>x</p>",
+        "y".repeat(100)
+    );
     let out = run_split(&r, NONE, html.as_bytes(), &[20, 60, 90], false);
-    assert_eq!(String::from_utf8(out).unwrap(), "<noscript></noscript><p>x</p>");
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "<noscript></noscript><p>x</p>"
+    );
 }
 
 #[test]
@@ -261,9 +347,19 @@ fn huge_attribute_hits_the_memory_limit_without_panicking() {
         ..Limits::default()
     };
     let r = rewriter(limits);
-    let html = format!("<p>ok</p><img src=\"https://www.facebook.com/tr\" alt=\"{}\">", "a".repeat(1 << 20));
+    let html = format!(
+        "<p>ok</p><img src=\"https://www.facebook.com/tr\" alt=\"{}\">",
+        "a".repeat(1 << 20)
+    );
     let mut f = r
-        .filter(NONE, &FilterOptions { first_party: None, charset: None, report_only: false })
+        .filter(
+            NONE,
+            &FilterOptions {
+                first_party: None,
+                charset: None,
+                report_only: false,
+            },
+        )
         .unwrap();
     let mut failed = false;
     for piece in html.as_bytes().chunks(4096) {
@@ -273,7 +369,10 @@ fn huge_attribute_hits_the_memory_limit_without_panicking() {
             break;
         }
     }
-    assert!(failed, "a 1 MiB attribute must exceed a 64 KiB parser limit");
+    assert!(
+        failed,
+        "a 1 MiB attribute must exceed a 64 KiB parser limit"
+    );
 }
 
 #[test]
@@ -284,8 +383,14 @@ fn charsets() {
         charset: Some(charset.into()),
         report_only: false,
     };
-    assert!(matches!(r.filter(NONE, &opts("utf-16")), Err(super::RewriteError::UnsupportedCharset(_))));
-    assert!(matches!(r.filter(NONE, &opts("no-such-charset")), Err(super::RewriteError::UnsupportedCharset(_))));
+    assert!(matches!(
+        r.filter(NONE, &opts("utf-16")),
+        Err(super::RewriteError::UnsupportedCharset(_))
+    ));
+    assert!(matches!(
+        r.filter(NONE, &opts("no-such-charset")),
+        Err(super::RewriteError::UnsupportedCharset(_))
+    ));
     // windows-1252 bytes outside tags survive untouched.
     let html = b"<p>caf\xe9</p><script src=\"https://www.google-analytics.com/ga.js\"></script><p>\xa9</p>";
     let mut f = r.filter(NONE, &opts("windows-1252")).unwrap();
@@ -311,8 +416,14 @@ fn broken_and_non_utf8_html_never_panics() {
         for split in 0..=input.len() {
             let out = run_split(&r, NONE, input, &[split], false);
             let text = String::from_utf8_lossy(&out);
-            assert!(!text.contains("fbq('init'"), "a denied loader survived in {text:?}");
-            assert!(!text.contains("src=\"https://www.google-analytics.com"), "{text:?}");
+            assert!(
+                !text.contains("fbq('init'"),
+                "a denied loader survived in {text:?}"
+            );
+            assert!(
+                !text.contains("src=\"https://www.google-analytics.com"),
+                "{text:?}"
+            );
         }
     }
 }
