@@ -111,6 +111,24 @@ pub struct ProxySettings {
     pub pool_max_idle_per_host: usize,
 }
 
+/// What the admin listener's `/readyz` checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readiness {
+    /// A loaded config and a TCP connection to the upstream.
+    Upstream,
+    /// A loaded config only.
+    Config,
+}
+
+/// The admin listener's settings.
+#[derive(Clone, Debug)]
+pub struct AdminSettings {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// What `/readyz` checks.
+    pub readiness: Readiness,
+}
+
 /// A compiled, immutable policy: everything a request needs, built once.
 #[derive(Debug)]
 pub struct Policy {
@@ -126,6 +144,8 @@ pub struct Policy {
     pub mode: Mode,
     /// Proxy settings.
     pub proxy: ProxySettings,
+    /// Admin listener settings.
+    pub admin: AdminSettings,
 }
 
 impl Policy {
