@@ -3,10 +3,11 @@
 //! [`policy`] is the pure core (consent decoding, cookie and tag decisions);
 //! [`rewrite`] applies tag decisions to streaming HTML; [`config`] turns a
 //! TOML file into a compiled [`config::Policy`]. [`admin`] serves health,
-//! readiness and metrics.
+//! readiness and metrics; [`telemetry`] sets up logging.
 #![forbid(unsafe_code)]
 
 pub mod admin;
 pub mod config;
 pub mod policy;
 pub mod rewrite;
+pub mod telemetry;
