@@ -3,6 +3,7 @@
 
 pub mod compile;
 pub mod file;
+pub mod source;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -17,6 +18,7 @@ use crate::policy::set_cookie::CookieRules;
 use crate::rewrite::Rewriter;
 
 pub use compile::compile;
+pub use source::{ConfigSource, Overrides};
 
 /// The documented default config, compiled into the binary.
 pub const DEFAULT_CONFIG: &str = include_str!("../../config/consentry.toml");
@@ -151,13 +153,18 @@ pub struct Policy {
 impl Policy {
     /// Loads and compiles the config at `path`.
     pub fn load(path: &Path) -> Result<Arc<Policy>, ConfigError> {
+        Policy::read(path).map(Arc::new)
+    }
+
+    /// Reads and compiles the config at `path`, unshared.
+    pub fn read(path: &Path) -> Result<Policy, ConfigError> {
         let label = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: label.clone(),
             key: String::new(),
             reason: format!("cannot read the file: {e}"),
         })?;
-        compile(&text, &label).map(Arc::new)
+        compile(&text, &label)
     }
 
     /// The built-in default config.
