@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use metrics::{counter, gauge};
@@ -34,8 +35,8 @@ impl Reloader {
     /// Loads the config now; on success swaps it in, on failure keeps the
     /// running one. Logs and counts either way. `trigger` says why, for logs.
     pub fn reload(&self, trigger: &str) -> Result<(), ConfigError> {
-        match self.source.load() {
-            Ok(new) => {
+        match self.source.read() {
+            Ok(mut new) => {
                 let old = self.shared.load_full();
                 for (key, was, now) in restart_required(&old, &new) {
                     tracing::warn!(
@@ -46,6 +47,8 @@ impl Reloader {
                          everything else is reloaded"
                     );
                 }
+                keep_bound_settings(&old, &mut new);
+                let new = Arc::new(new);
                 self.shared.store(new.clone());
                 counter!("consentry_config_reloads_total", "result" => "ok").increment(1);
                 publish(&new);
@@ -72,31 +75,71 @@ impl Reloader {
     }
 }
 
-/// Settings bound to sockets or threads at start: `(key, old, new)` for each
-/// that differs, since a reload cannot apply them.
+/// Settings read once at start (sockets, threads, the upstream client):
+/// `(key, old, new)` for each that differs, since a reload cannot apply them.
 pub fn restart_required(old: &Policy, new: &Policy) -> Vec<(&'static str, String, String)> {
-    let mut changed = Vec::new();
-    let mut check = |key, was: String, now: String| {
-        if was != now {
-            changed.push((key, was, now));
-        }
-    };
-    check(
-        "proxy.listen",
-        old.proxy.listen.to_string(),
-        new.proxy.listen.to_string(),
-    );
-    check(
-        "proxy.workers",
-        old.proxy.workers.to_string(),
-        new.proxy.workers.to_string(),
-    );
-    check(
-        "admin.listen",
-        old.admin.listen.to_string(),
-        new.admin.listen.to_string(),
-    );
-    changed
+    let (a, b) = (&old.proxy, &new.proxy);
+    let pairs = [
+        ("proxy.listen", a.listen.to_string(), b.listen.to_string()),
+        (
+            "proxy.workers",
+            a.workers.to_string(),
+            b.workers.to_string(),
+        ),
+        (
+            "proxy.upstream",
+            a.upstream.to_string(),
+            b.upstream.to_string(),
+        ),
+        (
+            "proxy.host_header",
+            format!("{:?}", a.host_header),
+            format!("{:?}", b.host_header),
+        ),
+        (
+            "proxy.pool_max_idle_per_host",
+            a.pool_max_idle_per_host.to_string(),
+            b.pool_max_idle_per_host.to_string(),
+        ),
+        (
+            "proxy.timeouts.connect",
+            format!("{:?}", a.connect_timeout),
+            format!("{:?}", b.connect_timeout),
+        ),
+        (
+            "proxy.timeouts.response_header",
+            format!("{:?}", a.response_header_timeout),
+            format!("{:?}", b.response_header_timeout),
+        ),
+        (
+            "proxy.timeouts.idle",
+            format!("{:?}", a.idle_timeout),
+            format!("{:?}", b.idle_timeout),
+        ),
+        (
+            "proxy.timeouts.shutdown_grace",
+            format!("{:?}", a.shutdown_grace),
+            format!("{:?}", b.shutdown_grace),
+        ),
+        (
+            "admin.listen",
+            old.admin.listen.to_string(),
+            new.admin.listen.to_string(),
+        ),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, was, now)| was != now)
+        .collect()
+}
+
+/// Keeps in `new` the settings [`restart_required`] lists, so the live
+/// policy says what is really in force (readiness probes that upstream).
+fn keep_bound_settings(old: &Policy, new: &mut Policy) {
+    let cache = new.proxy.cache;
+    new.proxy = old.proxy.clone();
+    new.proxy.cache = cache;
+    new.admin.listen = old.admin.listen;
 }
 
 /// Sets `consentry_config_info{mode}`: 1 for `policy`'s mode, 0 for the other.
@@ -185,10 +228,9 @@ fn fingerprint(path: &Path) -> Option<(SystemTime, u64)> {
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
-    use std::sync::Arc;
 
     use super::*;
-    use crate::config::{shared, Overrides};
+    use crate::config::{shared, CacheSafety, Overrides};
 
     struct TempConfig(PathBuf);
 
@@ -234,13 +276,20 @@ mod tests {
 
         std::fs::write(
             &file.0,
-            "mode = \"report-only\"\n[proxy]\nupstream = \"http://other:82\"\n",
+            "mode = \"report-only\"\n[proxy]\nupstream = \"http://other:82\"\n\
+             listen = \"127.0.0.1:18081\"\ncache = \"private\"\n",
         )
         .unwrap();
         metrics::with_local_recorder(&recorder, || reloader.reload("test")).unwrap();
         let after = shared.load_full();
         assert_eq!(after.mode, Mode::ReportOnly);
+        assert_eq!(
+            after.proxy.cache,
+            CacheSafety::Private,
+            "applied per request"
+        );
         assert_eq!(after.proxy.upstream, upstream, "the override still wins");
+        assert_eq!(after.proxy.listen, before.proxy.listen, "needs a restart");
         assert_eq!(before.mode, Mode::Enforce, "the old snapshot is untouched");
 
         std::fs::write(&file.0, "mode = \"sometimes\"\n").unwrap();
@@ -271,7 +320,7 @@ mod tests {
             .into_iter()
             .map(|(k, _, _)| k)
             .collect();
-        assert_eq!(keys, ["proxy.listen", "admin.listen"]);
+        assert_eq!(keys, ["proxy.listen", "proxy.upstream", "admin.listen"]);
         assert!(restart_required(&old, &old).is_empty());
     }
 

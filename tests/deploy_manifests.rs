@@ -72,6 +72,7 @@ fn overrides(env: &HashMap<String, String>) -> Overrides {
             .get("CONSENTRY_UPSTREAM")
             .map(|u| parse_upstream(u).unwrap()),
         admin_listen: addr("CONSENTRY_ADMIN_LISTEN"),
+        workers: env.get("CONSENTRY_WORKERS").map(|w| w.parse().unwrap()),
     }
 }
 

@@ -17,6 +17,8 @@ pub struct Overrides {
     pub upstream: Option<http::Uri>,
     /// `admin.listen` (`--admin-listen`, `CONSENTRY_ADMIN_LISTEN`).
     pub admin_listen: Option<SocketAddr>,
+    /// `proxy.workers` (`--workers`, `CONSENTRY_WORKERS`).
+    pub workers: Option<usize>,
 }
 
 impl Overrides {
@@ -30,6 +32,9 @@ impl Overrides {
         }
         if let Some(listen) = self.admin_listen {
             policy.admin.listen = listen;
+        }
+        if let Some(workers) = self.workers {
+            policy.proxy.workers = workers;
         }
     }
 }
@@ -45,13 +50,18 @@ pub struct ConfigSource {
 
 impl ConfigSource {
     /// Reads and compiles the config and applies the overrides.
-    pub fn load(&self) -> Result<Arc<Policy>, ConfigError> {
+    pub fn read(&self) -> Result<Policy, ConfigError> {
         let mut policy = match &self.path {
             Some(path) => Policy::read(path)?,
             None => compile(DEFAULT_CONFIG, "<built-in>")?,
         };
         self.overrides.apply(&mut policy);
-        Ok(Arc::new(policy))
+        Ok(policy)
+    }
+
+    /// [`read`](Self::read), shared.
+    pub fn load(&self) -> Result<Arc<Policy>, ConfigError> {
+        self.read().map(Arc::new)
     }
 
     /// What the config is read from, for logs.
@@ -74,12 +84,14 @@ mod tests {
                 listen: Some("0.0.0.0:8080".parse().unwrap()),
                 upstream: Some("http://app:80".parse().unwrap()),
                 admin_listen: Some("0.0.0.0:9090".parse().unwrap()),
+                workers: Some(2),
             },
         };
         let policy = source.load().unwrap();
         assert_eq!(policy.proxy.listen, "0.0.0.0:8080".parse().unwrap());
         assert_eq!(policy.proxy.upstream, "http://app:80");
         assert_eq!(policy.admin.listen, "0.0.0.0:9090".parse().unwrap());
+        assert_eq!(policy.proxy.workers, 2);
         let plain = ConfigSource::default().load().unwrap();
         assert_eq!(plain.proxy.listen, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(plain.admin.listen, "127.0.0.1:9090".parse().unwrap());
