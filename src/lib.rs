@@ -2,9 +2,14 @@
 //!
 //! [`policy`] is the pure core (consent decoding, cookie and tag decisions);
 //! [`rewrite`] applies tag decisions to streaming HTML; [`config`] turns a
-//! TOML file into a compiled [`config::Policy`].
+//! TOML file into a compiled [`config::Policy`]. [`admin`] serves health,
+//! readiness and metrics; [`reload`] swaps in changed configs;
+//! [`telemetry`] sets up logging.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod config;
 pub mod policy;
+pub mod reload;
 pub mod rewrite;
+pub mod telemetry;

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use super::file::{
-    ActionFile, CacheFile, CatalogueFile, ConfigFile, CookieRuleFile, HostHeaderFile, ModeFile,
-    TagRuleFile, UnclassifiedFile,
+    ActionFile, AdminFile, CacheFile, CatalogueFile, ConfigFile, CookieRuleFile, HostHeaderFile,
+    ModeFile, ReadinessFile, TagRuleFile, UnclassifiedFile,
 };
 use super::{
-    CacheSafety, ConfigError, HostHeader, Mode, Policy, ProxySettings, COOKIE_CATALOGUE,
-    TAG_CATALOGUE,
+    AdminSettings, CacheSafety, ConfigError, HostHeader, Mode, Policy, ProxySettings, Readiness,
+    COOKIE_CATALOGUE, TAG_CATALOGUE,
 };
 use crate::policy::category::{Categories, Category, CategorySet};
 use crate::policy::consent::{
@@ -85,6 +85,7 @@ impl Compiler<'_> {
             return Err(self.error("html.parser_memory_limit", "must be at least 65536 bytes"));
         }
         let proxy = self.proxy(&f.proxy)?;
+        let admin = self.admin(&f.admin)?;
         Ok(Policy {
             rewriter: Rewriter::new(Arc::new(tags), categories.clone(), limits),
             categories,
@@ -95,6 +96,7 @@ impl Compiler<'_> {
                 ModeFile::ReportOnly => Mode::ReportOnly,
             },
             proxy,
+            admin,
         })
     }
 
@@ -374,6 +376,22 @@ impl Compiler<'_> {
             idle_timeout: f.timeouts.idle,
             shutdown_grace: f.timeouts.shutdown_grace,
             pool_max_idle_per_host: f.pool_max_idle_per_host,
+        })
+    }
+
+    fn admin(&self, f: &AdminFile) -> Result<AdminSettings, ConfigError> {
+        let listen = f.listen.parse().map_err(|_| {
+            self.error(
+                "admin.listen",
+                format!("`{}` is not an address like 127.0.0.1:9090", f.listen),
+            )
+        })?;
+        Ok(AdminSettings {
+            listen,
+            readiness: match f.readiness {
+                ReadinessFile::Upstream => Readiness::Upstream,
+                ReadinessFile::Config => Readiness::Config,
+            },
         })
     }
 }

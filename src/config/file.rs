@@ -32,6 +32,9 @@ pub struct ConfigFile {
     /// The reverse proxy.
     #[serde(default)]
     pub proxy: ProxyFile,
+    /// The admin listener (health, readiness, metrics).
+    #[serde(default)]
+    pub admin: AdminFile,
 }
 
 /// Enforcement mode.
@@ -329,6 +332,38 @@ impl Default for TimeoutsFile {
     }
 }
 
+/// `[admin]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminFile {
+    /// Address of the admin listener (`/healthz`, `/readyz`, `/metrics`).
+    #[serde(default = "default_admin_listen")]
+    pub listen: String,
+    /// What `/readyz` checks: `upstream` (default) or `config`.
+    #[serde(default)]
+    pub readiness: ReadinessFile,
+}
+
+impl Default for AdminFile {
+    fn default() -> Self {
+        AdminFile {
+            listen: default_admin_listen(),
+            readiness: ReadinessFile::default(),
+        }
+    }
+}
+
+/// What `/readyz` checks.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadinessFile {
+    /// A loaded config and a TCP connection to the upstream.
+    #[default]
+    Upstream,
+    /// A loaded config only.
+    Config,
+}
+
 fn yes() -> bool {
     true
 }
@@ -343,6 +378,9 @@ fn default_noscript_limit() -> usize {
 }
 fn default_listen() -> String {
     "127.0.0.1:8080".into()
+}
+fn default_admin_listen() -> String {
+    "127.0.0.1:9090".into()
 }
 fn default_upstream() -> String {
     "http://127.0.0.1:3000".into()

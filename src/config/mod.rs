@@ -3,6 +3,7 @@
 
 pub mod compile;
 pub mod file;
+pub mod source;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -17,6 +18,7 @@ use crate::policy::set_cookie::CookieRules;
 use crate::rewrite::Rewriter;
 
 pub use compile::compile;
+pub use source::{ConfigSource, Overrides};
 
 /// The documented default config, compiled into the binary.
 pub const DEFAULT_CONFIG: &str = include_str!("../../config/consentry.toml");
@@ -111,6 +113,24 @@ pub struct ProxySettings {
     pub pool_max_idle_per_host: usize,
 }
 
+/// What the admin listener's `/readyz` checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readiness {
+    /// A loaded config and a TCP connection to the upstream.
+    Upstream,
+    /// A loaded config only.
+    Config,
+}
+
+/// The admin listener's settings.
+#[derive(Clone, Debug)]
+pub struct AdminSettings {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// What `/readyz` checks.
+    pub readiness: Readiness,
+}
+
 /// A compiled, immutable policy: everything a request needs, built once.
 #[derive(Debug)]
 pub struct Policy {
@@ -126,18 +146,25 @@ pub struct Policy {
     pub mode: Mode,
     /// Proxy settings.
     pub proxy: ProxySettings,
+    /// Admin listener settings.
+    pub admin: AdminSettings,
 }
 
 impl Policy {
     /// Loads and compiles the config at `path`.
     pub fn load(path: &Path) -> Result<Arc<Policy>, ConfigError> {
+        Policy::read(path).map(Arc::new)
+    }
+
+    /// Reads and compiles the config at `path`, unshared.
+    pub fn read(path: &Path) -> Result<Policy, ConfigError> {
         let label = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: label.clone(),
             key: String::new(),
             reason: format!("cannot read the file: {e}"),
         })?;
-        compile(&text, &label).map(Arc::new)
+        compile(&text, &label)
     }
 
     /// The built-in default config.
