@@ -134,8 +134,7 @@ fn summarize(value: &str, collect: bool) -> Result<GppSummary, Unreadable> {
             }
             match id {
                 2 => {
-                    let core = section.split('.').next().unwrap_or_default();
-                    summary.tcf_purposes = Some(tcf::core_purposes_consent(core)?);
+                    summary.tcf_purposes = Some(tcf::tc_purposes_consent(section)?);
                     read_any = true;
                 }
                 6 => {

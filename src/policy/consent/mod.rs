@@ -20,6 +20,9 @@ pub mod region;
 mod settings;
 pub mod tcf;
 
+#[cfg(test)]
+mod corpus_tests;
+
 use std::borrow::Cow;
 use std::fmt;
 

@@ -5,8 +5,10 @@
 //! category needs *every* purpose listed for it. Legitimate-interest bits
 //! never grant. The vendor sections and publisher restrictions must parse
 //! too, or the string is unreadable. Segments after the first `.`
-//! (disclosed vendors, allowed vendors, publisher TC) are optional and never
-//! make a string unreadable; [`TcString::parse`] decodes them when it can.
+//! (disclosed vendors, allowed vendors, publisher TC) do not affect consent,
+//! but one that is present and does not decode (e.g. a bitfield shorter than
+//! its MaxVendorId, iabtcf-es issue 142) makes the string unreadable too;
+//! empty segments and unknown segment types are skipped.
 //!
 //! Before decoding, surrounding whitespace and trailing commas are trimmed
 //! and `%`-escapes are decoded; standard base64 characters and `=` padding are
@@ -335,9 +337,7 @@ fn head(r: &mut Bits<'_>) -> Result<TcString, Unreadable> {
 }
 
 /// Validates a core segment without collecting anything; returns PurposesConsent.
-///
-/// This is the allocation-free path used per request (also by GPP section 2).
-pub fn core_purposes_consent(core: &str) -> Result<u32, Unreadable> {
+fn core_purposes_consent(core: &str) -> Result<u32, Unreadable> {
     let mut r = Bits::new(core)?;
     let purposes = head(&mut r)?.purposes_consent;
     vendor_section(&mut r, None)?;
@@ -350,11 +350,54 @@ pub fn core_purposes_consent(core: &str) -> Result<u32, Unreadable> {
     Ok(purposes)
 }
 
-/// PurposesConsent of a whole cookie value (trimmed, unescaped, core segment only).
+/// Checks (and with `out`, records) one segment after the core: disclosed vendors,
+/// allowed vendors or publisher TC. Empty segments and unknown types are skipped.
+fn optional_segment(segment: &str, out: Option<&mut TcString>) -> Result<(), Unreadable> {
+    if segment.is_empty() {
+        return Ok(());
+    }
+    let mut r = Bits::new(segment)?;
+    match (r.int(3)?, out) {
+        (1 | 2, None) => {
+            vendor_section(&mut r, None)?;
+        }
+        (1, Some(tc)) => tc.disclosed_vendors = Some(vendor_set(&mut r)?),
+        (2, Some(tc)) => tc.allowed_vendors = Some(vendor_set(&mut r)?),
+        (3, out) => {
+            let purposes_consent = flags(&mut r, 24)? as u32;
+            let purposes_li = flags(&mut r, 24)? as u32;
+            let n = r.int(6)? as u32;
+            let publisher = PublisherTc {
+                purposes_consent,
+                purposes_li,
+                num_custom_purposes: n as u8,
+                custom_purposes_consent: flags(&mut r, n)?,
+                custom_purposes_li: flags(&mut r, n)?,
+            };
+            if let Some(tc) = out {
+                tc.publisher_tc = Some(publisher);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// PurposesConsent of a TC string already unescaped and trimmed, checking every segment.
+///
+/// This is the allocation-free path used per request (also by GPP section 2).
+pub fn tc_purposes_consent(text: &str) -> Result<u32, Unreadable> {
+    let mut segments = text.split('.');
+    let purposes = core_purposes_consent(segments.next().unwrap_or_default())?;
+    for segment in segments {
+        optional_segment(segment, None)?;
+    }
+    Ok(purposes)
+}
+
+/// PurposesConsent of a whole cookie value (trimmed and unescaped first).
 pub fn purposes_consent(value: &str) -> Result<u32, Unreadable> {
-    let text = prepare(value)?;
-    let core = text.split('.').next().unwrap_or_default();
-    core_purposes_consent(core)
+    tc_purposes_consent(&prepare(value)?)
 }
 
 impl TcString {
@@ -379,32 +422,9 @@ impl TcString {
             });
         }
         for segment in segments {
-            // Optional segments: one that does not decode is skipped.
-            let _ = tc.optional_segment(segment);
+            optional_segment(segment, Some(&mut tc))?;
         }
         Ok(tc)
-    }
-
-    fn optional_segment(&mut self, segment: &str) -> Result<(), Unreadable> {
-        let mut r = Bits::new(segment)?;
-        match r.int(3)? {
-            1 => self.disclosed_vendors = Some(vendor_set(&mut r)?),
-            2 => self.allowed_vendors = Some(vendor_set(&mut r)?),
-            3 => {
-                let purposes_consent = flags(&mut r, 24)? as u32;
-                let purposes_li = flags(&mut r, 24)? as u32;
-                let n = r.int(6)? as u32;
-                self.publisher_tc = Some(PublisherTc {
-                    purposes_consent,
-                    purposes_li,
-                    num_custom_purposes: n as u8,
-                    custom_purposes_consent: flags(&mut r, n)?,
-                    custom_purposes_li: flags(&mut r, n)?,
-                });
-            }
-            _ => {}
-        }
-        Ok(())
     }
 
     /// The consented purpose ids, ascending.
@@ -580,7 +600,6 @@ mod tests {
             format!(" {SAMPLE}"),
             format!("{SAMPLE}%2C"),
             format!("{SAMPLE}.YAAAAAAAAAAA"),
-            format!("{SAMPLE}.!!garbage!!"),
             format!("{SAMPLE}."),
             SAMPLE.replace('_', "/"),
             format!("{SAMPLE}=="),
@@ -601,6 +620,9 @@ mod tests {
             "COtybn4PA_zT4KjACBENAPCIAEBAAECAAIAAAA",
             "COtybn4PA_zT4KjACBENAPCIAEBAAECA",
             "COtybn4PA_zT4KjACBENAPCIAEBAAECAAIAAAAAAAAAA===",
+            "COtybn4PA_zT4KjACBENAPCIAEBAAECAAIAAAAAAAAAA.!!garbage!!",
+            "COtybn4PA_zT4KjACBENAPCIAEBAAECAAIAAAAAAAAAA.IFukWSQh",
+            "COtybn4PA_zT4KjACBENAPCIAEBAAECAAIAAAAAAAAAA.YAAA",
             "%FF%FE",
             "C%C3%A9",
             "Cé",
