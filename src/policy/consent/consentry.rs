@@ -21,6 +21,11 @@ impl ConsentryDecoder {
             categories: categories.clone(),
         }
     }
+
+    /// The `consentry` cookie.
+    pub fn defaults(categories: &Categories) -> Self {
+        ConsentryDecoder::new("consentry", categories)
+    }
 }
 
 impl Decoder for ConsentryDecoder {

@@ -21,7 +21,7 @@
 use super::bits::Bits;
 use super::tcf::{self, TcfMapping};
 use super::{percent_decode, Decoder, Source, Unreadable};
-use crate::policy::category::CategorySet;
+use crate::policy::category::{Categories, Category, CategorySet};
 
 /// Reads `__gpp` (name configurable).
 #[derive(Debug, Clone)]
@@ -47,6 +47,16 @@ impl GppDecoder {
             us_base,
             opt_out_removes,
         }
+    }
+
+    /// `__gpp` with the DESIGN.md TCF mapping; a US opt-out removes `marketing`.
+    pub fn defaults(categories: &Categories) -> Self {
+        GppDecoder::new(
+            "__gpp",
+            TcfMapping::defaults(),
+            categories.all(),
+            CategorySet::EMPTY.with(Category::MARKETING),
+        )
     }
 }
 
@@ -207,15 +217,9 @@ impl Decoder for GppDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::category::{Categories, Category};
 
     fn decoder() -> GppDecoder {
-        GppDecoder::new(
-            "__gpp",
-            TcfMapping::defaults(),
-            Categories::default().all(),
-            CategorySet::EMPTY.with(Category::MARKETING),
-        )
+        GppDecoder::defaults(&Categories::default())
     }
 
     #[test]

@@ -472,7 +472,15 @@ mod tests {
         settings.region.header = Some("CF-IPCountry".to_string());
         let p = settings.compile(&Categories::default()).unwrap();
         assert_eq!(p.region_header(), Some("CF-IPCountry"));
-        let cases: &[(&str, Option<&str>, Option<&str>, CategorySet, Source)] = &[
+        // (cookie, Sec-GPC, geo header, granted, source)
+        type Case<'a> = (
+            &'a str,
+            Option<&'a str>,
+            Option<&'a str>,
+            CategorySet,
+            Source,
+        );
+        let cases: &[Case] = &[
             ("", None, Some("US"), everything, Source::Region),
             ("", None, Some(" us "), everything, Source::Region),
             ("", None, Some("US-CA"), everything, Source::Region),

@@ -415,7 +415,7 @@ mod tests {
         for (edit, key, reason) in cases {
             let mut s = ConsentSettings::defaults();
             edit(&mut s);
-            let e = s.compile(&cats).err().expect("must fail");
+            let e = s.compile(&cats).expect_err("must fail");
             assert_eq!(e.key, *key, "{e}");
             assert!(e.reason.contains(reason), "{e}");
             assert!(e.to_string().starts_with(key));

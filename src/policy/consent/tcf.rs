@@ -244,10 +244,7 @@ fn range_entries(
 }
 
 /// Reads a vendor section (MaxVendorId, IsRangeEncoding, bitfield or ranges).
-fn vendor_section(
-    r: &mut Bits<'_>,
-    mut out: Option<&mut Vec<(u16, u16)>>,
-) -> Result<u16, Unreadable> {
+fn vendor_section(r: &mut Bits<'_>, out: Option<&mut Vec<(u16, u16)>>) -> Result<u16, Unreadable> {
     let max = r.int(16)? as u16;
     if r.bit()? {
         range_entries(r, out)?;
@@ -255,7 +252,7 @@ fn vendor_section(
         if usize::from(max) > r.remaining() {
             return Err(Unreadable("vendor bitfield shorter than MaxVendorId"));
         }
-        match out.as_deref_mut() {
+        match out {
             None => r.skip(usize::from(max))?,
             Some(out) => {
                 let mut run: Option<u16> = None;
