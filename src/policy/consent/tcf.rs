@@ -75,7 +75,7 @@ fn purposes_mask(ids: &[u8]) -> u32 {
 /// A set of vendor ids, kept as sorted, merged inclusive ranges.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VendorSet {
-    /// The MaxVendorId field of the section.
+    /// The MaxVendorId field of the section (0 for publisher restrictions, which have none).
     pub max_vendor_id: u16,
     ranges: Vec<(u16, u16)>,
 }
