@@ -1,6 +1,6 @@
 //! Our own consent cookie: a comma-separated list of category names.
 
-use super::{Decoder, Source, Unreadable};
+use super::{percent_decode, Decoder, Source, Unreadable};
 use crate::policy::category::{Categories, CategorySet};
 
 /// Decodes `consentry=analytics,preferences` (`%2C` accepted as a comma).
@@ -21,6 +21,11 @@ impl ConsentryDecoder {
             categories: categories.clone(),
         }
     }
+
+    /// The `consentry` cookie.
+    pub fn defaults(categories: &Categories) -> Self {
+        ConsentryDecoder::new("consentry", categories)
+    }
 }
 
 impl Decoder for ConsentryDecoder {
@@ -33,9 +38,7 @@ impl Decoder for ConsentryDecoder {
     }
 
     fn decode(&self, value: &str) -> Result<CategorySet, Unreadable> {
-        let decoded = percent_encoding::percent_decode_str(value)
-            .decode_utf8()
-            .map_err(|_| Unreadable::new("not valid UTF-8 after percent-decoding"))?;
+        let decoded = percent_decode(value)?;
         Ok(decoded
             .split(',')
             .filter_map(|name| self.categories.lookup(name.trim()))

@@ -1,0 +1,13 @@
+//! Fuzz target: the own-cookie decoder must never panic, whatever the bytes.
+#![no_main]
+
+use consentry::policy::category::Categories;
+use consentry::policy::consent::Decoder;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let value = String::from_utf8_lossy(data);
+    let categories = Categories::default();
+    let _ = consentry::policy::consent::consentry::ConsentryDecoder::defaults(&categories)
+        .decode(&value);
+});

@@ -1,0 +1,12 @@
+//! Fuzz target: the OneTrust decoder must never panic, whatever the bytes.
+#![no_main]
+
+use consentry::policy::consent::Decoder;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let value = String::from_utf8_lossy(data);
+    let d = consentry::policy::consent::onetrust::OneTrustDecoder::defaults();
+    let _ = d.decode(&value);
+    let _ = d.describe(&value);
+});
