@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use consentry::config::Policy;
-use consentry::policy::consent::{Outcome, RequestSignals};
+use consentry::policy::consent::Outcome;
 use consentry::policy::request_cookies::RequestCookies;
 use consentry::rewrite::FilterOptions;
 
@@ -142,7 +142,7 @@ fn rewrite(
     let policy = request.policy()?;
     let (cookie_header, headers) = request.headers()?;
     let cookies = RequestCookies::parse(&cookie_header);
-    let consent = policy.decide(&cookies, header(&headers, "sec-gpc"));
+    let consent = policy.decide(&cookies, |name| header(&headers, name));
     let first_party = url
         .as_deref()
         .map(|u| {
@@ -185,20 +185,21 @@ fn explain(request: &RequestArgs) -> Result<(), String> {
     let policy = request.policy()?;
     let (cookie_header, headers) = request.headers()?;
     let cookies = RequestCookies::parse(&cookie_header);
-    let explanation = policy.consent.explain(&RequestSignals {
-        cookies: &cookies,
-        gpc: header(&headers, "sec-gpc"),
-    });
+    let explanation = policy
+        .consent
+        .explain(&policy.signals(&cookies, |name| header(&headers, name)));
     let names = |set| policy.categories.names(set);
     let signals: Vec<_> = explanation
         .signals
         .iter()
         .map(|s| match &s.outcome {
             Outcome::Granted(set) => serde_json::json!({
-                "source": s.source, "cookie": s.cookie, "readable": true, "granted": names(*set),
+                "source": s.source, "cookie": s.cookie, "readable": true, "decided": s.decided,
+                "granted": names(*set), "detail": s.detail,
             }),
             Outcome::Unreadable(reason) => serde_json::json!({
-                "source": s.source, "cookie": s.cookie, "readable": false, "reason": reason,
+                "source": s.source, "cookie": s.cookie, "readable": false, "decided": false,
+                "reason": reason, "detail": s.detail,
             }),
         })
         .collect();
@@ -209,6 +210,7 @@ fn explain(request: &RequestArgs) -> Result<(), String> {
         "reason": explanation.reason,
         "gpc": explanation.gpc,
         "gpc_applied": explanation.consent.gpc_applied,
+        "region": explanation.region,
         "signals": signals,
     });
     println!(

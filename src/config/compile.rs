@@ -10,10 +10,9 @@ use super::{
     AdminSettings, CacheSafety, ConfigError, HostHeader, Mode, Policy, ProxySettings, Readiness,
     COOKIE_CATALOGUE, TAG_CATALOGUE,
 };
-use crate::policy::category::{Categories, Category, CategorySet};
-use crate::policy::consent::{
-    consentry::ConsentryDecoder, gpc::GpcRule, ConsentPolicy, Decoder, Source,
-};
+use crate::config::file::MappedSourceFile;
+use crate::policy::category::{Categories, Category};
+use crate::policy::consent::{ConsentPolicy, ConsentSettings};
 use crate::policy::cookies::{CookieClassifier, CookieEntry, NameMatch};
 use crate::policy::set_cookie::{CookieRules, Unclassified};
 use crate::policy::tags::{Action, ElementKind, ElementKinds, TagRuleSpec, TagRules};
@@ -120,48 +119,80 @@ impl Compiler<'_> {
         f: &super::file::ConsentFile,
         categories: &Categories,
     ) -> Result<ConsentPolicy, ConfigError> {
-        let order: Vec<String> = f.order.clone().unwrap_or_else(|| {
-            Source::SIGNALS
-                .iter()
-                .map(|s| s.name().to_string())
-                .collect()
-        });
-        let mut decoders: Vec<Box<dyn Decoder>> = Vec::new();
-        for (i, name) in order.iter().enumerate() {
-            let key = format!("consent.order[{i}]");
-            let source = Source::from_name(name).ok_or_else(|| {
-                let known: Vec<_> = Source::SIGNALS.iter().map(|s| s.name()).collect();
-                self.error(
-                    &key,
-                    format!(
-                        "unknown consent source `{name}` (known: {})",
-                        known.join(", ")
-                    ),
-                )
-            })?;
-            if decoders.iter().any(|d| d.source() == source) {
-                return Err(self.error(key, format!("consent source `{name}` is listed twice")));
-            }
-            match source {
-                Source::Consentry => {
-                    let cookie = f.consentry.cookie.as_deref().unwrap_or("consentry");
-                    decoders.push(Box::new(ConsentryDecoder::new(cookie, categories)));
+        let only =
+            |key: &str, source: &MappedSourceFile, allowed: &str| -> Result<(), ConfigError> {
+                let given = [
+                    ("groups", source.groups.is_some()),
+                    ("fields", source.fields.is_some()),
+                    ("aliases", source.aliases.is_some()),
+                    ("services", source.services.is_some()),
+                ];
+                match given.iter().find(|(name, set)| *set && *name != allowed) {
+                    Some((name, _)) => Err(self.error(
+                        format!("consent.{key}.{name}"),
+                        format!("unknown key (expected `cookie` or `{allowed}`)"),
+                    )),
+                    None => Ok(()),
                 }
-                Source::Default => unreachable!("not a signal source"),
-            }
+            };
+        only("onetrust", &f.onetrust, "groups")?;
+        only("cookiebot", &f.cookiebot, "fields")?;
+        only("cc_cookie", &f.cc_cookie, "aliases")?;
+        only("klaro", &f.klaro, "services")?;
+        let mut s = ConsentSettings::defaults();
+        if let Some(order) = &f.order {
+            s.order = order.clone();
         }
-        let removes = match &f.gpc.removes {
-            None => CategorySet::EMPTY.with(Category::MARKETING),
-            Some(names) => names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| self.category(categories, &format!("consent.gpc.removes[{i}]"), n))
-                .collect::<Result<_, _>>()?,
-        };
-        if removes.contains(Category::NECESSARY) {
-            return Err(self.error("consent.gpc.removes", "`necessary` is always granted"));
+        if let Some(cookie) = &f.consentry.cookie {
+            s.consentry_cookie = cookie.clone();
         }
-        Ok(ConsentPolicy::new(decoders, GpcRule::new(removes)))
+        apply(
+            &mut s.onetrust.cookie,
+            &f.onetrust.cookie,
+            &mut s.onetrust.groups,
+            &f.onetrust.groups,
+        );
+        apply(
+            &mut s.cookiebot.cookie,
+            &f.cookiebot.cookie,
+            &mut s.cookiebot.fields,
+            &f.cookiebot.fields,
+        );
+        apply(
+            &mut s.cc_cookie.cookie,
+            &f.cc_cookie.cookie,
+            &mut s.cc_cookie.aliases,
+            &f.cc_cookie.aliases,
+        );
+        apply(
+            &mut s.klaro.cookie,
+            &f.klaro.cookie,
+            &mut s.klaro.services,
+            &f.klaro.services,
+        );
+        apply(
+            &mut s.tcf.cookie,
+            &f.tcf.cookie,
+            &mut s.tcf.purposes,
+            &f.tcf.purposes,
+        );
+        apply(
+            &mut s.gpp.cookie,
+            &f.gpp.cookie,
+            &mut s.gpp.us_opt_out_removes,
+            &f.gpp.us_opt_out_removes,
+        );
+        if let Some(removes) = &f.gpc.removes {
+            s.gpc_removes = removes.clone();
+        }
+        if let Some(header) = &f.region.header {
+            s.region.header = Some(header.clone());
+        }
+        if let Some(defaults) = &f.region.defaults {
+            s.region.defaults = defaults.clone();
+        }
+        s.compile(categories)
+            .map_err(|e| self.error(format!("consent.{}", e.key), e.reason))
     }
 
     fn cookies(
@@ -396,6 +427,21 @@ impl Compiler<'_> {
     }
 }
 
+/// Overrides a default cookie name and mapping table with the file's, where given.
+fn apply<T: Clone>(
+    cookie: &mut String,
+    file_cookie: &Option<String>,
+    table: &mut T,
+    file_table: &Option<T>,
+) {
+    if let Some(c) = file_cookie {
+        *cookie = c.clone();
+    }
+    if let Some(t) = file_table {
+        *table = t.clone();
+    }
+}
+
 /// Validates an upstream base URL: `http://host[:port]`, no query or fragment.
 pub fn parse_upstream(text: &str) -> Result<http::Uri, String> {
     let uri: http::Uri = text
@@ -462,7 +508,10 @@ mod tests {
             ("[[tags.rule]]\nid = \"x\"\nvendor = \"X\"\ncategory = \"analytics\"\npaths = [\"x.js\"]", "tags.rule[0].paths[0]", "starts with `/`"),
             ("[tags]\ndisable = [\"no-such-rule\"]", "tags.disable[0]", "no built-in tag rule"),
             ("[consent]\norder = [\"consentry\", \"nosuch\"]", "consent.order[1]", "unknown consent source"),
-            ("[consent.gpc]\nremoves = [\"necessary\"]", "consent.gpc.removes", "always granted"),
+            ("[consent.gpc]\nremoves = [\"tracking\"]", "consent.gpc.removes[0]", "unknown category"),
+            ("[consent.onetrust]\ngroups = { C0009 = \"tracking\" }", "consent.onetrust.groups.C0009", "unknown category"),
+            ("[consent.onetrust]\nservices = { a = \"analytics\" }", "consent.onetrust.services", "unknown key"),
+            ("[consent.tcf]\nbogus = 1", "consent.tcf.bogus", "unknown field"),
             ("[categories]\nextra = [\"analytics\"]", "categories.extra", "declared twice"),
             ("[proxy\nlisten = 1", "", "invalid TOML: line 1"),
         ];

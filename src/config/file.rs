@@ -3,6 +3,7 @@
 //! This is only the shape of the file; [`super::compile`] validates it and
 //! builds the internal model.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -57,18 +58,40 @@ pub struct CategoriesFile {
     pub extra: Vec<String>,
 }
 
-/// `[consent]`
+/// `[consent]`: every key is optional; a table given replaces that default.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentFile {
-    /// Sources in precedence order (default: consentry, onetrust, cookiebot, cc_cookie, tcf).
+    /// Sources in precedence order; a source not listed is off
+    /// (default: consentry, onetrust, cookiebot, cc_cookie, tcf, klaro, gpp).
     pub order: Option<Vec<String>>,
-    /// `[consent.consentry]`
+    /// `[consent.consentry]`: our own cookie.
     #[serde(default)]
     pub consentry: CookieSourceFile,
+    /// `[consent.onetrust]`: `groups` maps OneTrust group ids to categories.
+    #[serde(default)]
+    pub onetrust: MappedSourceFile,
+    /// `[consent.cookiebot]`: `fields` maps Cookiebot fields to categories.
+    #[serde(default)]
+    pub cookiebot: MappedSourceFile,
+    /// `[consent.cc_cookie]`: `aliases` maps the site's category names to ours.
+    #[serde(default)]
+    pub cc_cookie: MappedSourceFile,
+    /// `[consent.klaro]`: `services` maps Klaro service names to categories.
+    #[serde(default)]
+    pub klaro: MappedSourceFile,
+    /// `[consent.tcf]`: `purposes` maps each category to the TCF purposes it needs.
+    #[serde(default)]
+    pub tcf: TcfFile,
+    /// `[consent.gpp]`
+    #[serde(default)]
+    pub gpp: GppFile,
     /// `[consent.gpc]`
     #[serde(default)]
     pub gpc: GpcFile,
+    /// `[consent.region]`
+    #[serde(default)]
+    pub region: RegionFile,
 }
 
 /// A source read from one cookie.
@@ -79,12 +102,59 @@ pub struct CookieSourceFile {
     pub cookie: Option<String>,
 }
 
+/// A source read from one cookie, with a name-to-category table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MappedSourceFile {
+    /// The cookie's name.
+    pub cookie: Option<String>,
+    /// OneTrust group ids to categories.
+    pub groups: Option<BTreeMap<String, String>>,
+    /// Cookiebot fields to categories.
+    pub fields: Option<BTreeMap<String, String>>,
+    /// cc_cookie category aliases.
+    pub aliases: Option<BTreeMap<String, String>>,
+    /// Klaro services to categories.
+    pub services: Option<BTreeMap<String, String>>,
+}
+
+/// `[consent.tcf]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TcfFile {
+    /// The cookie's name (default `euconsent-v2`).
+    pub cookie: Option<String>,
+    /// Category -> purposes that must all be consented.
+    pub purposes: Option<BTreeMap<String, Vec<u8>>>,
+}
+
+/// `[consent.gpp]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GppFile {
+    /// The cookie's name (default `__gpp`).
+    pub cookie: Option<String>,
+    /// Categories a US opt-out of sale, sharing or targeted ads removes.
+    pub us_opt_out_removes: Option<Vec<String>>,
+}
+
 /// `[consent.gpc]`
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GpcFile {
     /// Categories `Sec-GPC: 1` removes (default: marketing; empty = ignore GPC).
     pub removes: Option<Vec<String>>,
+}
+
+/// `[consent.region]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionFile {
+    /// The geo header set by your edge (e.g. `CF-IPCountry`); off by default,
+    /// since a client could set it itself where no edge overwrites it.
+    pub header: Option<String>,
+    /// Region code -> categories granted when no signal is present (`*` = all).
+    pub defaults: Option<BTreeMap<String, Vec<String>>>,
 }
 
 /// `[cookies]`

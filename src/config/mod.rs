@@ -172,12 +172,30 @@ impl Policy {
         Arc::new(compile(DEFAULT_CONFIG, "<built-in>").expect("the built-in config compiles"))
     }
 
-    /// The consent for a request with this `Cookie` header and `Sec-GPC` value.
-    pub fn decide(
+    /// The consent-relevant signals of a request: its cookies and the
+    /// `Sec-GPC` and configured region headers, read through `header`
+    /// (lower-case names).
+    pub fn signals<'a>(
         &self,
-        cookies: &RequestCookies<'_>,
-        gpc: Option<&str>,
+        cookies: &'a RequestCookies<'a>,
+        header: impl Fn(&str) -> Option<&'a str>,
+    ) -> RequestSignals<'a> {
+        RequestSignals {
+            cookies,
+            gpc: header("sec-gpc"),
+            region: self
+                .consent
+                .region_header()
+                .and_then(|name| header(&name.to_ascii_lowercase())),
+        }
+    }
+
+    /// The consent for a request (see [`Policy::signals`]).
+    pub fn decide<'a>(
+        &self,
+        cookies: &'a RequestCookies<'a>,
+        header: impl Fn(&str) -> Option<&'a str>,
     ) -> crate::policy::consent::Consent {
-        self.consent.decide(&RequestSignals { cookies, gpc })
+        self.consent.decide(&self.signals(cookies, header))
     }
 }
