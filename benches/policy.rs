@@ -27,7 +27,7 @@ fn consent(c: &mut Criterion) {
         group.bench_function(*name, |b| {
             b.iter(|| {
                 let cookies = RequestCookies::parse(black_box(header));
-                black_box(policy.decide(&cookies, None))
+                black_box(policy.decide(&cookies, |_| None))
             })
         });
     }
