@@ -6,5 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod demo;
 pub mod policy;
+pub mod proxy;
 pub mod rewrite;
