@@ -118,10 +118,8 @@ pub async fn run(site_port: u16, listen: SocketAddr) -> Result<(), String> {
 }
 
 /// Completes when `stopped` turns true (or its sender is gone).
-fn wait(mut stopped: watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'static {
-    async move {
-        let _ = stopped.wait_for(|&s| s).await;
-    }
+async fn wait(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|&s| s).await;
 }
 
 /// Serves the sample site on `listener` until `shutdown` completes.

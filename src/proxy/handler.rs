@@ -141,7 +141,7 @@ async fn proxy(
     let upgraded = response.status() == StatusCode::SWITCHING_PROTOCOLS;
     let upgrade_protocol = if upgraded {
         let Some(client_side) = client_upgrade else {
-            crate::proxy::observe::upstream_error("protocol");
+            observe::upstream_error("protocol");
             return error_response(
                 StatusCode::BAD_GATEWAY,
                 "502 Bad Gateway: unexpected protocol switch\n",
