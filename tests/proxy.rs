@@ -700,6 +700,22 @@ async fn http2_prior_knowledge() {
     let up = received.last_headers();
     assert_eq!(up["host"], proxy.to_string());
     assert!(up.get("cookie").is_none());
+
+    // HTTP/2 may split cookies over several fields: upstream gets one header.
+    let response = sender
+        .send_request(
+            Request::get(format!("http://{proxy}/split"))
+                .header("cookie", "sessionid=1")
+                .header("cookie", "consentry=analytics")
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let up = received.last_headers();
+    let cookies: Vec<_> = up.get_all("cookie").iter().collect();
+    assert_eq!(cookies, ["sessionid=1; consentry=analytics"]);
 }
 
 #[tokio::test]

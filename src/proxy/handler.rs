@@ -335,7 +335,9 @@ fn request_cookies(
         .get(SEC_GPC)
         .and_then(|v| std::str::from_utf8(v.as_bytes()).ok());
     let mut values = headers.get_all(COOKIE).iter();
-    let text: Cow<'_, str> = match (values.next(), values.next()) {
+    let (first, second) = (values.next(), values.next());
+    let several = second.is_some();
+    let text: Cow<'_, str> = match (first, second) {
         (None, _) => Cow::Borrowed(""),
         (Some(one), None) => String::from_utf8_lossy(one.as_bytes()),
         (Some(_), Some(_)) => Cow::Owned(
@@ -369,14 +371,22 @@ fn request_cookies(
         }
     }
     let forward = decision.forward;
-    drop(text);
-    if enforce {
-        match forward.as_deref() {
-            None => {}
-            Some("") => {
+    // HTTP/2 clients may split cookies over several fields; HTTP/1.1
+    // upstreams must get one header (RFC 9113, section 8.2.3).
+    let joined = match text {
+        Cow::Owned(text) if !text.is_empty() => Some(text),
+        _ => None,
+    };
+    let forward = match (enforce, forward, joined) {
+        (true, Some(kept), _) => Some(kept),
+        (_, _, joined) => joined.filter(|_| several),
+    };
+    if let Some(forward) = forward {
+        match forward.as_str() {
+            "" => {
                 headers.remove(COOKIE);
             }
-            Some(kept) => match HeaderValue::from_str(kept) {
+            kept => match HeaderValue::from_str(kept) {
                 Ok(value) => {
                     headers.insert(COOKIE, value);
                 }

@@ -19,6 +19,32 @@
 //! # }
 //! ```
 //!
+//! # Failure behaviour (fail closed)
+//!
+//! - Upstream unreachable: `502 Bad Gateway`; no response headers within
+//!   `proxy.timeouts.response_header`: `504 Gateway Timeout`. Both carry a
+//!   short text body and no upstream details.
+//! - An HTML response that needs rewriting and declares a content coding
+//!   other than gzip, deflate, br or zstd (or several stacked), or a charset
+//!   that is not ASCII-compatible: `502` before any header is sent.
+//! - A compressed HTML body that fails to decode mid-stream, or a document
+//!   that exceeds the rewriter's memory limit (`html.parser_memory_limit`)
+//!   or fails to parse: the body is aborted, so the client sees a broken
+//!   transfer instead of the unfiltered rest of the page. Each case is
+//!   counted (`consentry_upstream_errors_total{kind="decode"}`,
+//!   `consentry_rewrite_errors_total{kind}`) and logged.
+//! - Compressed HTML is decoded, rewritten and re-encoded with the coding
+//!   upstream chose (the client's `Accept-Encoding` was forwarded), flushed
+//!   after every chunk so it streams. Non-HTML bodies and HTML for visitors
+//!   who granted every category pass through untouched.
+//! - In report-only mode nothing fails closed: the response is upstream's,
+//!   and an observation that cannot proceed simply stops.
+//!
+//! Timeouts: connect and response-header timeouts towards upstream; idle
+//! keep-alive connections are closed after `proxy.timeouts.idle` on both
+//! sides (for clients, HTTP/1.1 connections that send no request headers
+//! within that time). A stalled upstream body is not timed out.
+//!
 //! Hot reload: each request takes one snapshot of the [`SharedPolicy`], so
 //! a swapped policy applies to the next request. The listening address,
 //! upstream, Host-header choice, pool and timeouts are read once, when the
