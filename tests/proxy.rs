@@ -760,3 +760,36 @@ async fn graceful_shutdown_lets_in_flight_requests_finish() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn demo_site_through_the_proxy() {
+    let site = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site_addr = site.local_addr().unwrap();
+    tokio::spawn(consentry::demo::serve_site(site, std::future::pending()));
+    let proxy = proxy(&config(site_addr, "")).await;
+
+    let direct = get(site_addr, "/", &[]).await;
+    assert!(direct.text().contains(TRACKER));
+    assert!(direct.text().contains("connect.facebook.net"));
+    let r = get(proxy, "/", &[]).await;
+    let text = r.text();
+    assert!(!text.contains(TRACKER), "{text}");
+    assert!(!text.contains("connect.facebook.net"));
+    assert!(direct.text().contains("<iframe width=\"560\""));
+    assert!(!text.contains("<iframe width=\"560\""));
+    assert!(text.contains("/static/app.js"));
+    assert_eq!(cookie_names(&r.all("set-cookie")), ["sessionid"]);
+
+    let consent = get(proxy, "/consent?grant=analytics,marketing", &[]).await;
+    assert_eq!(consent.parts.status, StatusCode::SEE_OTHER);
+    let cookie = consent.all("set-cookie").join("");
+    assert!(
+        cookie.starts_with("consentry=analytics,marketing;"),
+        "{cookie}"
+    );
+
+    let r = get(proxy, "/", &[("cookie", ALL)]).await;
+    assert!(r.text().contains(TRACKER));
+    let js = get(proxy, "/static/app.js", &[]).await;
+    assert_eq!(js.parts.status, StatusCode::OK);
+}

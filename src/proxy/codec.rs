@@ -112,11 +112,11 @@ impl Decoder {
             Decoder::Gzip(d) => push(d, input).map(|()| mem::take(d.get_mut())),
             Decoder::DeflateSniffing(pending) => {
                 pending.extend_from_slice(input);
-                if pending.len() < 2 {
+                let &[cmf, flg, ..] = pending.as_slice() else {
                     return Ok(Vec::new());
-                }
+                };
                 let buffered = mem::take(pending);
-                *self = if is_zlib_header(buffered[0], buffered[1]) {
+                *self = if is_zlib_header(cmf, flg) {
                     Decoder::Zlib(ZlibDecoder::new(Vec::new()))
                 } else {
                     Decoder::RawDeflate(DeflateDecoder::new(Vec::new()))
@@ -297,8 +297,7 @@ mod tests {
             .write(b"this is not gzip at all, not even close")
             .and_then(|_| d.finish());
         assert!(result.is_err());
-        let d = Decoder::new(Coding::Brotli).unwrap().unwrap();
-        let mut d = d;
+        let mut d = Decoder::new(Coding::Brotli).unwrap().unwrap();
         let result = d
             .write(b"\xff\xff\xff\xff garbage")
             .and_then(|_| d.finish());
