@@ -156,7 +156,8 @@ impl RequestIds {
     /// A new id, 20 hex digits.
     pub fn next(&self) -> HeaderValue {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{:08x}{:012x}", self.prefix, n))
+        let id = format!("{:08x}{:012x}", self.prefix, n);
+        HeaderValue::from_maybe_shared(bytes::Bytes::from(id))
             .unwrap_or_else(|_| HeaderValue::from_static("0"))
     }
 }
