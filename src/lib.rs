@@ -9,7 +9,9 @@
 
 pub mod admin;
 pub mod config;
+pub mod demo;
 pub mod policy;
+pub mod proxy;
 pub mod reload;
 pub mod rewrite;
 pub mod telemetry;

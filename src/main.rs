@@ -1,12 +1,13 @@
 //! The `consentry` command line.
 
 use std::io::{Read, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use consentry::config::Policy;
+use consentry::config::{compile, Policy, DEFAULT_CONFIG};
 use consentry::policy::consent::Outcome;
 use consentry::policy::request_cookies::RequestCookies;
 use consentry::rewrite::FilterOptions;
@@ -22,6 +23,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the reverse proxy (built-in config unless --config; flags override the file).
+    Run(RunArgs),
+    /// Start a sample "legacy site" full of trackers and the proxy in front of it.
+    Demo {
+        /// Port of the sample site on 127.0.0.1.
+        #[arg(long, default_value_t = 3000)]
+        site_port: u16,
+        /// Where the proxy listens.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
     /// Validate a config file (exit 0, or non-zero with `file: key: reason`).
     Check {
         /// Config file (default: the built-in config).
@@ -44,6 +56,23 @@ enum Command {
         #[command(flatten)]
         request: RequestArgs,
     },
+}
+
+/// `consentry run` options.
+#[derive(Args)]
+struct RunArgs {
+    /// Config file (default: the built-in config).
+    #[arg(long, env = "CONSENTRY_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on (overrides `proxy.listen`).
+    #[arg(long, env = "CONSENTRY_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Upstream base URL, `http://host:port` (overrides `proxy.upstream`).
+    #[arg(long, env = "CONSENTRY_UPSTREAM")]
+    upstream: Option<String>,
+    /// Worker threads, 0 = one per core (overrides `proxy.workers`).
+    #[arg(long, env = "CONSENTRY_WORKERS")]
+    workers: Option<usize>,
 }
 
 /// A request's consent-relevant parts, given on the command line.
@@ -101,6 +130,8 @@ fn load_policy(path: Option<&std::path::Path>) -> Result<Arc<Policy>, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Demo { site_port, listen } => demo(site_port, listen),
         Command::Check { config } => check(config),
         Command::Rewrite {
             request,
@@ -116,6 +147,75 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Loads the config (or the built-in one) as an owned policy, so flags can override it.
+fn load_owned(path: Option<&std::path::Path>) -> Result<Policy, String> {
+    match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| format!("{}: cannot read the file: {e}", p.display()))?;
+            compile(&text, &p.display().to_string()).map_err(|e| e.to_string())
+        }
+        None => compile(DEFAULT_CONFIG, "<built-in>").map_err(|e| e.to_string()),
+    }
+}
+
+/// Logs to stderr; `RUST_LOG` filters (default `info`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Another subscriber may already be installed; keep it.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// A multi-threaded runtime with `workers` threads (0 = one per core).
+fn runtime(workers: usize) -> Result<tokio::runtime::Runtime, String> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if workers > 0 {
+        builder.worker_threads(workers);
+    }
+    builder
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+fn run(args: RunArgs) -> Result<(), String> {
+    let mut policy = load_owned(args.config.as_deref())?;
+    if let Some(listen) = args.listen {
+        policy.proxy.listen = listen;
+    }
+    if let Some(upstream) = &args.upstream {
+        policy.proxy.upstream = consentry::config::compile::parse_upstream(upstream)
+            .map_err(|e| format!("--upstream: {e}"))?;
+    }
+    if let Some(workers) = args.workers {
+        policy.proxy.workers = workers;
+    }
+    init_logging();
+    let listen = policy.proxy.listen;
+    let upstream = policy.proxy.upstream.clone();
+    let shared = consentry::config::shared(Arc::new(policy));
+    let workers = shared.load().proxy.workers;
+    runtime(workers)?.block_on(async move {
+        let proxy = consentry::proxy::Proxy::bind(listen, shared)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        tracing::info!(target: "consentry::proxy", listen = %listen, upstream = %upstream, "proxy started");
+        proxy
+            .run(consentry::proxy::shutdown_signal())
+            .await
+            .map_err(|e| format!("proxy failed: {e}"))
+    })
+}
+
+fn demo(site_port: u16, listen: SocketAddr) -> Result<(), String> {
+    init_logging();
+    runtime(0)?.block_on(consentry::demo::run(site_port, listen))
 }
 
 fn check(config: Option<PathBuf>) -> Result<(), String> {

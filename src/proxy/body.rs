@@ -1,0 +1,333 @@
+//! Response bodies: upstream bytes passed through untouched, or pushed frame
+//! by frame through decode → [`HtmlFilter`] → encode.
+//!
+//! Failure is closed: when a compressed body turns out to be corrupt, or the
+//! rewriter hits its memory limit or fails to parse, the body ends with an
+//! error. The client sees a broken transfer (a connection closed before the
+//! last chunk, or an HTTP/2 stream reset), never the unfiltered rest of the
+//! document. Every such failure is counted and logged.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use hyper::body::Incoming;
+
+use super::codec::{Decoder, Encoder};
+use super::observe::{self, Audit};
+use crate::rewrite::{HtmlFilter, Report, RewriteError};
+
+/// The error type of proxied bodies.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why a rewritten body was aborted.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// Reading from upstream failed.
+    #[error("upstream body: {0}")]
+    Upstream(#[from] hyper::Error),
+    /// The body did not decode in its declared content coding.
+    #[error("decoding the upstream body failed: {0}")]
+    Decode(std::io::Error),
+    /// The rewriter failed (memory limit, parser error).
+    #[error(transparent)]
+    Rewrite(#[from] RewriteError),
+    /// Re-encoding failed.
+    #[error("re-encoding the body failed: {0}")]
+    Encode(std::io::Error),
+}
+
+/// The body of every response the proxy sends.
+#[derive(Debug)]
+pub enum ProxyBody {
+    /// Upstream's body, frame for frame (no copies, trailers included).
+    Upstream(Incoming),
+    /// An HTML body being rewritten (or, in report-only mode, observed).
+    Html(Box<HtmlBody>),
+    /// A small body the proxy made itself (error pages).
+    Full(Option<Bytes>),
+}
+
+impl ProxyBody {
+    /// A body of `text`.
+    pub fn text(text: &'static str) -> Self {
+        ProxyBody::Full(Some(Bytes::from_static(text.as_bytes())))
+    }
+}
+
+impl Body for ProxyBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match self.get_mut() {
+            ProxyBody::Upstream(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
+            ProxyBody::Html(body) => Pin::new(body.as_mut()).poll_frame(cx).map_err(Into::into),
+            ProxyBody::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            ProxyBody::Upstream(body) => body.is_end_stream(),
+            ProxyBody::Html(body) => body.done,
+            ProxyBody::Full(bytes) => bytes.is_none(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            ProxyBody::Upstream(body) => body.size_hint(),
+            ProxyBody::Html(body) if body.tee => body.upstream.size_hint(),
+            ProxyBody::Html(_) => SizeHint::default(),
+            ProxyBody::Full(bytes) => {
+                SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
+            }
+        }
+    }
+}
+
+/// An HTML body: upstream frames through decode → rewrite → encode.
+///
+/// In enforce mode the client gets the filter's output. In report-only mode
+/// (`tee`) it gets upstream's bytes unchanged while a copy is decoded and
+/// fed to a report-only filter whose output is discarded: only its report
+/// counts; a failure there just stops the observation.
+#[derive(Debug)]
+pub struct HtmlBody {
+    upstream: Incoming,
+    decoder: Option<Decoder>,
+    filter: Option<HtmlFilter>,
+    encoder: Option<Encoder>,
+    tee: bool,
+    done: bool,
+    bytes_in: u64,
+    bytes_out: u64,
+    audit: Option<Audit>,
+}
+
+impl HtmlBody {
+    /// A body that replaces upstream's HTML with the filter's output.
+    pub fn enforce(
+        upstream: Incoming,
+        decoder: Option<Decoder>,
+        filter: HtmlFilter,
+        encoder: Option<Encoder>,
+        audit: Audit,
+    ) -> Self {
+        HtmlBody {
+            upstream,
+            decoder,
+            filter: Some(filter),
+            encoder,
+            tee: false,
+            done: false,
+            bytes_in: 0,
+            bytes_out: 0,
+            audit: Some(audit),
+        }
+    }
+
+    /// A body that forwards upstream's bytes and only observes them.
+    pub fn observe(
+        upstream: Incoming,
+        decoder: Option<Decoder>,
+        filter: HtmlFilter,
+        audit: Audit,
+    ) -> Self {
+        HtmlBody {
+            upstream,
+            decoder,
+            filter: Some(filter),
+            encoder: None,
+            tee: true,
+            done: false,
+            bytes_in: 0,
+            bytes_out: 0,
+            audit: Some(audit),
+        }
+    }
+
+    /// Pushes one upstream chunk through; returns what goes to the client.
+    fn chunk(&mut self, data: Bytes) -> Result<Bytes, BodyError> {
+        if self.tee {
+            if let Err(e) = self.rewrite(&data) {
+                self.stop_observing(&e);
+            }
+            return Ok(data);
+        }
+        let out = self.rewrite(&data)?;
+        self.encode(out)
+    }
+
+    /// Decodes and rewrites `data`; returns the filter's output.
+    fn rewrite(&mut self, data: &[u8]) -> Result<Vec<u8>, BodyError> {
+        let Some(filter) = self.filter.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let decoded;
+        let clear = match self.decoder.as_mut() {
+            Some(d) => {
+                decoded = d.write(data).map_err(BodyError::Decode)?;
+                &decoded[..]
+            }
+            None => data,
+        };
+        if clear.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.bytes_in += clear.len() as u64;
+        let out = filter.write(clear)?;
+        self.bytes_out += out.len() as u64;
+        Ok(out)
+    }
+
+    fn encode(&mut self, out: Vec<u8>) -> Result<Bytes, BodyError> {
+        match self.encoder.as_mut() {
+            Some(_) if out.is_empty() => Ok(Bytes::new()),
+            Some(e) => e.write(&out).map(Bytes::from).map_err(BodyError::Encode),
+            None => Ok(Bytes::from(out)),
+        }
+    }
+
+    /// Upstream ended: flushes decoder, filter and encoder; returns the last bytes.
+    fn end(&mut self) -> Result<Bytes, BodyError> {
+        let tail = match self.decoder.take() {
+            Some(d) => d.finish().map_err(BodyError::Decode),
+            None => Ok(Vec::new()),
+        };
+        let mut out = match tail {
+            Ok(tail) if !tail.is_empty() => self.rewrite(&tail),
+            Ok(_) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        };
+        let report = match (&mut out, self.filter.take()) {
+            (Ok(out), Some(filter)) => match filter.end() {
+                Ok((last, report)) => {
+                    self.bytes_out += last.len() as u64;
+                    out.extend_from_slice(&last);
+                    Some(report)
+                }
+                Err(e) => {
+                    return self.end_failed(e.into());
+                }
+            },
+            _ => None,
+        };
+        let out = match out {
+            Ok(out) => out,
+            Err(e) => return self.end_failed(e),
+        };
+        observe::rewrite_bytes(self.bytes_in, self.bytes_out);
+        if let Some(audit) = self.audit.take() {
+            audit.finish(report.as_ref());
+        }
+        if self.tee {
+            return Ok(Bytes::new());
+        }
+        let mut bytes = self.encode(out)?.to_vec();
+        if let Some(e) = self.encoder.take() {
+            bytes.extend(e.finish().map_err(BodyError::Encode)?);
+        }
+        Ok(Bytes::from(bytes))
+    }
+
+    fn end_failed(&mut self, e: BodyError) -> Result<Bytes, BodyError> {
+        if self.tee {
+            self.stop_observing(&e);
+            if let Some(audit) = self.audit.take() {
+                audit.finish(None);
+            }
+            return Ok(Bytes::new());
+        }
+        Err(e)
+    }
+
+    /// Report-only: the observation failed; upstream's bytes still flow.
+    fn stop_observing(&mut self, e: &BodyError) {
+        record_failure(e);
+        tracing::warn!(target: "consentry::proxy", error = %e, "report-only observation stopped");
+        self.filter = None;
+        self.decoder = None;
+    }
+
+    /// The partial report when the body is dropped before its end.
+    fn partial_report(&mut self) -> Option<Report> {
+        self.filter.as_mut().map(HtmlFilter::take_report)
+    }
+}
+
+/// Counts a body failure in the metric it belongs to.
+fn record_failure(e: &BodyError) {
+    match e {
+        BodyError::Upstream(_) => observe::upstream_error("protocol"),
+        BodyError::Decode(_) => observe::upstream_error("decode"),
+        BodyError::Rewrite(RewriteError::MemoryLimit { .. }) => {
+            observe::rewrite_error("memory_limit")
+        }
+        BodyError::Rewrite(RewriteError::UnsupportedCharset(_)) => {
+            observe::rewrite_error("charset")
+        }
+        BodyError::Rewrite(RewriteError::Parser(_)) => observe::rewrite_error("parser"),
+        BodyError::Encode(_) => observe::rewrite_error("encoding"),
+    }
+}
+
+impl Body for HtmlBody {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        let this = self.get_mut();
+        loop {
+            if this.done {
+                return Poll::Ready(None);
+            }
+            let result = match std::task::ready!(Pin::new(&mut this.upstream).poll_frame(cx)) {
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) => this.chunk(data),
+                    // Trailers cannot describe a rewritten body: they are dropped
+                    // (in report-only mode they pass, as everything does).
+                    Err(frame) if this.tee => return Poll::Ready(Some(Ok(frame))),
+                    Err(_) => continue,
+                },
+                Some(Err(e)) => Err(e.into()),
+                None => {
+                    let last = this.end();
+                    this.done = true;
+                    last
+                }
+            };
+            match result {
+                Ok(bytes) if bytes.is_empty() => continue,
+                Ok(bytes) => return Poll::Ready(Some(Ok(Frame::data(bytes)))),
+                Err(e) => {
+                    this.done = true;
+                    record_failure(&e);
+                    tracing::warn!(target: "consentry::proxy", error = %e, "HTML body aborted (fail closed)");
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done
+    }
+}
+
+impl Drop for HtmlBody {
+    fn drop(&mut self) {
+        if let Some(audit) = self.audit.take() {
+            let report = self.partial_report();
+            audit.finish(report.as_ref());
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The reverse proxy: the only part of Consentry with sockets. It applies
+//! the decisions of the policy core to real traffic.
+//!
+//! Per request, consent is decided once from the `Cookie` and `Sec-GPC`
+//! headers; non-granted cookies are withheld from upstream; on the response,
+//! non-granted `Set-Cookie`s are stripped, withdrawn cookies expired, and
+//! HTML bodies streamed through the rewriter (decoded and re-encoded when
+//! compressed). Everything else passes byte for byte.
+//!
+//! ```no_run
+//! # async fn example() -> std::io::Result<()> {
+//! use consentry::config::{shared, Policy};
+//! use consentry::proxy::{shutdown_signal, Proxy};
+//!
+//! let policy = shared(Policy::builtin());
+//! let proxy = Proxy::bind("127.0.0.1:8080".parse().unwrap(), policy).await?;
+//! println!("listening on {}", proxy.local_addr()?);
+//! proxy.run(shutdown_signal()).await
+//! # }
+//! ```
+//!
+//! # Failure behaviour (fail closed)
+//!
+//! - Upstream unreachable: `502 Bad Gateway`; no response headers within
+//!   `proxy.timeouts.response_header`: `504 Gateway Timeout`. Both carry a
+//!   short text body and no upstream details.
+//! - An HTML response that needs rewriting and declares a content coding
+//!   other than gzip, deflate, br or zstd (or several stacked), or a charset
+//!   that is not ASCII-compatible: `502` before any header is sent.
+//! - A compressed HTML body that fails to decode mid-stream, or a document
+//!   that exceeds the rewriter's memory limit (`html.parser_memory_limit`)
+//!   or fails to parse: the body is aborted, so the client sees a broken
+//!   transfer instead of the unfiltered rest of the page. Each case is
+//!   counted (`consentry_upstream_errors_total{kind="decode"}`,
+//!   `consentry_rewrite_errors_total{kind}`) and logged.
+//! - Compressed HTML is decoded, rewritten and re-encoded with the coding
+//!   upstream chose (the client's `Accept-Encoding` was forwarded), flushed
+//!   after every chunk so it streams. Non-HTML bodies and HTML for visitors
+//!   who granted every category pass through untouched.
+//! - In report-only mode nothing fails closed: the response is upstream's,
+//!   and an observation that cannot proceed simply stops.
+//!
+//! Timeouts: connect and response-header timeouts towards upstream; idle
+//! keep-alive connections are closed after `proxy.timeouts.idle` on both
+//! sides (for clients, HTTP/1.1 connections that send no request headers
+//! within that time). A stalled upstream body is not timed out.
+//!
+//! Hot reload: each request takes one snapshot of the [`SharedPolicy`], so
+//! a swapped policy applies to the next request. The listening address,
+//! upstream, Host-header choice, pool and timeouts are read once, when the
+//! [`Proxy`] is bound: changing them needs a restart.
+
+mod body;
+mod codec;
+mod handler;
+mod headers;
+mod observe;
+mod server;
+mod upgrade;
+mod upstream;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::config::SharedPolicy;
+
+pub use observe::UNCLASSIFIED_NAME_LIMIT;
+pub use server::shutdown_signal;
+
+/// A bound, not yet running, reverse proxy.
+#[derive(Debug)]
+pub struct Proxy {
+    listener: TcpListener,
+    state: Arc<handler::State>,
+    idle_timeout: Duration,
+    grace: Duration,
+}
+
+impl Proxy {
+    /// Binds `addr` and prepares the upstream pool from the current policy's
+    /// [`ProxySettings`](crate::config::ProxySettings) (upstream, timeouts,
+    /// pool size, Host-header choice; its `listen` is ignored in favour of `addr`).
+    pub async fn bind(addr: SocketAddr, policy: SharedPolicy) -> io::Result<Proxy> {
+        let listener = TcpListener::bind(addr).await?;
+        Ok(Proxy::from_listener(listener, policy))
+    }
+
+    /// A proxy serving an already bound `listener`.
+    pub fn from_listener(listener: TcpListener, policy: SharedPolicy) -> Proxy {
+        let settings = policy.load().proxy.clone();
+        let state = Arc::new(handler::State {
+            upstream: upstream::Upstream::new(&settings),
+            host_header: settings.host_header,
+            unclassified: observe::UnclassifiedNames::default(),
+            ids: observe::RequestIds::default(),
+            policy,
+        });
+        Proxy {
+            listener,
+            state,
+            idle_timeout: settings.idle_timeout,
+            grace: settings.shutdown_grace,
+        }
+    }
+
+    /// The address the proxy listens on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets
+    /// in-flight requests finish within the policy's `shutdown_grace`, and
+    /// returns.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
+        server::serve(
+            self.listener,
+            self.state,
+            self.idle_timeout,
+            self.grace,
+            shutdown,
+        )
+        .await
+    }
+}

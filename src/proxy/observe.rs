@@ -1,0 +1,245 @@
+//! Metrics (through the `metrics` facade) and the per-request enforcement
+//! event. Names and labels are a contract with dashboards: change them only
+//! together.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use http::{HeaderValue, StatusCode, Uri};
+use metrics::{counter, histogram};
+
+use crate::config::{Mode, Policy};
+use crate::policy::category::Category;
+use crate::policy::consent::Consent;
+use crate::rewrite::Report;
+
+/// Distinct unclassified cookie names that keep their own label; later ones are `_other`.
+pub const UNCLASSIFIED_NAME_LIMIT: usize = 256;
+
+/// Counts one response by status class.
+pub fn request(status: StatusCode) {
+    let class = match status.as_u16() / 100 {
+        1 => "1xx",
+        2 => "2xx",
+        3 => "3xx",
+        4 => "4xx",
+        _ => "5xx",
+    };
+    counter!("consentry_requests_total", "status_class" => class).increment(1);
+}
+
+/// Counts an upstream failure: `connect`, `timeout`, `protocol` or `decode`.
+pub fn upstream_error(kind: &'static str) {
+    counter!("consentry_upstream_errors_total", "kind" => kind).increment(1);
+}
+
+/// Records the time to upstream response headers.
+pub fn upstream_duration(elapsed: Duration) {
+    histogram!("consentry_upstream_duration_seconds").record(elapsed.as_secs_f64());
+}
+
+/// Counts a stripped `Set-Cookie`.
+pub fn set_cookie_stripped(policy: &Policy, category: Option<Category>, name: Option<&str>) {
+    let (category, name) = match (category, name) {
+        (Some(c), Some(n)) => (policy.categories.name(c).to_string(), n.to_string()),
+        _ => ("unclassified".to_string(), "unclassified".to_string()),
+    };
+    counter!("consentry_set_cookies_stripped_total", "category" => category, "name" => name)
+        .increment(1);
+}
+
+/// Counts a request cookie withheld from upstream.
+pub fn request_cookie_dropped(policy: &Policy, category: Option<Category>) {
+    let category = category.map_or("unclassified", |c| policy.categories.name(c));
+    counter!("consentry_request_cookies_dropped_total", "category" => category.to_string())
+        .increment(1);
+}
+
+/// Counts expiry `Set-Cookie`s added for withdrawn cookies.
+pub fn withdrawal_expiries(count: usize) {
+    counter!("consentry_withdrawal_expiries_total").increment(count as u64);
+}
+
+/// Counts an HTML response left alone because every category was granted.
+pub fn rewrite_skipped_all_granted() {
+    counter!("consentry_rewrites_skipped_total", "reason" => "all_granted").increment(1);
+}
+
+/// Counts a rewrite failure: `memory_limit`, `parser`, `charset` or `encoding`.
+pub fn rewrite_error(kind: &'static str) {
+    counter!("consentry_rewrite_errors_total", "kind" => kind).increment(1);
+}
+
+/// Counts the bytes that went into and came out of the rewriter.
+pub fn rewrite_bytes(bytes_in: u64, bytes_out: u64) {
+    counter!("consentry_rewrite_bytes_in_total").increment(bytes_in);
+    counter!("consentry_rewrite_bytes_out_total").increment(bytes_out);
+}
+
+/// Counts the tags a rewrite acted on (or would have, in report-only mode).
+pub fn tags(policy: &Policy, report: &Report) {
+    let rules = policy.rewriter.rules();
+    for e in &report.enforcements {
+        let rule = rules.rule(e.rule);
+        counter!(
+            "consentry_tags_total",
+            "category" => policy.categories.name(rule.category).to_string(),
+            "rule" => rule.id.clone(),
+            "action" => e.action.name(),
+        )
+        .increment(1);
+    }
+}
+
+/// Counts unclassified cookie names with bounded label cardinality: the
+/// first [`UNCLASSIFIED_NAME_LIMIT`] distinct names keep their name, later
+/// ones are counted as `_other`.
+#[derive(Debug, Default)]
+pub struct UnclassifiedNames {
+    seen: RwLock<HashSet<Box<str>>>,
+}
+
+impl UnclassifiedNames {
+    /// Counts one sighting of unclassified cookie `name`.
+    pub fn count(&self, name: &str) {
+        let known = self
+            .seen
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(name);
+        let label = if known || self.admit(name) {
+            name.to_string()
+        } else {
+            "_other".to_string()
+        };
+        counter!("consentry_unclassified_cookies_total", "name" => label).increment(1);
+    }
+
+    fn admit(&self, name: &str) -> bool {
+        let mut seen = self.seen.write().unwrap_or_else(PoisonError::into_inner);
+        if seen.contains(name) {
+            return true;
+        }
+        if seen.len() >= UNCLASSIFIED_NAME_LIMIT {
+            return false;
+        }
+        seen.insert(name.into())
+    }
+}
+
+/// Cheap unique request ids: a per-process random prefix and a counter.
+#[derive(Debug)]
+pub struct RequestIds {
+    prefix: u32,
+    next: AtomicU64,
+}
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        RequestIds {
+            prefix: hasher.finish() as u32,
+            next: AtomicU64::new(0),
+        }
+    }
+}
+
+impl RequestIds {
+    /// A new id, 20 hex digits.
+    pub fn next(&self) -> HeaderValue {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let id = format!("{:08x}{:012x}", self.prefix, n);
+        HeaderValue::from_maybe_shared(bytes::Bytes::from(id))
+            .unwrap_or_else(|_| HeaderValue::from_static("0"))
+    }
+}
+
+/// What was (or, in report-only mode, would have been) removed for one
+/// request; logged as one `consentry::enforcement` event when anything was.
+#[derive(Debug)]
+pub struct Audit {
+    /// The policy snapshot the request used.
+    pub policy: Arc<Policy>,
+    /// The request id.
+    pub request_id: HeaderValue,
+    /// The requested host.
+    pub host: Option<HeaderValue>,
+    /// The request URI.
+    pub uri: Uri,
+    /// The consent decision.
+    pub consent: Consent,
+    /// Names of the stripped `Set-Cookie`s.
+    pub stripped_set_cookies: Vec<String>,
+    /// Names of the request cookies withheld from upstream.
+    pub dropped_cookies: Vec<String>,
+}
+
+impl Audit {
+    /// Whether cookies were stripped or dropped.
+    pub fn has_cookie_actions(&self) -> bool {
+        !self.stripped_set_cookies.is_empty() || !self.dropped_cookies.is_empty()
+    }
+
+    /// Records the tag metrics of `report` and logs the enforcement event if
+    /// anything was removed.
+    pub fn finish(self, report: Option<&Report>) {
+        let enforcements = report.map_or(&[][..], |r| &r.enforcements[..]);
+        if let Some(report) = report {
+            tags(&self.policy, report);
+        }
+        if enforcements.is_empty() && !self.has_cookie_actions() {
+            return;
+        }
+        let rules = self.policy.rewriter.rules();
+        let removed_tags = enforcements
+            .iter()
+            .map(|e| format!("{}:{}", rules.rule(e.rule).id, e.action.name()))
+            .collect::<Vec<_>>()
+            .join(",");
+        tracing::info!(
+            target: "consentry::enforcement",
+            request_id = %String::from_utf8_lossy(self.request_id.as_bytes()),
+            host = %self.host.as_ref().map_or("".into(), |h| String::from_utf8_lossy(h.as_bytes())),
+            path = self.uri.path(),
+            consent_source = self.consent.source.name(),
+            granted = %self.policy.categories.names(self.consent.granted).join(","),
+            stripped_set_cookies = %self.stripped_set_cookies.join(","),
+            dropped_cookies = %self.dropped_cookies.join(","),
+            removed_tags = %removed_tags,
+            mode = match self.policy.mode {
+                Mode::Enforce => "enforce",
+                Mode::ReportOnly => "report-only",
+            },
+            "consent enforced"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unclassified_names_are_bounded() {
+        let names = UnclassifiedNames::default();
+        for i in 0..UNCLASSIFIED_NAME_LIMIT + 10 {
+            names.count(&format!("c{i}"));
+        }
+        names.count("c0");
+        assert_eq!(names.seen.read().unwrap().len(), UNCLASSIFIED_NAME_LIMIT);
+    }
+
+    #[test]
+    fn request_ids_are_unique() {
+        let ids = RequestIds::default();
+        assert_ne!(ids.next(), ids.next());
+    }
+}

@@ -1,0 +1,100 @@
+//! The client side: accepting connections, serving HTTP/1.1 (with upgrades)
+//! and h2c (prior knowledge), and graceful shutdown.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use super::handler::{self, State};
+
+/// How long to back off after an accept error (e.g. out of file descriptors).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Serves `listener` until `shutdown` completes, then stops accepting and
+/// gives in-flight requests up to `grace` to finish. Upgraded (WebSocket)
+/// connections are not waited for.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<State>,
+    idle_timeout: Duration,
+    grace: Duration,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(idle_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    // Best effort: a socket without TCP_NODELAY still works.
+                    let _ = stream.set_nodelay(true);
+                    let watcher = graceful.watcher();
+                    let builder = builder.clone();
+                    let state = state.clone();
+                    tokio::spawn(async move {
+                        let service = service_fn(move |request| {
+                            handler::handle(state.clone(), peer, request)
+                        });
+                        let connection = builder
+                            .serve_connection_with_upgrades(TokioIo::new(stream), service);
+                        if let Err(e) = watcher.watch(connection).await {
+                            tracing::debug!(target: "consentry::proxy", error = %e, "client connection ended");
+                        }
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(target: "consentry::proxy", error = %e, "accept failed");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    tracing::info!(target: "consentry::proxy", connections = graceful.count(), "shutting down");
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(target: "consentry::proxy", grace_ms = grace.as_millis() as u64, "grace period over: closing remaining connections");
+    }
+    Ok(())
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
