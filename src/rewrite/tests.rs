@@ -109,6 +109,15 @@ fn rewrite(granted: CategorySet, html: &str) -> String {
 
 const NONE: CategorySet = CategorySet::NECESSARY_ONLY;
 
+/// Enforcing options with no first party and the default charset.
+fn plain() -> FilterOptions {
+    FilterOptions {
+        first_party: None,
+        charset: None,
+        report_only: false,
+    }
+}
+
 #[test]
 fn rewrite_table() {
     let analytics = NONE.with(Category::ANALYTICS);
@@ -279,16 +288,7 @@ fn report_only_changes_nothing_but_reports() {
 fn report_lists_rules_and_actions() {
     let r = rewriter(Limits::default());
     let html = r#"<script src="https://www.google-analytics.com/ga.js"></script><iframe src="https://www.youtube.com/embed/x"></iframe>"#;
-    let mut f = r
-        .filter(
-            NONE,
-            &FilterOptions {
-                first_party: None,
-                charset: None,
-                report_only: false,
-            },
-        )
-        .unwrap();
+    let mut f = r.filter(NONE, &plain()).unwrap();
     f.write(html.as_bytes()).unwrap();
     let (_, report) = f.end().unwrap();
     let got: Vec<_> = report
@@ -351,16 +351,7 @@ fn huge_attribute_hits_the_memory_limit_without_panicking() {
         "<p>ok</p><img src=\"https://www.facebook.com/tr\" alt=\"{}\">",
         "a".repeat(1 << 20)
     );
-    let mut f = r
-        .filter(
-            NONE,
-            &FilterOptions {
-                first_party: None,
-                charset: None,
-                report_only: false,
-            },
-        )
-        .unwrap();
+    let mut f = r.filter(NONE, &plain()).unwrap();
     let mut failed = false;
     for piece in html.as_bytes().chunks(4096) {
         if let Err(e) = f.write(piece) {
