@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use consentry::config::Policy;
+use consentry::config::{ConfigSource, Overrides};
 use consentry::policy::consent::Outcome;
 use consentry::policy::request_cookies::RequestCookies;
-use consentry::config::{ConfigSource, Overrides};
 use consentry::rewrite::FilterOptions;
 use consentry::telemetry::{self, EnforcementLog, LogFormat};
 
