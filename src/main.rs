@@ -244,14 +244,16 @@ fn rewrite(
     let (cookie_header, headers) = request.headers()?;
     let cookies = RequestCookies::parse(&cookie_header);
     let consent = policy.decide(&cookies, |name| header(&headers, name));
-    let first_party = url
+    let url: Option<http::Uri> = url
         .as_deref()
-        .map(|u| {
-            let uri: http::Uri = u.parse().map_err(|e| format!("--url `{u}`: {e}"))?;
-            Ok::<_, String>(uri.host().map(str::to_ascii_lowercase))
-        })
-        .transpose()?
-        .flatten();
+        .map(|u| u.parse().map_err(|e| format!("--url `{u}`: {e}")))
+        .transpose()?;
+    let first_party = url
+        .as_ref()
+        .and_then(|u| u.host().map(str::to_ascii_lowercase));
+    let path = url.as_ref().map_or("/", |u| u.path());
+    let report_only =
+        policy.mode_for(first_party.as_deref(), path) == consentry::config::Mode::ReportOnly;
     let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
     let mut buf = vec![0u8; 64 << 10];
@@ -263,7 +265,7 @@ fn rewrite(
     let options = FilterOptions {
         first_party,
         charset,
-        report_only: policy.mode == consentry::config::Mode::ReportOnly,
+        report_only,
     };
     let mut filter = policy
         .rewriter

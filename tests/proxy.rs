@@ -793,3 +793,24 @@ async fn demo_site_through_the_proxy() {
     let js = get(proxy, "/static/app.js", &[]).await;
     assert_eq!(js.parts.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn mode_overrides_pick_the_mode_per_host_and_path() {
+    let (up, _) = upstream(|_| async { page_with_cookies() }).await;
+    let overrides = "[[mode_override]]\nhost = \".legacy.test\"\nmode = \"report-only\"\n\
+                     [[mode_override]]\npath_prefix = \"/beta/\"\nmode = \"report-only\"\n";
+    let proxy = proxy(&config(up, overrides)).await;
+    let enforced = get(proxy, "/", &[("host", "shop.test")]).await;
+    assert_eq!(cookie_names(&enforced.all("set-cookie")), ["sessionid"]);
+    assert!(!enforced.text().contains(TRACKER));
+    for (host, path) in [("www.legacy.test:8080", "/"), ("shop.test", "/beta/new")] {
+        let observed = get(proxy, path, &[("host", host)]).await;
+        assert_eq!(
+            cookie_names(&observed.all("set-cookie")),
+            ["_ga", "sessionid"],
+            "{host}{path}"
+        );
+        assert_eq!(observed.text(), PAGE, "{host}{path}");
+        assert!(observed.all("vary").is_empty());
+    }
+}

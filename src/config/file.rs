@@ -15,6 +15,9 @@ pub struct ConfigFile {
     /// `enforce` (default) or `report-only`.
     #[serde(default)]
     pub mode: ModeFile,
+    /// Per host/path modes, first match wins.
+    #[serde(default)]
+    pub mode_override: Vec<ModeOverrideFile>,
     /// Extra categories.
     #[serde(default)]
     pub categories: CategoriesFile,
@@ -47,6 +50,18 @@ pub enum ModeFile {
     Enforce,
     /// Decide, count and log; change nothing.
     ReportOnly,
+}
+
+/// `[[mode_override]]`: a mode for requests matching a host and/or path prefix.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModeOverrideFile {
+    /// `shop.example.com` (exact) or `.example.com` (the domain and its subdomains).
+    pub host: Option<String>,
+    /// A path prefix such as `/checkout`.
+    pub path_prefix: Option<String>,
+    /// The mode for matching requests.
+    pub mode: ModeFile,
 }
 
 /// `[categories]`

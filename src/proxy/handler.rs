@@ -86,7 +86,6 @@ async fn proxy(
     mut request: Request<Incoming>,
 ) -> Response<ProxyBody> {
     let policy = state.policy.load_full();
-    let enforce = policy.mode == Mode::Enforce;
     let upgrade = match request.version() {
         Version::HTTP_11 => headers::requested_upgrade(request.headers()),
         _ => None,
@@ -109,6 +108,8 @@ async fn proxy(
         }
     };
     let uri = parts.uri.clone();
+    let mode = policy.mode_for(host.as_ref().and_then(|h| h.to_str().ok()), uri.path());
+    let enforce = mode == Mode::Enforce;
 
     let cookies = request_cookies(state, &policy, &mut parts.headers, enforce);
     let granted = cookies.consent.granted;
@@ -165,6 +166,7 @@ async fn proxy(
         request_id,
         host,
         uri,
+        mode,
         consent: cookies.consent,
         stripped_set_cookies: Vec::new(),
         dropped_cookies: cookies.dropped,
