@@ -117,6 +117,11 @@ pub fn restart_required(old: &Policy, new: &Policy) -> Vec<(&'static str, String
             format!("{:?}", b.idle_timeout),
         ),
         (
+            "proxy.timeouts.body_idle",
+            format!("{:?}", a.body_idle_timeout),
+            format!("{:?}", b.body_idle_timeout),
+        ),
+        (
             "proxy.timeouts.shutdown_grace",
             format!("{:?}", a.shutdown_grace),
             format!("{:?}", b.shutdown_grace),

@@ -814,3 +814,47 @@ async fn mode_overrides_pick_the_mode_per_host_and_path() {
         assert!(observed.all("vary").is_empty());
     }
 }
+
+#[tokio::test]
+async fn a_stalled_upstream_body_is_aborted_after_body_idle() {
+    // Senders kept alive: upstream sends one chunk, then nothing, forever.
+    let stalled: Arc<Mutex<Vec<mpsc::Sender<Bytes>>>> = Arc::default();
+    let keep = stalled.clone();
+    let (up, _) = upstream(move |request| {
+        let keep = keep.clone();
+        async move {
+            let (tx, rx) = mpsc::channel(1);
+            tx.try_send(Bytes::from_static(b"<html><body>first chunk"))
+                .unwrap();
+            keep.lock().unwrap().push(tx);
+            let content_type = if request.uri().path() == "/page" {
+                "text/html"
+            } else {
+                "text/plain"
+            };
+            Response::builder()
+                .header("content-type", content_type)
+                .body(ChannelBody(rx).boxed())
+                .unwrap()
+        }
+    })
+    .await;
+    let config = config(up, "").replace(
+        "[proxy.timeouts]",
+        "[proxy.timeouts]\nbody_idle = \"300ms\"",
+    );
+    let proxy = proxy(&config).await;
+    for path in ["/plain", "/page"] {
+        let start = Instant::now();
+        let response = client()
+            .get(format!("http://{proxy}{path}").parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = tokio::time::timeout(Duration::from_secs(5), response.into_body().collect())
+            .await
+            .expect("the body ends instead of hanging");
+        assert!(body.is_err(), "{path}: aborted, not completed");
+        assert!(start.elapsed() >= Duration::from_millis(300), "{path}");
+    }
+}

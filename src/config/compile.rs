@@ -410,6 +410,7 @@ impl Compiler<'_> {
             connect_timeout: f.timeouts.connect,
             response_header_timeout: f.timeouts.response_header,
             idle_timeout: f.timeouts.idle,
+            body_idle_timeout: f.timeouts.body_idle,
             shutdown_grace: f.timeouts.shutdown_grace,
             pool_max_idle_per_host: f.pool_max_idle_per_host,
         })

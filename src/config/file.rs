@@ -401,6 +401,9 @@ pub struct TimeoutsFile {
     /// Idle keep-alive connections (both sides).
     #[serde(default = "d90s", with = "duration")]
     pub idle: Duration,
+    /// No upstream body data for this long aborts the response.
+    #[serde(default = "d60s", with = "duration")]
+    pub body_idle: Duration,
     /// Grace period for in-flight requests on shutdown.
     #[serde(default = "d25s", with = "duration")]
     pub shutdown_grace: Duration,
@@ -412,6 +415,7 @@ impl Default for TimeoutsFile {
             connect: d5s(),
             response_header: d30s(),
             idle: d90s(),
+            body_idle: d60s(),
             shutdown_grace: d25s(),
         }
     }
@@ -481,6 +485,9 @@ fn d30s() -> Duration {
 }
 fn d90s() -> Duration {
     Duration::from_secs(90)
+}
+fn d60s() -> Duration {
+    Duration::from_secs(60)
 }
 fn d25s() -> Duration {
     Duration::from_secs(25)

@@ -108,6 +108,8 @@ pub struct ProxySettings {
     pub response_header_timeout: Duration,
     /// Idle keep-alive timeout (client and upstream connections).
     pub idle_timeout: Duration,
+    /// A response body stalled this long is aborted.
+    pub body_idle_timeout: Duration,
     /// Grace period for in-flight requests on shutdown.
     pub shutdown_grace: Duration,
     /// Idle upstream connections kept per host.

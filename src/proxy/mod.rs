@@ -43,7 +43,9 @@
 //! Timeouts: connect and response-header timeouts towards upstream; idle
 //! keep-alive connections are closed after `proxy.timeouts.idle` on both
 //! sides (for clients, HTTP/1.1 connections that send no request headers
-//! within that time). A stalled upstream body is not timed out.
+//! within that time). A response body that yields nothing for
+//! `proxy.timeouts.body_idle` while the client waits (a stalled upstream
+//! body) is aborted and counted as an upstream `timeout`.
 //!
 //! Hot reload: each request takes one snapshot of the [`SharedPolicy`], so
 //! a swapped policy applies to the next request. The listening address,
@@ -54,6 +56,7 @@ mod body;
 mod codec;
 mod handler;
 mod headers;
+mod idle;
 mod observe;
 mod server;
 mod upgrade;
@@ -63,7 +66,6 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -77,8 +79,7 @@ pub use server::shutdown_signal;
 pub struct Proxy {
     listener: TcpListener,
     state: Arc<handler::State>,
-    idle_timeout: Duration,
-    grace: Duration,
+    timeouts: server::Timeouts,
 }
 
 impl Proxy {
@@ -103,8 +104,11 @@ impl Proxy {
         Proxy {
             listener,
             state,
-            idle_timeout: settings.idle_timeout,
-            grace: settings.shutdown_grace,
+            timeouts: server::Timeouts {
+                idle: settings.idle_timeout,
+                body_idle: settings.body_idle_timeout,
+                grace: settings.shutdown_grace,
+            },
         }
     }
 
@@ -117,13 +121,6 @@ impl Proxy {
     /// in-flight requests finish within the policy's `shutdown_grace`, and
     /// returns.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
-        server::serve(
-            self.listener,
-            self.state,
-            self.idle_timeout,
-            self.grace,
-            shutdown,
-        )
-        .await
+        server::serve(self.listener, self.state, self.timeouts, shutdown).await
     }
 }

@@ -1,6 +1,7 @@
 //! The client side: accepting connections, serving HTTP/1.1 (with upgrades)
 //! and h2c (prior knowledge), and graceful shutdown.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
@@ -13,20 +14,36 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use super::handler::{self, State};
+use super::idle::IdleTimeout;
 
 /// How long to back off after an accept error (e.g. out of file descriptors).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
+/// The client-side timeouts, fixed at startup.
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    /// Idle keep-alive connections.
+    pub idle: Duration,
+    /// A response body that yields nothing for this long is aborted.
+    pub body_idle: Duration,
+    /// How long in-flight requests get on shutdown.
+    pub grace: Duration,
+}
+
 /// Serves `listener` until `shutdown` completes, then stops accepting and
-/// gives in-flight requests up to `grace` to finish. Upgraded (WebSocket)
-/// connections are not waited for.
+/// gives in-flight requests up to the grace period to finish. Upgraded
+/// (WebSocket) connections are not waited for.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<State>,
-    idle_timeout: Duration,
-    grace: Duration,
+    timeouts: Timeouts,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
+    let Timeouts {
+        idle: idle_timeout,
+        body_idle,
+        grace,
+    } = timeouts;
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -47,7 +64,11 @@ pub async fn serve(
                     let state = state.clone();
                     tokio::spawn(async move {
                         let service = service_fn(move |request| {
-                            handler::handle(state.clone(), peer, request)
+                            let response = handler::handle(state.clone(), peer, request);
+                            async move {
+                                let response = response.await?;
+                                Ok::<_, Infallible>(response.map(|body| IdleTimeout::new(body, body_idle)))
+                            }
                         });
                         let connection = builder
                             .serve_connection_with_upgrades(TokioIo::new(stream), service);
