@@ -858,3 +858,58 @@ async fn a_stalled_upstream_body_is_aborted_after_body_idle() {
         assert!(start.elapsed() >= Duration::from_millis(300), "{path}");
     }
 }
+
+#[tokio::test]
+async fn shutdown_keeps_websockets_until_the_grace_period_then_closes_them() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let up = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                    return;
+                };
+                while let Some(Ok(message)) = ws.next().await {
+                    if message.is_text() && ws.send(message).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    // config() sets a 2 s grace period.
+    let policy = consentry::config::compile(&config(up, ""), "test").unwrap();
+    let proxy = consentry::proxy::Proxy::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        consentry::config::shared(Arc::new(policy)),
+    )
+    .await
+    .unwrap();
+    let addr = proxy.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(proxy.run(async {
+        let _ = stopped.await;
+    }));
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/ws"), stream)
+        .await
+        .unwrap();
+
+    let stopping = Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ws.send("still here".into()).await.unwrap();
+    let echo = ws.next().await.unwrap().unwrap();
+    assert_eq!(echo.into_text().unwrap().as_str(), "still here");
+
+    let end = tokio::time::timeout(Duration::from_secs(5), ws.next())
+        .await
+        .expect("closed by the end of the grace period");
+    assert!(!matches!(&end, Some(Ok(m)) if m.is_text()), "{end:?}");
+    assert!(stopping.elapsed() >= Duration::from_millis(1900));
+    tokio::time::timeout(Duration::from_secs(1), server)
+        .await
+        .expect("run returns right after the grace period")
+        .unwrap()
+        .unwrap();
+}

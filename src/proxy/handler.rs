@@ -37,6 +37,8 @@ pub struct State {
     pub unclassified: UnclassifiedNames,
     /// Request id generator.
     pub ids: RequestIds,
+    /// Open upgraded (WebSocket) connections.
+    pub tunnels: upgrade::Tunnels,
 }
 
 /// Handles one request from `client`; never fails (errors become 502/504 responses).
@@ -149,7 +151,11 @@ async fn proxy(
             );
         };
         let protocol = response.headers().get(http::header::UPGRADE).cloned();
-        upgrade::splice(client_side, hyper::upgrade::on(&mut response));
+        upgrade::splice(
+            &state.tunnels,
+            client_side,
+            hyper::upgrade::on(&mut response),
+        );
         protocol
     } else {
         None

@@ -99,6 +99,7 @@ impl Proxy {
             host_header: settings.host_header,
             unclassified: observe::UnclassifiedNames::default(),
             ids: observe::RequestIds::default(),
+            tunnels: upgrade::Tunnels::default(),
             policy,
         });
         Proxy {

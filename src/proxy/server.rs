@@ -16,6 +16,9 @@ use tokio::net::TcpListener;
 use super::handler::{self, State};
 use super::idle::IdleTimeout;
 
+/// How long closing tunnels get once the grace period is over.
+const TUNNEL_CLOSE_WAIT: Duration = Duration::from_millis(100);
+
 /// How long to back off after an accept error (e.g. out of file descriptors).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
@@ -31,8 +34,8 @@ pub struct Timeouts {
 }
 
 /// Serves `listener` until `shutdown` completes, then stops accepting and
-/// gives in-flight requests up to the grace period to finish. Upgraded
-/// (WebSocket) connections are not waited for.
+/// gives in-flight requests and upgraded (WebSocket) connections up to the
+/// grace period to finish; upgraded connections still open then are closed.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<State>,
@@ -86,13 +89,20 @@ pub async fn serve(
         }
     }
     drop(listener);
-    tracing::info!(target: "consentry::proxy", connections = graceful.count(), "shutting down");
-    if tokio::time::timeout(grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    tracing::info!(
+        target: "consentry::proxy",
+        connections = graceful.count(),
+        upgraded = state.tunnels.count(),
+        "shutting down"
+    );
+    let drained = async {
+        graceful.shutdown().await;
+        state.tunnels.closed().await;
+    };
+    if tokio::time::timeout(grace, drained).await.is_err() {
         tracing::warn!(target: "consentry::proxy", grace_ms = grace.as_millis() as u64, "grace period over: closing remaining connections");
     }
+    state.tunnels.close_all(TUNNEL_CLOSE_WAIT).await;
     Ok(())
 }
 
