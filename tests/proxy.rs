@@ -913,3 +913,33 @@ async fn shutdown_keeps_websockets_until_the_grace_period_then_closes_them() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn unresponsive_http2_clients_are_pinged_and_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (up, _) = upstream(|_| async { html("ok", &[]) }).await;
+    let config = config(up, "").replace("[proxy.timeouts]", "[proxy.timeouts]\nidle = \"200ms\"");
+    let proxy = proxy(&config).await;
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    // The HTTP/2 preface and an empty SETTINGS frame; then never answer.
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let mut received = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received))
+        .await
+        .expect("the proxy closes the connection")
+        .ok();
+    assert!(start.elapsed() >= Duration::from_millis(200));
+    // Walk the frames: a PING (type 6) was sent before the close.
+    let mut frames = &received[..];
+    let mut pinged = false;
+    while frames.len() >= 9 {
+        let len = u32::from_be_bytes([0, frames[0], frames[1], frames[2]]) as usize;
+        pinged |= frames[3] == 6 && frames[4] & 1 == 0;
+        frames = &frames[(9 + len).min(frames.len())..];
+    }
+    assert!(pinged, "{received:?}");
+}

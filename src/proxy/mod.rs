@@ -43,7 +43,10 @@
 //! Timeouts: connect and response-header timeouts towards upstream; idle
 //! keep-alive connections are closed after `proxy.timeouts.idle` on both
 //! sides (for clients, HTTP/1.1 connections that send no request headers
-//! within that time). A response body that yields nothing for
+//! within that time). HTTP/2 client connections that go quiet are pinged
+//! every `idle` (at most 20 s) and closed when a ping is not answered within
+//! the same time; hyper has no idle close for HTTP/2, so a healthy idle
+//! HTTP/2 connection stays open. A response body that yields nothing for
 //! `proxy.timeouts.body_idle` while the client waits (a stalled upstream
 //! body) is aborted and counted as an upstream `timeout`.
 //!

@@ -19,6 +19,10 @@ use super::idle::IdleTimeout;
 /// How long closing tunnels get once the grace period is over.
 const TUNNEL_CLOSE_WAIT: Duration = Duration::from_millis(100);
 
+/// The longest interval between HTTP/2 keep-alive pings on a quiet
+/// connection, and the longest wait for their answer.
+const H2_PING_MAX: Duration = Duration::from_secs(20);
+
 /// How long to back off after an accept error (e.g. out of file descriptors).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
@@ -52,7 +56,15 @@ pub async fn serve(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(idle_timeout);
-    builder.http2().timer(TokioTimer::new());
+    // hyper has no idle timeout for HTTP/2: keep-alive pings instead close
+    // connections whose peer stopped answering (a vanished client, a
+    // half-open socket). Healthy idle HTTP/2 connections stay open.
+    let ping = idle_timeout.min(H2_PING_MAX);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(ping)
+        .keep_alive_timeout(ping);
     let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
