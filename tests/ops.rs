@@ -354,6 +354,13 @@ async fn metrics_count_exactly_what_was_done() {
     .unwrap();
     assert_eq!(granted.body_text(), PAGE);
 
+    // With the built-in config there is nothing to reload.
+    app.signal("HUP");
+    eventually("the SIGHUP log line", || async {
+        app.stderr_text().contains("nothing to reload")
+    })
+    .await;
+
     let text = app.metrics().await;
     let expect = |name: &str, labels: &[(&str, &str)], value: f64| {
         assert_eq!(
