@@ -4,7 +4,7 @@
 //! [`rewrite`] applies tag decisions to streaming HTML; [`config`] turns a
 //! TOML file into a compiled [`config::Policy`]. [`admin`] serves health,
 //! readiness and metrics; [`reload`] swaps in changed configs;
-//! [`telemetry`] sets up logging.
+//! [`telemetry`] sets up logging; [`service`] runs them all together.
 #![forbid(unsafe_code)]
 
 pub mod admin;
@@ -14,4 +14,5 @@ pub mod policy;
 pub mod proxy;
 pub mod reload;
 pub mod rewrite;
+pub mod service;
 pub mod telemetry;

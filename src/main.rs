@@ -7,10 +7,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use consentry::config::{compile, Policy, DEFAULT_CONFIG};
+use consentry::config::Policy;
+use consentry::config::{ConfigSource, Overrides};
 use consentry::policy::consent::Outcome;
 use consentry::policy::request_cookies::RequestCookies;
 use consentry::rewrite::FilterOptions;
+use consentry::telemetry::{self, EnforcementLog, LogFormat};
 
 /// Consent-enforcement reverse proxy: strips non-consented cookies and
 /// third-party tags before they reach the browser.
@@ -58,7 +60,7 @@ enum Command {
     },
 }
 
-/// `consentry run` options.
+/// `consentry run` options. Each setting: flag > environment > config file > built-in default.
 #[derive(Args)]
 struct RunArgs {
     /// Config file (default: the built-in config).
@@ -70,9 +72,21 @@ struct RunArgs {
     /// Upstream base URL, `http://host:port` (overrides `proxy.upstream`).
     #[arg(long, env = "CONSENTRY_UPSTREAM")]
     upstream: Option<String>,
+    /// Admin listener for /healthz, /readyz and /metrics (overrides `admin.listen`).
+    #[arg(long, env = "CONSENTRY_ADMIN_LISTEN")]
+    admin_listen: Option<SocketAddr>,
     /// Worker threads, 0 = one per core (overrides `proxy.workers`).
     #[arg(long, env = "CONSENTRY_WORKERS")]
     workers: Option<usize>,
+    /// Operational log format on stderr: `human` or `json`.
+    #[arg(long, env = "CONSENTRY_LOG_FORMAT", default_value = "human")]
+    log_format: LogFormat,
+    /// Log filter, e.g. `info` or `consentry=debug,hyper=warn` (`debug` logs every request).
+    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    log_level: String,
+    /// Write the per-request enforcement events as JSON lines to FILE (`-` = stdout).
+    #[arg(long, env = "CONSENTRY_ENFORCEMENT_LOG", value_name = "FILE|-")]
+    enforcement_log: Option<String>,
 }
 
 /// A request's consent-relevant parts, given on the command line.
@@ -149,27 +163,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// Loads the config (or the built-in one) as an owned policy, so flags can override it.
-fn load_owned(path: Option<&std::path::Path>) -> Result<Policy, String> {
-    match path {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| format!("{}: cannot read the file: {e}", p.display()))?;
-            compile(&text, &p.display().to_string()).map_err(|e| e.to_string())
-        }
-        None => compile(DEFAULT_CONFIG, "<built-in>").map_err(|e| e.to_string()),
-    }
-}
-
 /// Logs to stderr; `RUST_LOG` filters (default `info`).
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
     // Another subscriber may already be installed; keep it.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = telemetry::init(&telemetry::Options {
+        format: LogFormat::Human,
+        filter,
+        enforcement_log: None,
+    });
 }
 
 /// A multi-threaded runtime with `workers` threads (0 = one per core).
@@ -185,32 +187,31 @@ fn runtime(workers: usize) -> Result<tokio::runtime::Runtime, String> {
 }
 
 fn run(args: RunArgs) -> Result<(), String> {
-    let mut policy = load_owned(args.config.as_deref())?;
-    if let Some(listen) = args.listen {
-        policy.proxy.listen = listen;
-    }
-    if let Some(upstream) = &args.upstream {
-        policy.proxy.upstream = consentry::config::compile::parse_upstream(upstream)
-            .map_err(|e| format!("--upstream: {e}"))?;
-    }
-    if let Some(workers) = args.workers {
-        policy.proxy.workers = workers;
-    }
-    init_logging();
-    let listen = policy.proxy.listen;
-    let upstream = policy.proxy.upstream.clone();
-    let shared = consentry::config::shared(Arc::new(policy));
-    let workers = shared.load().proxy.workers;
-    runtime(workers)?.block_on(async move {
-        let proxy = consentry::proxy::Proxy::bind(listen, shared)
-            .await
-            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-        tracing::info!(target: "consentry::proxy", listen = %listen, upstream = %upstream, "proxy started");
-        proxy
-            .run(consentry::proxy::shutdown_signal())
-            .await
-            .map_err(|e| format!("proxy failed: {e}"))
+    telemetry::init(&telemetry::Options {
+        format: args.log_format,
+        filter: args.log_level.clone(),
+        enforcement_log: args.enforcement_log.as_deref().map(EnforcementLog::from),
     })
+    .map_err(|e| e.to_string())?;
+    let upstream = args
+        .upstream
+        .as_deref()
+        .map(consentry::config::compile::parse_upstream)
+        .transpose()
+        .map_err(|e| format!("--upstream: {e}"))?;
+    let source = ConfigSource {
+        path: args.config,
+        overrides: Overrides {
+            listen: args.listen,
+            upstream,
+            admin_listen: args.admin_listen,
+            workers: args.workers,
+        },
+    };
+    let policy = source.load().map_err(|e| e.to_string())?;
+    let metrics = consentry::admin::exporter::install()
+        .map_err(|e| format!("cannot install the metrics recorder: {e}"))?;
+    runtime(policy.proxy.workers)?.block_on(consentry::service::run(source, policy, metrics))
 }
 
 fn demo(site_port: u16, listen: SocketAddr) -> Result<(), String> {
@@ -243,14 +244,16 @@ fn rewrite(
     let (cookie_header, headers) = request.headers()?;
     let cookies = RequestCookies::parse(&cookie_header);
     let consent = policy.decide(&cookies, |name| header(&headers, name));
-    let first_party = url
+    let url: Option<http::Uri> = url
         .as_deref()
-        .map(|u| {
-            let uri: http::Uri = u.parse().map_err(|e| format!("--url `{u}`: {e}"))?;
-            Ok::<_, String>(uri.host().map(str::to_ascii_lowercase))
-        })
-        .transpose()?
-        .flatten();
+        .map(|u| u.parse().map_err(|e| format!("--url `{u}`: {e}")))
+        .transpose()?;
+    let first_party = url
+        .as_ref()
+        .and_then(|u| u.host().map(str::to_ascii_lowercase));
+    let path = url.as_ref().map_or("/", |u| u.path());
+    let report_only =
+        policy.mode_for(first_party.as_deref(), path) == consentry::config::Mode::ReportOnly;
     let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
     let mut buf = vec![0u8; 64 << 10];
@@ -262,7 +265,7 @@ fn rewrite(
     let options = FilterOptions {
         first_party,
         charset,
-        report_only: policy.mode == consentry::config::Mode::ReportOnly,
+        report_only,
     };
     let mut filter = policy
         .rewriter

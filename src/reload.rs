@@ -117,6 +117,11 @@ pub fn restart_required(old: &Policy, new: &Policy) -> Vec<(&'static str, String
             format!("{:?}", b.idle_timeout),
         ),
         (
+            "proxy.timeouts.body_idle",
+            format!("{:?}", a.body_idle_timeout),
+            format!("{:?}", b.body_idle_timeout),
+        ),
+        (
             "proxy.timeouts.shutdown_grace",
             format!("{:?}", a.shutdown_grace),
             format!("{:?}", b.shutdown_grace),
@@ -158,7 +163,8 @@ fn mode_name(mode: Mode) -> &'static str {
 }
 
 /// Reloads on SIGHUP and, when the source is a file, whenever its
-/// modification time or length changes (looked at every `poll`), until
+/// modification time or length changes (with the built-in config, SIGHUP
+/// only logs that there is nothing to reload) (looked at every `poll`), until
 /// `shutdown` completes. Registers the SIGHUP handler and notes the file's
 /// state before returning, so call it inside the runtime and before the
 /// process announces readiness.
@@ -199,6 +205,10 @@ pub fn watch(
                     "file changed"
                 }
             };
+            if path.is_none() {
+                tracing::info!(trigger, "nothing to reload: running the built-in config");
+                continue;
+            }
             let job = reloader.clone();
             // Compiling takes a few milliseconds: keep it off the workers.
             if let Err(e) = tokio::task::spawn_blocking(move || job.reload(trigger)).await {

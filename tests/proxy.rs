@@ -793,3 +793,153 @@ async fn demo_site_through_the_proxy() {
     let js = get(proxy, "/static/app.js", &[]).await;
     assert_eq!(js.parts.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn mode_overrides_pick_the_mode_per_host_and_path() {
+    let (up, _) = upstream(|_| async { page_with_cookies() }).await;
+    let overrides = "[[mode_override]]\nhost = \".legacy.test\"\nmode = \"report-only\"\n\
+                     [[mode_override]]\npath_prefix = \"/beta/\"\nmode = \"report-only\"\n";
+    let proxy = proxy(&config(up, overrides)).await;
+    let enforced = get(proxy, "/", &[("host", "shop.test")]).await;
+    assert_eq!(cookie_names(&enforced.all("set-cookie")), ["sessionid"]);
+    assert!(!enforced.text().contains(TRACKER));
+    for (host, path) in [("www.legacy.test:8080", "/"), ("shop.test", "/beta/new")] {
+        let observed = get(proxy, path, &[("host", host)]).await;
+        assert_eq!(
+            cookie_names(&observed.all("set-cookie")),
+            ["_ga", "sessionid"],
+            "{host}{path}"
+        );
+        assert_eq!(observed.text(), PAGE, "{host}{path}");
+        assert!(observed.all("vary").is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_stalled_upstream_body_is_aborted_after_body_idle() {
+    // Senders kept alive: upstream sends one chunk, then nothing, forever.
+    let stalled: Arc<Mutex<Vec<mpsc::Sender<Bytes>>>> = Arc::default();
+    let keep = stalled.clone();
+    let (up, _) = upstream(move |request| {
+        let keep = keep.clone();
+        async move {
+            let (tx, rx) = mpsc::channel(1);
+            tx.try_send(Bytes::from_static(b"<html><body>first chunk"))
+                .unwrap();
+            keep.lock().unwrap().push(tx);
+            let content_type = if request.uri().path() == "/page" {
+                "text/html"
+            } else {
+                "text/plain"
+            };
+            Response::builder()
+                .header("content-type", content_type)
+                .body(ChannelBody(rx).boxed())
+                .unwrap()
+        }
+    })
+    .await;
+    let config = config(up, "").replace(
+        "[proxy.timeouts]",
+        "[proxy.timeouts]\nbody_idle = \"300ms\"",
+    );
+    let proxy = proxy(&config).await;
+    for path in ["/plain", "/page"] {
+        let start = Instant::now();
+        let response = client()
+            .get(format!("http://{proxy}{path}").parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = tokio::time::timeout(Duration::from_secs(5), response.into_body().collect())
+            .await
+            .expect("the body ends instead of hanging");
+        assert!(body.is_err(), "{path}: aborted, not completed");
+        assert!(start.elapsed() >= Duration::from_millis(300), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn shutdown_keeps_websockets_until_the_grace_period_then_closes_them() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let up = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                    return;
+                };
+                while let Some(Ok(message)) = ws.next().await {
+                    if message.is_text() && ws.send(message).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    // config() sets a 2 s grace period.
+    let policy = consentry::config::compile(&config(up, ""), "test").unwrap();
+    let proxy = consentry::proxy::Proxy::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        consentry::config::shared(Arc::new(policy)),
+    )
+    .await
+    .unwrap();
+    let addr = proxy.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(proxy.run(async {
+        let _ = stopped.await;
+    }));
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/ws"), stream)
+        .await
+        .unwrap();
+
+    let stopping = Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ws.send("still here".into()).await.unwrap();
+    let echo = ws.next().await.unwrap().unwrap();
+    assert_eq!(echo.into_text().unwrap().as_str(), "still here");
+
+    let end = tokio::time::timeout(Duration::from_secs(5), ws.next())
+        .await
+        .expect("closed by the end of the grace period");
+    assert!(!matches!(&end, Some(Ok(m)) if m.is_text()), "{end:?}");
+    assert!(stopping.elapsed() >= Duration::from_millis(1900));
+    tokio::time::timeout(Duration::from_secs(1), server)
+        .await
+        .expect("run returns right after the grace period")
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn unresponsive_http2_clients_are_pinged_and_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (up, _) = upstream(|_| async { html("ok", &[]) }).await;
+    let config = config(up, "").replace("[proxy.timeouts]", "[proxy.timeouts]\nidle = \"200ms\"");
+    let proxy = proxy(&config).await;
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    // The HTTP/2 preface and an empty SETTINGS frame; then never answer.
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let mut received = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received))
+        .await
+        .expect("the proxy closes the connection")
+        .ok();
+    assert!(start.elapsed() >= Duration::from_millis(200));
+    // Walk the frames: a PING (type 6) was sent before the close.
+    let mut frames = &received[..];
+    let mut pinged = false;
+    while frames.len() >= 9 {
+        let len = u32::from_be_bytes([0, frames[0], frames[1], frames[2]]) as usize;
+        pinged |= frames[3] == 6 && frames[4] & 1 == 0;
+        frames = &frames[(9 + len).min(frames.len())..];
+    }
+    assert!(pinged, "{received:?}");
+}

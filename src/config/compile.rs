@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use super::file::{
     ActionFile, AdminFile, CacheFile, CatalogueFile, ConfigFile, CookieRuleFile, HostHeaderFile,
-    ModeFile, ReadinessFile, TagRuleFile, UnclassifiedFile,
+    ModeFile, ModeOverrideFile, ReadinessFile, TagRuleFile, UnclassifiedFile,
 };
+use super::mode::ModeOverride;
 use super::{
     AdminSettings, CacheSafety, ConfigError, HostHeader, Mode, Policy, ProxySettings, Readiness,
     COOKIE_CATALOGUE, TAG_CATALOGUE,
@@ -85,15 +86,19 @@ impl Compiler<'_> {
         }
         let proxy = self.proxy(&f.proxy)?;
         let admin = self.admin(&f.admin)?;
+        let mode_overrides = f
+            .mode_override
+            .iter()
+            .enumerate()
+            .map(|(i, o)| self.mode_override(i, o))
+            .collect::<Result<_, _>>()?;
         Ok(Policy {
             rewriter: Rewriter::new(Arc::new(tags), categories.clone(), limits),
             categories,
             consent,
             cookies,
-            mode: match f.mode {
-                ModeFile::Enforce => Mode::Enforce,
-                ModeFile::ReportOnly => Mode::ReportOnly,
-            },
+            mode: mode(f.mode),
+            mode_overrides,
             proxy,
             admin,
         })
@@ -405,8 +410,43 @@ impl Compiler<'_> {
             connect_timeout: f.timeouts.connect,
             response_header_timeout: f.timeouts.response_header,
             idle_timeout: f.timeouts.idle,
+            body_idle_timeout: f.timeouts.body_idle,
             shutdown_grace: f.timeouts.shutdown_grace,
             pool_max_idle_per_host: f.pool_max_idle_per_host,
+        })
+    }
+
+    fn mode_override(&self, i: usize, f: &ModeOverrideFile) -> Result<ModeOverride, ConfigError> {
+        let key = format!("mode_override[{i}]");
+        if f.host.is_none() && f.path_prefix.is_none() {
+            return Err(self.error(key, "give a host, a path_prefix or both"));
+        }
+        let host = f
+            .host
+            .as_deref()
+            .map(str::trim)
+            .map(str::to_ascii_lowercase);
+        if let Some(host) = &host {
+            let name = host.strip_prefix('.').unwrap_or(host);
+            if name.is_empty() || name.contains(['/', ':', ' ', '*']) {
+                return Err(self.error(
+                    format!("{key}.host"),
+                    format!("`{host}` is not a host name like shop.example.com or .example.com"),
+                ));
+            }
+        }
+        if let Some(prefix) = &f.path_prefix {
+            if !prefix.starts_with('/') {
+                return Err(self.error(
+                    format!("{key}.path_prefix"),
+                    format!("`{prefix}` must start with `/`"),
+                ));
+            }
+        }
+        Ok(ModeOverride {
+            host,
+            path_prefix: f.path_prefix.clone(),
+            mode: mode(f.mode),
         })
     }
 
@@ -424,6 +464,13 @@ impl Compiler<'_> {
                 ReadinessFile::Config => Readiness::Config,
             },
         })
+    }
+}
+
+fn mode(f: ModeFile) -> Mode {
+    match f {
+        ModeFile::Enforce => Mode::Enforce,
+        ModeFile::ReportOnly => Mode::ReportOnly,
     }
 }
 
@@ -489,6 +536,9 @@ mod tests {
         let cases: &[(&str, &str, &str)] = &[
             ("nonsense = 1", "nonsense", "unknown field `nonsense`"),
             ("[proxy]\nlisten = \"nope\"", "proxy.listen", "not an address"),
+            ("[[mode_override]]\nmode = \"enforce\"", "mode_override[0]", "give a host"),
+            ("[[mode_override]]\nhost = \"a.test:80\"\nmode = \"enforce\"", "mode_override[0].host", "not a host name"),
+            ("[[mode_override]]\npath_prefix = \"x\"\nmode = \"enforce\"", "mode_override[0].path_prefix", "must start with"),
             ("[proxy]\nupstream = \"https://x\"", "proxy.upstream", "https upstreams are not supported"),
             ("[proxy.timeouts]\nconnect = \"5 parsecs\"", "proxy.timeouts.connect", "unknown unit"),
             ("[[cookies.rule]]\nname = \"a\"\ncategory = \"tracking\"", "cookies.rule[0].category", "unknown category `tracking`"),
@@ -551,5 +601,16 @@ mod tests {
         let p = compile("mode = \"report-only\"\n[tags]\nbuiltin = false\n[[tags.rule]]\nid=\"a\"\nvendor=\"A\"\ncategory=\"marketing\"\ninline=[\"acmeTrack(\"]", "t").unwrap();
         assert_eq!(p.mode, Mode::ReportOnly);
         assert_eq!(p.rewriter.rules().rules().len(), 1);
+    }
+
+    #[test]
+    fn mode_overrides_compile_lower_case() {
+        let p = compile(
+            "[[mode_override]]\nhost = \".Example.com\"\nmode = \"report-only\"",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(p.mode_for(Some("www.example.com"), "/"), Mode::ReportOnly);
+        assert_eq!(p.mode_for(Some("other.test"), "/"), Mode::Enforce);
     }
 }

@@ -15,6 +15,9 @@ pub struct ConfigFile {
     /// `enforce` (default) or `report-only`.
     #[serde(default)]
     pub mode: ModeFile,
+    /// Per host/path modes, first match wins.
+    #[serde(default)]
+    pub mode_override: Vec<ModeOverrideFile>,
     /// Extra categories.
     #[serde(default)]
     pub categories: CategoriesFile,
@@ -47,6 +50,18 @@ pub enum ModeFile {
     Enforce,
     /// Decide, count and log; change nothing.
     ReportOnly,
+}
+
+/// `[[mode_override]]`: a mode for requests matching a host and/or path prefix.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModeOverrideFile {
+    /// `shop.example.com` (exact) or `.example.com` (the domain and its subdomains).
+    pub host: Option<String>,
+    /// A path prefix such as `/checkout`.
+    pub path_prefix: Option<String>,
+    /// The mode for matching requests.
+    pub mode: ModeFile,
 }
 
 /// `[categories]`
@@ -386,6 +401,9 @@ pub struct TimeoutsFile {
     /// Idle keep-alive connections (both sides).
     #[serde(default = "d90s", with = "duration")]
     pub idle: Duration,
+    /// No upstream body data for this long aborts the response.
+    #[serde(default = "d60s", with = "duration")]
+    pub body_idle: Duration,
     /// Grace period for in-flight requests on shutdown.
     #[serde(default = "d25s", with = "duration")]
     pub shutdown_grace: Duration,
@@ -397,6 +415,7 @@ impl Default for TimeoutsFile {
             connect: d5s(),
             response_header: d30s(),
             idle: d90s(),
+            body_idle: d60s(),
             shutdown_grace: d25s(),
         }
     }
@@ -466,6 +485,9 @@ fn d30s() -> Duration {
 }
 fn d90s() -> Duration {
     Duration::from_secs(90)
+}
+fn d60s() -> Duration {
+    Duration::from_secs(60)
 }
 fn d25s() -> Duration {
     Duration::from_secs(25)

@@ -3,6 +3,7 @@
 
 pub mod compile;
 pub mod file;
+pub mod mode;
 pub mod source;
 
 use std::fmt;
@@ -107,6 +108,8 @@ pub struct ProxySettings {
     pub response_header_timeout: Duration,
     /// Idle keep-alive timeout (client and upstream connections).
     pub idle_timeout: Duration,
+    /// A response body stalled this long is aborted.
+    pub body_idle_timeout: Duration,
     /// Grace period for in-flight requests on shutdown.
     pub shutdown_grace: Duration,
     /// Idle upstream connections kept per host.
@@ -142,8 +145,10 @@ pub struct Policy {
     pub cookies: CookieRules,
     /// The HTML rewriter settings.
     pub rewriter: Rewriter,
-    /// Enforce or report only.
+    /// Enforce or report only, unless an override matches.
     pub mode: Mode,
+    /// `[[mode_override]]` entries, first match wins.
+    pub mode_overrides: Vec<mode::ModeOverride>,
     /// Proxy settings.
     pub proxy: ProxySettings,
     /// Admin listener settings.
@@ -165,6 +170,11 @@ impl Policy {
             reason: format!("cannot read the file: {e}"),
         })?;
         compile(&text, &label)
+    }
+
+    /// The mode for a request to `host` (the `Host` header) and `path`.
+    pub fn mode_for(&self, host: Option<&str>, path: &str) -> Mode {
+        mode::resolve(&self.mode_overrides, self.mode, host, path)
     }
 
     /// The built-in default config.

@@ -37,6 +37,8 @@ pub struct State {
     pub unclassified: UnclassifiedNames,
     /// Request id generator.
     pub ids: RequestIds,
+    /// Open upgraded (WebSocket) connections.
+    pub tunnels: upgrade::Tunnels,
 }
 
 /// Handles one request from `client`; never fails (errors become 502/504 responses).
@@ -86,7 +88,6 @@ async fn proxy(
     mut request: Request<Incoming>,
 ) -> Response<ProxyBody> {
     let policy = state.policy.load_full();
-    let enforce = policy.mode == Mode::Enforce;
     let upgrade = match request.version() {
         Version::HTTP_11 => headers::requested_upgrade(request.headers()),
         _ => None,
@@ -109,6 +110,8 @@ async fn proxy(
         }
     };
     let uri = parts.uri.clone();
+    let mode = policy.mode_for(host.as_ref().and_then(|h| h.to_str().ok()), uri.path());
+    let enforce = mode == Mode::Enforce;
 
     let cookies = request_cookies(state, &policy, &mut parts.headers, enforce);
     let granted = cookies.consent.granted;
@@ -148,7 +151,11 @@ async fn proxy(
             );
         };
         let protocol = response.headers().get(http::header::UPGRADE).cloned();
-        upgrade::splice(client_side, hyper::upgrade::on(&mut response));
+        upgrade::splice(
+            &state.tunnels,
+            client_side,
+            hyper::upgrade::on(&mut response),
+        );
         protocol
     } else {
         None
@@ -165,6 +172,7 @@ async fn proxy(
         request_id,
         host,
         uri,
+        mode,
         consent: cookies.consent,
         stripped_set_cookies: Vec::new(),
         dropped_cookies: cookies.dropped,

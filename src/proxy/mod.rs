@@ -43,7 +43,12 @@
 //! Timeouts: connect and response-header timeouts towards upstream; idle
 //! keep-alive connections are closed after `proxy.timeouts.idle` on both
 //! sides (for clients, HTTP/1.1 connections that send no request headers
-//! within that time). A stalled upstream body is not timed out.
+//! within that time). HTTP/2 client connections that go quiet are pinged
+//! every `idle` (at most 20 s) and closed when a ping is not answered within
+//! the same time; hyper has no idle close for HTTP/2, so a healthy idle
+//! HTTP/2 connection stays open. A response body that yields nothing for
+//! `proxy.timeouts.body_idle` while the client waits (a stalled upstream
+//! body) is aborted and counted as an upstream `timeout`.
 //!
 //! Hot reload: each request takes one snapshot of the [`SharedPolicy`], so
 //! a swapped policy applies to the next request. The listening address,
@@ -54,6 +59,7 @@ mod body;
 mod codec;
 mod handler;
 mod headers;
+mod idle;
 mod observe;
 mod server;
 mod upgrade;
@@ -63,7 +69,6 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -77,8 +82,7 @@ pub use server::shutdown_signal;
 pub struct Proxy {
     listener: TcpListener,
     state: Arc<handler::State>,
-    idle_timeout: Duration,
-    grace: Duration,
+    timeouts: server::Timeouts,
 }
 
 impl Proxy {
@@ -98,13 +102,17 @@ impl Proxy {
             host_header: settings.host_header,
             unclassified: observe::UnclassifiedNames::default(),
             ids: observe::RequestIds::default(),
+            tunnels: upgrade::Tunnels::default(),
             policy,
         });
         Proxy {
             listener,
             state,
-            idle_timeout: settings.idle_timeout,
-            grace: settings.shutdown_grace,
+            timeouts: server::Timeouts {
+                idle: settings.idle_timeout,
+                body_idle: settings.body_idle_timeout,
+                grace: settings.shutdown_grace,
+            },
         }
     }
 
@@ -117,13 +125,6 @@ impl Proxy {
     /// in-flight requests finish within the policy's `shutdown_grace`, and
     /// returns.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
-        server::serve(
-            self.listener,
-            self.state,
-            self.idle_timeout,
-            self.grace,
-            shutdown,
-        )
-        .await
+        server::serve(self.listener, self.state, self.timeouts, shutdown).await
     }
 }

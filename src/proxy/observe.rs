@@ -174,6 +174,8 @@ pub struct Audit {
     pub host: Option<HeaderValue>,
     /// The request URI.
     pub uri: Uri,
+    /// The mode applied to the request.
+    pub mode: Mode,
     /// The consent decision.
     pub consent: Consent,
     /// Names of the stripped `Set-Cookie`s.
@@ -214,7 +216,7 @@ impl Audit {
             stripped_set_cookies = %self.stripped_set_cookies.join(","),
             dropped_cookies = %self.dropped_cookies.join(","),
             removed_tags = %removed_tags,
-            mode = match self.policy.mode {
+            mode = match self.mode {
                 Mode::Enforce => "enforce",
                 Mode::ReportOnly => "report-only",
             },

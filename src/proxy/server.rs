@@ -1,6 +1,7 @@
 //! The client side: accepting connections, serving HTTP/1.1 (with upgrades)
 //! and h2c (prior knowledge), and graceful shutdown.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
@@ -13,26 +14,57 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use super::handler::{self, State};
+use super::idle::IdleTimeout;
+
+/// How long closing tunnels get once the grace period is over.
+const TUNNEL_CLOSE_WAIT: Duration = Duration::from_millis(100);
+
+/// The longest interval between HTTP/2 keep-alive pings on a quiet
+/// connection, and the longest wait for their answer.
+const H2_PING_MAX: Duration = Duration::from_secs(20);
 
 /// How long to back off after an accept error (e.g. out of file descriptors).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
+/// The client-side timeouts, fixed at startup.
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    /// Idle keep-alive connections.
+    pub idle: Duration,
+    /// A response body that yields nothing for this long is aborted.
+    pub body_idle: Duration,
+    /// How long in-flight requests get on shutdown.
+    pub grace: Duration,
+}
+
 /// Serves `listener` until `shutdown` completes, then stops accepting and
-/// gives in-flight requests up to `grace` to finish. Upgraded (WebSocket)
-/// connections are not waited for.
+/// gives in-flight requests and upgraded (WebSocket) connections up to the
+/// grace period to finish; upgraded connections still open then are closed.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<State>,
-    idle_timeout: Duration,
-    grace: Duration,
+    timeouts: Timeouts,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
+    let Timeouts {
+        idle: idle_timeout,
+        body_idle,
+        grace,
+    } = timeouts;
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(idle_timeout);
-    builder.http2().timer(TokioTimer::new());
+    // hyper has no idle timeout for HTTP/2: keep-alive pings instead close
+    // connections whose peer stopped answering (a vanished client, a
+    // half-open socket). Healthy idle HTTP/2 connections stay open.
+    let ping = idle_timeout.min(H2_PING_MAX);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(ping)
+        .keep_alive_timeout(ping);
     let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -47,7 +79,11 @@ pub async fn serve(
                     let state = state.clone();
                     tokio::spawn(async move {
                         let service = service_fn(move |request| {
-                            handler::handle(state.clone(), peer, request)
+                            let response = handler::handle(state.clone(), peer, request);
+                            async move {
+                                let response = response.await?;
+                                Ok::<_, Infallible>(response.map(|body| IdleTimeout::new(body, body_idle)))
+                            }
                         });
                         let connection = builder
                             .serve_connection_with_upgrades(TokioIo::new(stream), service);
@@ -65,13 +101,20 @@ pub async fn serve(
         }
     }
     drop(listener);
-    tracing::info!(target: "consentry::proxy", connections = graceful.count(), "shutting down");
-    if tokio::time::timeout(grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    tracing::info!(
+        target: "consentry::proxy",
+        connections = graceful.count(),
+        upgraded = state.tunnels.count(),
+        "shutting down"
+    );
+    let drained = async {
+        graceful.shutdown().await;
+        state.tunnels.closed().await;
+    };
+    if tokio::time::timeout(grace, drained).await.is_err() {
         tracing::warn!(target: "consentry::proxy", grace_ms = grace.as_millis() as u64, "grace period over: closing remaining connections");
     }
+    state.tunnels.close_all(TUNNEL_CLOSE_WAIT).await;
     Ok(())
 }
 
