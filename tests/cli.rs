@@ -123,3 +123,14 @@ fn explain_reports_source_reason_and_signals() {
     let out = run(&["explain", "--header", "no colon here"], b"");
     assert!(!out.status.success());
 }
+
+#[test]
+fn strings_from_the_iab_encoders_decode_as_encoded() {
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("data/iab/vectors.json")).unwrap();
+    for case in vectors["cases"].as_array().unwrap() {
+        let v = explain(&["--cookie", case["cookie"].as_str().unwrap()]);
+        assert_eq!(v["granted"], case["granted"], "{}", case["name"]);
+        assert_eq!(v["source"], case["source"], "{}", case["name"]);
+    }
+}

@@ -204,13 +204,31 @@ impl Decoder for GppDecoder {
 
     fn describe(&self, value: &str) -> Option<String> {
         let s = parse(value).ok()?;
-        Some(format!(
-            "GPP sections {:?}; TCF purposes consented {:?}; US opt-out {:?}",
-            s.section_ids,
-            s.tcf_purposes
-                .map(|p| tcf::mask_ids(u64::from(p), 24).collect::<Vec<_>>()),
-            s.us_opt_out
-        ))
+        let list = |ids: Vec<String>| {
+            if ids.is_empty() {
+                "none".to_string()
+            } else {
+                ids.join(", ")
+            }
+        };
+        let sections = list(s.section_ids.iter().map(u64::to_string).collect());
+        let tcf = match s.tcf_purposes {
+            Some(p) => format!(
+                "EU TCF purposes consented: {}",
+                list(
+                    tcf::mask_ids(u64::from(p), 24)
+                        .map(|i| i.to_string())
+                        .collect()
+                )
+            ),
+            None => "no EU TCF section".to_string(),
+        };
+        let us = match s.us_opt_out {
+            Some(true) => "a US section opts out of sale, sharing or targeted advertising",
+            Some(false) => "no US opt-out",
+            None => "no US section",
+        };
+        Some(format!("GPP sections {sections}; {tcf}; {us}"))
     }
 }
 

@@ -468,10 +468,21 @@ impl Decoder for TcfDecoder {
     fn describe(&self, value: &str) -> Option<String> {
         let tc = TcString::parse(value).ok()?;
         Some(format!(
-            "TCF v2 policy {}, CMP {}, purposes consented {:?}, {} vendor consents",
+            "TCF v2 policy version {}, CMP {}, purposes consented: {}; {} vendor consents",
             tc.policy_version,
             tc.cmp_id,
-            tc.purpose_consent_ids(),
+            {
+                let ids: Vec<String> = tc
+                    .purpose_consent_ids()
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect();
+                if ids.is_empty() {
+                    "none".to_string()
+                } else {
+                    ids.join(", ")
+                }
+            },
             tc.vendor_consents.len()
         ))
     }
