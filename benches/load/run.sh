@@ -204,7 +204,7 @@ if [ "$SMOKE" = 0 ]; then
     echo "warm-up"
     for wl in "${WORKLOADS[@]}"; do
         IFS='|' read -r name path hdr <<<"$wl"
-        run_wrk "$NGX" x "$path" "$hdr" 1; run_wrk "$CSY" x "$path" "$hdr" 1
+        run_wrk nginx "$NGX" "$name" "$path" "$hdr" 1; run_wrk consentry "$CSY" "$name" "$path" "$hdr" 1
     done
 fi
 echo "load: $ROUNDS rounds x ${DURATION}s, $CONNS connections, proxy on core $PROXY_CORE, wrk + upstream on core $LOAD_CORE"
