@@ -93,6 +93,12 @@ pub fn init(options: &Options) -> Result<(), TelemetryError> {
     let mut layers: Vec<BoxedLayer> = Vec::new();
     if let Some(target) = &options.enforcement_log {
         layers.push(Box::new(enforcement_layer(open(target)?)));
+    }
+    // One audit line per request belongs in the enforcement log, not in the
+    // operational log (where, at thousands of requests a second, it would
+    // cost more than the rewrite): it appears there only when the filter
+    // names its target, e.g. `info,consentry::enforcement=info`.
+    if options.enforcement_log.is_some() || !options.filter.contains(ENFORCEMENT_TARGET) {
         let off = format!("{ENFORCEMENT_TARGET}=off")
             .parse()
             .map_err(|e| TelemetryError(format!("internal filter directive: {e}")))?;

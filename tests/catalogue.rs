@@ -2,7 +2,7 @@
 //! resources sites cannot live without are never touched.
 
 use consentry::config::Policy;
-use consentry::policy::category::Category;
+use consentry::policy::category::{Category, CategorySet};
 use consentry::policy::request_cookies::RequestCookies;
 use consentry::policy::tags::ElementKind;
 
@@ -172,7 +172,9 @@ fn inline_loaders_are_recognised() {
     ];
     for loader in loaders {
         assert!(
-            rules.match_inline(loader).is_some(),
+            rules
+                .match_inline(loader, CategorySet::NECESSARY_ONLY)
+                .is_some(),
             "not recognised: {loader}"
         );
     }
@@ -181,7 +183,9 @@ fn inline_loaders_are_recognised() {
         "window.app = { analyticsEnabled: false };",
     ] {
         assert!(
-            rules.match_inline(benign).is_none(),
+            rules
+                .match_inline(benign, CategorySet::NECESSARY_ONLY)
+                .is_none(),
             "false positive: {benign}"
         );
     }

@@ -5,9 +5,8 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-
 use super::category::{Category, CategorySet};
+use super::literal_set::LiteralSet;
 
 /// What the rewriter does with a matching element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -174,10 +173,10 @@ pub struct TagRules {
     hosts: HashMap<Box<str>, Vec<PathRule>>,
     /// Lower-case path suffixes matched on any host.
     path_suffixes: Vec<(Box<str>, RuleId)>,
-    signatures: Option<AhoCorasick>,
-    signature_rules: Vec<RuleId>,
-    inline_hosts: Option<AhoCorasick>,
-    inline_host_rules: Vec<RuleId>,
+    /// Loader signatures and tracker host names, searched in one pass.
+    inline: Option<LiteralSet>,
+    /// What each literal of `inline` stands for.
+    inline_literals: Vec<InlineLiteral>,
     categories: CategorySet,
 }
 
@@ -199,18 +198,21 @@ impl TagRules {
         }
         let mut rules = Vec::with_capacity(effective.len());
         let mut hosts: HashMap<Box<str>, Vec<PathRule>> = HashMap::new();
-        let mut signatures = Vec::new();
-        let mut signature_rules = Vec::new();
-        let mut inline_hosts = Vec::new();
-        let mut inline_host_rules = Vec::new();
+        let mut literals = Vec::new();
+        let mut inline_literals = Vec::new();
         let mut path_suffixes = Vec::new();
         let mut categories = CategorySet::EMPTY;
         for (id, spec) in effective.iter().enumerate() {
             for pattern in &spec.hosts {
                 let (host, path) = parse_host_pattern(pattern).map_err(|e| (spec_index[id], e))?;
                 if path.is_empty() && spec.elements.contains(ElementKind::Script) {
-                    inline_hosts.push(host.clone());
-                    inline_host_rules.push(id);
+                    if host.len() >= 4 {
+                        literals.push(host.clone());
+                        inline_literals.push(InlineLiteral {
+                            rule: id,
+                            host: true,
+                        });
+                    }
                 }
                 hosts.entry(host.into()).or_default().push(PathRule {
                     path: path.into(),
@@ -221,8 +223,11 @@ impl TagRules {
                 path_suffixes.push((suffix.to_ascii_lowercase().into_boxed_str(), id));
             }
             for signature in spec.inline.iter().filter(|s| !s.is_empty()) {
-                signatures.push(signature.clone());
-                signature_rules.push(id);
+                literals.push(signature.clone());
+                inline_literals.push(InlineLiteral {
+                    rule: id,
+                    host: false,
+                });
             }
             categories.insert(spec.category);
             rules.push(TagRule {
@@ -240,10 +245,8 @@ impl TagRules {
             rules,
             hosts,
             path_suffixes,
-            signatures: build_automaton(&signatures),
-            signature_rules,
-            inline_hosts: build_automaton(&inline_hosts),
-            inline_host_rules,
+            inline: LiteralSet::new(&literals),
+            inline_literals,
             categories,
         })
     }
@@ -319,38 +322,35 @@ impl TagRules {
         })
     }
 
-    /// The rule whose loader an inline script contains, if any: a loader
-    /// signature anywhere, or a tracker host name in a small script.
+    /// The first rule not covered by `granted` whose loader an inline
+    /// script contains: a loader signature anywhere, or a tracker host name
+    /// in a small script (as a whole name, not part of a longer one).
     ///
     /// A large script that only assigns data literals
     /// (`window.__STATE__ = {…};`) never matches: tracker snippets quoted
     /// inside serialized page state do not run. Small config-only snippets
     /// (`var addthis_pub = '…'`) do match: they belong to the tag.
-    pub fn match_inline(&self, text: &str) -> Option<RuleId> {
-        let found = self.find_inline(text)?;
-        (text.len() <= SMALL_INLINE_SCRIPT || !is_data_assignment(text)).then_some(found)
-    }
-
-    fn find_inline(&self, text: &str) -> Option<RuleId> {
-        if let Some(ac) = &self.signatures {
-            if let Some(m) = ac.find(text) {
-                return Some(self.signature_rules[m.pattern().as_usize()]);
-            }
-        }
-        if text.len() > SMALL_INLINE_SCRIPT {
-            return None;
-        }
-        let ac = self.inline_hosts.as_ref()?;
+    pub fn match_inline(&self, text: &str, granted: CategorySet) -> Option<RuleId> {
+        let set = self.inline.as_ref()?;
+        let small = text.len() <= SMALL_INLINE_SCRIPT;
         let bytes = text.as_bytes();
-        ac.find_iter(text)
-            .find(|m| {
-                let before_ok = m.start() == 0 || !is_host_byte(bytes[m.start() - 1]);
+        let found = set.hits(text).find_map(|hit| {
+            let literal = self.inline_literals[hit.pattern];
+            if granted.contains(self.rules[literal.rule].category) {
+                return None;
+            }
+            if literal.host {
+                let before_ok = hit.start == 0 || !is_host_byte(bytes[hit.start - 1]);
                 let after_ok = bytes
-                    .get(m.end())
+                    .get(hit.end)
                     .is_none_or(|&b| !is_host_byte(b) && b != b'.');
-                before_ok && after_ok
-            })
-            .map(|m| self.inline_host_rules[m.pattern().as_usize()])
+                if !(small && before_ok && after_ok) {
+                    return None;
+                }
+            }
+            Some(literal.rule)
+        })?;
+        (small || !is_data_assignment(text)).then_some(found)
     }
 
     fn knows_host(&self, host: &str) -> bool {
@@ -483,21 +483,13 @@ fn skip_string(b: &[u8], mut i: usize, q: u8) -> Option<usize> {
     None
 }
 
-fn build_automaton(patterns: &[String]) -> Option<AhoCorasick> {
-    if patterns.is_empty() {
-        return None;
-    }
-    Some(
-        AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            // A full DFA: every inline script of every page is scanned,
-            // and the default (an NFA for this many case-insensitive
-            // patterns, with no useful prefilter) costs ~5x more per byte.
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(patterns)
-            .expect("literal patterns always build"),
-    )
+/// What an inline literal stands for.
+#[derive(Clone, Copy, Debug)]
+struct InlineLiteral {
+    rule: RuleId,
+    /// A tracker host name (matched only in small scripts, as a whole name)
+    /// rather than a loader signature.
+    host: bool,
 }
 
 fn is_host_byte(b: u8) -> bool {
@@ -831,14 +823,18 @@ mod tests {
             ("", None),
         ];
         for (text, expected) in cases {
-            assert_eq!(r.match_inline(text), *expected, "{text}");
+            assert_eq!(
+                r.match_inline(text, CategorySet::NECESSARY_ONLY),
+                *expected,
+                "{text}"
+            );
         }
         // Large scripts are only searched for loader signatures.
         let mut big = "x".repeat(SMALL_INLINE_SCRIPT);
         big.push_str("'//www.google-analytics.com/x'");
-        assert_eq!(r.match_inline(&big), None);
+        assert_eq!(r.match_inline(&big, CategorySet::NECESSARY_ONLY), None);
         big.push_str("GoogleAnalyticsObject");
-        assert_eq!(r.match_inline(&big), ga);
+        assert_eq!(r.match_inline(&big, CategorySet::NECESSARY_ONLY), ga);
     }
 
     #[test]
@@ -866,7 +862,8 @@ mod tests {
         }
         let r = rules();
         assert!(
-            r.match_inline(data[0]).is_some(),
+            r.match_inline(data[0], CategorySet::NECESSARY_ONLY)
+                .is_some(),
             "small snippets always count"
         );
         let state = format!(
@@ -874,9 +871,12 @@ mod tests {
             "x".repeat(SMALL_INLINE_SCRIPT),
             "GoogleAnalyticsObject"
         );
-        assert_eq!(r.match_inline(&state), None);
+        assert_eq!(r.match_inline(&state, CategorySet::NECESSARY_ONLY), None);
         assert!(r
-            .match_inline("(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r})(window)")
+            .match_inline(
+                "(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r})(window)",
+                CategorySet::NECESSARY_ONLY
+            )
             .is_some());
     }
 

@@ -200,6 +200,9 @@ impl Audit {
         if enforcements.is_empty() && !self.has_cookie_actions() {
             return;
         }
+        if !tracing::enabled!(target: "consentry::enforcement", tracing::Level::INFO) {
+            return;
+        }
         let rules = self.policy.rewriter.rules();
         let removed_tags = enforcements
             .iter()

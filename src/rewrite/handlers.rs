@@ -173,7 +173,9 @@ pub(crate) fn on_script_text(chunk: &mut TextChunk<'_>, ctx: &Context, st: &mut 
         Some(_) => {}
         None if st.script.held.is_empty() && last => {
             // The whole script arrived in one piece: judge it in place.
-            if let Some((id, rule)) = ctx.denied(ctx.inner.rules.match_inline(chunk.as_str())) {
+            if let Some((id, rule)) =
+                ctx.denied(ctx.inner.rules.match_inline(chunk.as_str(), ctx.granted))
+            {
                 let action = inline_action(rule.action);
                 st.record(id, ElementKind::Script, action, true);
                 if !ctx.report_only {
@@ -193,7 +195,7 @@ pub(crate) fn on_script_text(chunk: &mut TextChunk<'_>, ctx: &Context, st: &mut 
             }
             if last || st.script.held.len() >= ctx.inner.limits.inline_script {
                 let text = std::mem::take(&mut st.script.held);
-                let verdict = match ctx.denied(ctx.inner.rules.match_inline(&text)) {
+                let verdict = match ctx.denied(ctx.inner.rules.match_inline(&text, ctx.granted)) {
                     Some((id, rule)) => {
                         let action = inline_action(rule.action);
                         st.record(id, ElementKind::Script, action, true);
