@@ -205,14 +205,13 @@ impl TagRules {
         for (id, spec) in effective.iter().enumerate() {
             for pattern in &spec.hosts {
                 let (host, path) = parse_host_pattern(pattern).map_err(|e| (spec_index[id], e))?;
-                if path.is_empty() && spec.elements.contains(ElementKind::Script) {
-                    if host.len() >= 4 {
-                        literals.push(host.clone());
-                        inline_literals.push(InlineLiteral {
-                            rule: id,
-                            host: true,
-                        });
-                    }
+                if path.is_empty() && host.len() >= 4 && spec.elements.contains(ElementKind::Script)
+                {
+                    literals.push(host.clone());
+                    inline_literals.push(InlineLiteral {
+                        rule: id,
+                        host: true,
+                    });
                 }
                 hosts.entry(host.into()).or_default().push(PathRule {
                     path: path.into(),
