@@ -38,10 +38,15 @@ impl Context {
     }
 }
 
-/// Per-document mutable state.
+/// Per-document mutable state, output included.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     pub(crate) report: Report,
+    /// What the rewriter emitted and the filter has not handed out yet.
+    pub(crate) out: Vec<u8>,
+    /// Where held-back output starts in `out`, while a split inline script
+    /// or `<noscript>` block is being judged.
+    pub(crate) hold: Option<usize>,
     script: ScriptText,
     noscript: NoscriptText,
 }
@@ -162,7 +167,9 @@ pub(crate) fn on_script<H: HandlerTypes>(
     }
 }
 
-/// A piece of inline script text: hold it until the script can be judged.
+/// A piece of inline script text. A script that arrives whole is judged in
+/// place; one split across input chunks has its output held back, verbatim,
+/// until it can be judged, then released, dropped or made inert.
 pub(crate) fn on_script_text(chunk: &mut TextChunk<'_>, ctx: &Context, st: &mut State) {
     if !st.script.inspect {
         return;
@@ -172,7 +179,6 @@ pub(crate) fn on_script_text(chunk: &mut TextChunk<'_>, ctx: &Context, st: &mut 
         Some(Verdict::Drop) if !ctx.report_only => chunk.remove(),
         Some(_) => {}
         None if st.script.held.is_empty() && last => {
-            // The whole script arrived in one piece: judge it in place.
             if let Some((id, rule)) =
                 ctx.denied(ctx.inner.rules.match_inline(chunk.as_str(), ctx.granted))
             {
@@ -189,41 +195,60 @@ pub(crate) fn on_script_text(chunk: &mut TextChunk<'_>, ctx: &Context, st: &mut 
             }
         }
         None => {
-            st.script.held.push_str(chunk.as_str());
-            if !ctx.report_only {
-                chunk.remove();
+            if st.script.held.is_empty() && !ctx.report_only {
+                st.hold = Some(st.out.len());
             }
+            st.script.held.push_str(chunk.as_str());
             if last || st.script.held.len() >= ctx.inner.limits.inline_script {
-                let text = std::mem::take(&mut st.script.held);
-                let verdict = match ctx.denied(ctx.inner.rules.match_inline(&text, ctx.granted)) {
-                    Some((id, rule)) => {
-                        let action = inline_action(rule.action);
-                        st.record(id, ElementKind::Script, action, true);
-                        if action == Action::Neutralize {
-                            if !ctx.report_only {
-                                let mut replacement = inert_script_start(ctx, rule);
-                                replacement.push_str(&text);
-                                chunk.replace(&replacement, ContentType::Html);
-                            }
-                            // The rest of the text now belongs to the inert script.
-                            Verdict::Keep
-                        } else {
-                            Verdict::Drop
-                        }
-                    }
-                    None => {
-                        if !ctx.report_only {
-                            chunk.replace(&text, ContentType::Html);
-                        }
-                        Verdict::Keep
-                    }
-                };
+                let verdict = judge_held_script(chunk, ctx, st);
                 st.script.verdict = Some(verdict);
             }
         }
     }
     if last {
         st.script = ScriptText::default();
+    }
+}
+
+/// Judges the held script text and applies the verdict to the held output
+/// and to `chunk` (the piece being handled, not yet emitted).
+fn judge_held_script(chunk: &mut TextChunk<'_>, ctx: &Context, st: &mut State) -> Verdict {
+    let text = std::mem::take(&mut st.script.held);
+    let mark = st.hold.take();
+    let Some((id, rule)) = ctx.denied(ctx.inner.rules.match_inline(&text, ctx.granted)) else {
+        return Verdict::Keep;
+    };
+    let action = inline_action(rule.action);
+    st.record(id, ElementKind::Script, action, true);
+    let mark = match mark {
+        Some(mark) if !ctx.report_only => mark,
+        _ => return Verdict::Keep,
+    };
+    if action == Action::Neutralize {
+        // The text so far, and all that follows, now belongs to an inert script.
+        let start = inert_script_start(ctx, rule);
+        st.out.splice(mark..mark, start.into_bytes());
+        Verdict::Keep
+    } else {
+        st.out.truncate(mark);
+        chunk.remove();
+        Verdict::Drop
+    }
+}
+
+/// At the end of a document that stopped inside a held script or noscript
+/// block: judge what was held (a script) or drop it (a noscript block).
+pub(crate) fn finish_held(ctx: &Context, st: &mut State) {
+    let Some(mark) = st.hold.take() else { return };
+    let text = std::mem::take(&mut st.script.held);
+    let denied = if st.script.inspect {
+        ctx.denied(ctx.inner.rules.match_inline(&text, ctx.granted))
+            .is_some()
+    } else {
+        true
+    };
+    if denied {
+        st.out.truncate(mark);
     }
 }
 
@@ -240,12 +265,13 @@ fn inline_action(action: Action) -> Action {
 fn inert_script_start(ctx: &Context, rule: &TagRule) -> String {
     format!(
         "</script><script type=\"text/plain\" data-consent-category=\"{}\" data-consentry-injected=\"neutralized\">",
-        placeholder::escape(ctx.category_name(rule))
+        placeholder::escape_config_text(ctx.category_name(rule))
     )
 }
 
 /// A piece of `<noscript>` content (raw markup, since scripting is on):
-/// hold it, then run the rules over it as a fragment.
+/// its output is held back verbatim, then the rules run over it as a
+/// fragment, and only a changed fragment replaces it.
 pub(crate) fn on_noscript_text(
     chunk: &mut TextChunk<'_>,
     ctx: &Context,
@@ -261,52 +287,63 @@ pub(crate) fn on_noscript_text(
         }
         return;
     }
-    if !ctx.report_only {
-        chunk.remove();
-    }
     if !st.noscript.overflowed {
+        if st.noscript.held.is_empty() && !ctx.report_only {
+            st.hold = Some(st.out.len());
+        }
         st.noscript.held.push_str(chunk.as_str());
         if st.noscript.held.len() > ctx.inner.limits.noscript {
             // Too large to judge: fail closed and drop the block's content.
             st.noscript.overflowed = true;
             st.noscript.held = String::new();
+            if let Some(mark) = st.hold.take() {
+                st.out.truncate(mark);
+            }
         }
     }
-    if last {
-        let held = std::mem::take(&mut st.noscript.held);
-        if !st.noscript.overflowed {
-            let outcome = filter(&held);
-            apply_noscript(chunk, ctx, st, outcome, Some(&held));
+    if st.noscript.overflowed {
+        if !ctx.report_only {
+            chunk.remove();
         }
+    } else if last {
+        let held = std::mem::take(&mut st.noscript.held);
+        let outcome = filter(&held);
+        let mark = st.hold.take();
+        apply_noscript(chunk, ctx, st, outcome, mark);
+    }
+    if last {
         st.noscript = NoscriptText::default();
     }
 }
 
-/// Emits the filtered `<noscript>` content. `held` is the original text when
-/// it was removed while being held (and must be put back if nothing changed).
+/// Applies the filtered `<noscript>` content: unchanged content stays as it
+/// was (held output at `mark` is released), changed or unparseable content
+/// replaces it.
 fn apply_noscript(
     chunk: &mut TextChunk<'_>,
     ctx: &Context,
     st: &mut State,
     outcome: Option<(String, Vec<Enforcement>)>,
-    held: Option<&str>,
+    mark: Option<usize>,
 ) {
-    match outcome {
+    let changed = match outcome {
         Some((filtered, enforcements)) => {
             let changed = !enforcements.is_empty();
             st.report.enforcements.extend(enforcements);
-            if ctx.report_only {
-                return;
-            }
-            match (changed, held) {
-                (true, _) => chunk.replace(&filtered, ContentType::Html),
-                (false, Some(original)) => chunk.replace(original, ContentType::Html),
-                (false, None) => {}
-            }
+            changed.then_some(Some(filtered))
         }
         // Unparseable content: fail closed.
-        None if !ctx.report_only => chunk.remove(),
-        None => {}
+        None => Some(None),
+    };
+    let (Some(replacement), false) = (changed, ctx.report_only) else {
+        return;
+    };
+    if let Some(mark) = mark {
+        st.out.truncate(mark);
+    }
+    match replacement {
+        Some(filtered) => chunk.replace(&filtered, ContentType::Html),
+        None => chunk.remove(),
     }
 }
 

@@ -166,13 +166,25 @@ impl Rewriter {
         granted: CategorySet,
         options: &FilterOptions,
     ) -> Result<HtmlFilter, RewriteError> {
-        let encoding = match options.charset.as_deref() {
-            None => encoding_rs::UTF_8,
-            Some(label) => encoding_rs::Encoding::for_label(label.trim().as_bytes())
-                .ok_or_else(|| RewriteError::UnsupportedCharset(label.to_string()))?,
-        };
-        let encoding = AsciiCompatibleEncoding::new(encoding)
-            .ok_or_else(|| RewriteError::UnsupportedCharset(encoding.name().to_string()))?;
+        // The document is tokenized as windows-1252 whatever its charset:
+        // every byte maps to one character and back, so text the rewriter
+        // passes through (which lol_html re-encodes) keeps its exact bytes,
+        // even where a page's bytes do not match its declared charset. HTML
+        // syntax and every rule (hosts, signatures) are ASCII, which all
+        // ASCII-compatible charsets share. Only the others are refused.
+        if let Some(declared) = options
+            .charset
+            .as_deref()
+            .and_then(|label| encoding_rs::Encoding::for_label(label.trim().as_bytes()))
+        {
+            if AsciiCompatibleEncoding::new(declared).is_none() {
+                return Err(RewriteError::UnsupportedCharset(
+                    declared.name().to_string(),
+                ));
+            }
+        }
+        let encoding = AsciiCompatibleEncoding::new(encoding_rs::WINDOWS_1252)
+            .expect("windows-1252 is ASCII-compatible");
         let ctx = Arc::new(handlers::Context {
             inner: self.inner.clone(),
             granted,
@@ -180,15 +192,14 @@ impl Rewriter {
             report_only: options.report_only,
         });
         let state = Arc::new(Mutex::new(handlers::State::default()));
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let sink_output = output.clone();
+        let sink_state = state.clone();
         let sink: Sink = Box::new(move |bytes: &[u8]| {
-            lock(&sink_output).extend_from_slice(bytes);
+            lock(&sink_state).out.extend_from_slice(bytes);
         });
         let rewriter = HtmlRewriter::new(settings(&self.inner, &ctx, &state, true, encoding), sink);
         Ok(HtmlFilter {
             rewriter,
-            output,
+            ctx,
             state,
             limit: self.inner.limits.parser_memory,
         })
@@ -259,18 +270,23 @@ fn settings<'s>(
 /// markup and what was done, or `None` if it could not be parsed.
 fn filter_fragment(ctx: &Arc<handlers::Context>, html: &str) -> Option<(String, Vec<Enforcement>)> {
     let state = Arc::new(Mutex::new(handlers::State::default()));
-    let mut out = Vec::with_capacity(html.len());
+    let sink_state = state.clone();
     let mut rewriter = HtmlRewriter::new(
-        settings(&ctx.inner, ctx, &state, false, encoding_utf8()),
-        |bytes: &[u8]| out.extend_from_slice(bytes),
+        settings(&ctx.inner, ctx, &state, false, utf8()),
+        move |bytes: &[u8]| lock(&sink_state).out.extend_from_slice(bytes),
     );
     rewriter.write(html.as_bytes()).ok()?;
     rewriter.end().ok()?;
-    let enforcements = std::mem::take(&mut lock(&state).report.enforcements);
+    let mut st = lock(&state);
+    handlers::finish_held(ctx, &mut st);
+    let out = std::mem::take(&mut st.out);
+    let enforcements = std::mem::take(&mut st.report.enforcements);
     String::from_utf8(out).ok().map(|s| (s, enforcements))
 }
 
-fn encoding_utf8() -> AsciiCompatibleEncoding {
+/// Fragments held as Rust strings are UTF-8 (their characters are the
+/// document's bytes, read as windows-1252, and go back the same way).
+fn utf8() -> AsciiCompatibleEncoding {
     AsciiCompatibleEncoding::new(encoding_rs::UTF_8).expect("UTF-8 is ASCII-compatible")
 }
 
@@ -285,7 +301,7 @@ type Sink = Box<dyn FnMut(&[u8]) + Send>;
 /// The rewriter for one document: feed it chunks, collect what it emits.
 pub struct HtmlFilter {
     rewriter: HtmlRewriter<'static, Sink>,
-    output: Arc<Mutex<Vec<u8>>>,
+    ctx: Arc<handlers::Context>,
     state: Arc<Mutex<handlers::State>>,
     limit: usize,
 }
@@ -300,15 +316,26 @@ impl HtmlFilter {
     /// Feeds one chunk; returns the output that is ready (possibly empty).
     pub fn write(&mut self, chunk: &[u8]) -> Result<Vec<u8>, RewriteError> {
         self.rewriter.write(chunk).map_err(|e| self.error(e))?;
-        Ok(std::mem::take(&mut *lock(&self.output)))
+        let mut st = lock(&self.state);
+        Ok(match st.hold {
+            // Hand out what precedes the held-back part; keep the rest.
+            Some(mark) => {
+                let held = st.out.split_off(mark);
+                st.hold = Some(0);
+                std::mem::replace(&mut st.out, held)
+            }
+            None => std::mem::take(&mut st.out),
+        })
     }
 
     /// Ends the document; returns the last output and what was done.
     pub fn end(self) -> Result<(Vec<u8>, Report), RewriteError> {
         let limit = self.limit;
         self.rewriter.end().map_err(|e| map_error(e, limit))?;
-        let out = std::mem::take(&mut *lock(&self.output));
-        let report = std::mem::take(&mut lock(&self.state).report);
+        let mut st = lock(&self.state);
+        handlers::finish_held(&self.ctx, &mut st);
+        let out = std::mem::take(&mut st.out);
+        let report = std::mem::take(&mut st.report);
         Ok((out, report))
     }
 

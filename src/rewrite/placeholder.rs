@@ -24,9 +24,9 @@ pub fn html(
          padding:1em;background:#f3f3f3;border:1px solid #d0d0d0;border-radius:4px;color:#333;\
          font:14px/1.4 system-ui,sans-serif;text-align:center\">\
          <p style=\"margin:0\">Content from {vendor} is blocked because {category} cookies are not allowed.</p></div>",
-        category = escape(category),
+        category = escape_config_text(category),
         url = escape(url),
-        vendor = escape(vendor),
+        vendor = escape_config_text(vendor),
     )
 }
 
@@ -37,7 +37,24 @@ fn pixels(value: Option<&str>) -> Option<u32> {
     v.parse::<u32>().ok().filter(|n| (1..=10_000).contains(n))
 }
 
-/// Escapes text for an HTML attribute value or text node.
+/// Escapes our own text (vendor and category names) for HTML; non-ASCII
+/// characters become numeric references, right in any document charset.
+pub fn escape_config_text(text: &str) -> String {
+    escape(text)
+        .chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                format!("&#{};", u32::from(c))
+            }
+        })
+        .collect()
+}
+
+/// Escapes text taken from the document for an HTML attribute value or
+/// text node. Its other characters stay as they are: the rewriter reads the
+/// document byte for byte, so they go back as the bytes they came from.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -67,6 +84,8 @@ mod tests {
             Some("315px"),
         );
         assert!(h.contains("Vid&lt;eo&gt;"));
+        assert_eq!(escape_config_text("Médiamétrie"), "M&#233;diam&#233;trie");
+        assert_eq!(escape("é\"&"), "é&quot;&amp;");
         assert!(h.contains("data-consentry-src=\"https://x/&quot;a&quot;&amp;b\""));
         assert!(h.contains("width:560px;max-width:100%;height:315px;"));
         assert!(h.starts_with("<div data-consentry-injected="));
