@@ -482,23 +482,7 @@ async fn slow_upstream_streams_first_bytes_early() {
 
 #[tokio::test]
 async fn websocket_echo_passes_through() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let up = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
-                    return;
-                };
-                while let Some(Ok(message)) = ws.next().await {
-                    if (message.is_text() || message.is_binary()) && ws.send(message).await.is_err()
-                    {
-                        return;
-                    }
-                }
-            });
-        }
-    });
+    let up = websocket_echo_upstream().await;
     let proxy = proxy(&config(up, "")).await;
     let stream = TcpStream::connect(proxy).await.unwrap();
     let (mut ws, response) = tokio_tungstenite::client_async(format!("ws://{proxy}/ws"), stream)
@@ -861,22 +845,7 @@ async fn a_stalled_upstream_body_is_aborted_after_body_idle() {
 
 #[tokio::test]
 async fn shutdown_keeps_websockets_until_the_grace_period_then_closes_them() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let up = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
-                    return;
-                };
-                while let Some(Ok(message)) = ws.next().await {
-                    if message.is_text() && ws.send(message).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
+    let up = websocket_echo_upstream().await;
     // config() sets a 2 s grace period.
     let policy = consentry::config::compile(&config(up, ""), "test").unwrap();
     let proxy = consentry::proxy::Proxy::bind(

@@ -209,3 +209,26 @@ pub fn html(body: impl Into<Bytes>, headers: &[(&str, &str)]) -> Response<TestBo
     }
     builder.body(full(body)).unwrap()
 }
+
+/// A WebSocket server on 127.0.0.1 that echoes text and binary messages.
+pub async fn websocket_echo_upstream() -> SocketAddr {
+    use futures_util::{SinkExt, StreamExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                    return;
+                };
+                while let Some(Ok(message)) = ws.next().await {
+                    if (message.is_text() || message.is_binary()) && ws.send(message).await.is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
