@@ -129,7 +129,7 @@ wait_port() {
 
 taskset -c "$LOAD_CORE" "$NGINX" -p "$T/up" -c "$T/up/nginx.conf" 2>"$T/up/stderr" & PIDS+=($!)
 taskset -c "$PROXY_CORE" "$NGINX" -p "$T/ngx" -c "$T/ngx/nginx.conf" 2>"$T/ngx/stderr" & PIDS+=($!); NGX_PID=$!
-taskset -c "$PROXY_CORE" "$CONSENTRY" run --workers 1 --listen "127.0.0.1:$CSY" --upstream "http://127.0.0.1:$UP" \
+taskset -c "$PROXY_CORE" "$CONSENTRY" run --workers 1 --listen "127.0.0.1:$CSY" --admin-listen "127.0.0.1:$((BASE + 6))" --upstream "http://127.0.0.1:$UP" \
     2>"$T/consentry.log" & PIDS+=($!); CSY_PID=$!
 wait_port "$UP"; wait_port "$NGX"; wait_port "$CSY"
 
@@ -223,7 +223,7 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 # ---- memory with 1,000 idle keep-alive connections (a fresh instance)
-taskset -c "$PROXY_CORE" "$CONSENTRY" run --workers 1 --listen "127.0.0.1:$CSY_IDLE" --upstream "http://127.0.0.1:$UP" \
+taskset -c "$PROXY_CORE" "$CONSENTRY" run --workers 1 --listen "127.0.0.1:$CSY_IDLE" --admin-listen "127.0.0.1:$((BASE + 7))" --upstream "http://127.0.0.1:$UP" \
     2>/dev/null & PIDS+=($!); IDLE_PID=$!
 wait_port "$CSY_IDLE"
 RSS=$(taskset -c "$LOAD_CORE" python3 "$HERE/idle_conns.py" "$CSY_IDLE" "$IDLE_PID" "$IDLE_CONNS" /page1k.html)
@@ -231,7 +231,7 @@ echo "rss: $RSS"
 
 # ---- time to first byte through a slow upstream (first chunk now, the rest after 1 s)
 taskset -c "$LOAD_CORE" python3 "$HERE/slow_upstream.py" "$SLOW" 1.0 & PIDS+=($!)
-taskset -c "$PROXY_CORE" "$CONSENTRY" run --workers 1 --listen "127.0.0.1:$CSY_SLOW" --upstream "http://127.0.0.1:$SLOW" \
+taskset -c "$PROXY_CORE" "$CONSENTRY" run --workers 1 --listen "127.0.0.1:$CSY_SLOW" --admin-listen "127.0.0.1:$((BASE + 8))" --upstream "http://127.0.0.1:$SLOW" \
     2>/dev/null & PIDS+=($!)
 wait_port "$SLOW"; wait_port "$CSY_SLOW"
 TTFB_UP=$(python3 "$HERE/ttfb.py" "$SLOW" "$TTFB_SAMPLES")
