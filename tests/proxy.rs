@@ -705,18 +705,7 @@ async fn http2_prior_knowledge() {
 #[tokio::test]
 async fn graceful_shutdown_lets_in_flight_requests_finish() {
     let (up, tx) = channel_upstream(None).await;
-    let policy = consentry::config::compile(&config(up, ""), "test").unwrap();
-    let proxy = consentry::proxy::Proxy::bind(
-        "127.0.0.1:0".parse().unwrap(),
-        consentry::config::shared(Arc::new(policy)),
-    )
-    .await
-    .unwrap();
-    let addr = proxy.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(proxy.run(async {
-        let _ = stopped.await;
-    }));
+    let (addr, stop, server) = stoppable_proxy(&config(up, "")).await;
     tx.send(Bytes::from_static(b"<html><body><p>one</p>"))
         .await
         .unwrap();
@@ -847,18 +836,7 @@ async fn a_stalled_upstream_body_is_aborted_after_body_idle() {
 async fn shutdown_keeps_websockets_until_the_grace_period_then_closes_them() {
     let up = websocket_echo_upstream().await;
     // config() sets a 2 s grace period.
-    let policy = consentry::config::compile(&config(up, ""), "test").unwrap();
-    let proxy = consentry::proxy::Proxy::bind(
-        "127.0.0.1:0".parse().unwrap(),
-        consentry::config::shared(Arc::new(policy)),
-    )
-    .await
-    .unwrap();
-    let addr = proxy.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(proxy.run(async {
-        let _ = stopped.await;
-    }));
+    let (addr, stop, server) = stoppable_proxy(&config(up, "")).await;
     let stream = TcpStream::connect(addr).await.unwrap();
     let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/ws"), stream)
         .await

@@ -193,10 +193,7 @@ impl Policy {
         RequestSignals {
             cookies,
             gpc: header("sec-gpc"),
-            region: self
-                .consent
-                .region_header()
-                .and_then(|name| header(&name.to_ascii_lowercase())),
+            region: self.consent.region_lookup_name().and_then(&header),
         }
     }
 

@@ -99,29 +99,38 @@ pub fn is_executable_script_type(value: Option<&str>) -> bool {
     if essence.is_empty() {
         return true;
     }
-    let essence = essence.to_ascii_lowercase();
-    matches!(
-        essence.as_str(),
-        "module"
-            | "text/javascript"
-            | "application/javascript"
-            | "application/ecmascript"
-            | "application/x-javascript"
-            | "application/x-ecmascript"
-            | "text/ecmascript"
-            | "text/x-javascript"
-            | "text/x-ecmascript"
-            | "text/jscript"
-            | "text/livescript"
-            | "text/javascript1.0"
-            | "text/javascript1.1"
-            | "text/javascript1.2"
-            | "text/javascript1.3"
-            | "text/javascript1.4"
-            | "text/javascript1.5"
-            | "text/partytown"
-    ) || essence.ends_with("-text/javascript")
+    let ends_with = |suffix: &str| {
+        essence.len() >= suffix.len()
+            && essence.as_bytes()[essence.len() - suffix.len()..]
+                .eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    EXECUTABLE_SCRIPT_TYPES
+        .iter()
+        .any(|t| essence.eq_ignore_ascii_case(t))
+        || ends_with("-text/javascript")
 }
+
+/// Script types a browser runs (compared ASCII case-insensitively).
+const EXECUTABLE_SCRIPT_TYPES: [&str; 18] = [
+    "module",
+    "text/javascript",
+    "application/javascript",
+    "application/ecmascript",
+    "application/x-javascript",
+    "application/x-ecmascript",
+    "text/ecmascript",
+    "text/x-javascript",
+    "text/x-ecmascript",
+    "text/jscript",
+    "text/livescript",
+    "text/javascript1.0",
+    "text/javascript1.1",
+    "text/javascript1.2",
+    "text/javascript1.3",
+    "text/javascript1.4",
+    "text/javascript1.5",
+    "text/partytown",
+];
 
 /// A `<script>` start tag: judge external scripts by URL, mark inline ones for text inspection.
 pub(crate) fn on_script<H: HandlerTypes>(
@@ -365,12 +374,15 @@ pub(crate) fn on_element<H: HandlerTypes>(
             let mut loads = false;
             let mut hints = false;
             for token in rel.split_ascii_whitespace() {
-                let t = token.to_ascii_lowercase();
-                loads |= matches!(
-                    t.as_str(),
-                    "stylesheet" | "preload" | "prefetch" | "modulepreload" | "prerender"
-                );
-                hints |= matches!(t.as_str(), "preconnect" | "dns-prefetch");
+                let is = |names: &[&str]| names.iter().any(|n| token.eq_ignore_ascii_case(n));
+                loads |= is(&[
+                    "stylesheet",
+                    "preload",
+                    "prefetch",
+                    "modulepreload",
+                    "prerender",
+                ]);
+                hints |= is(&["preconnect", "dns-prefetch"]);
             }
             let id = if loads {
                 rules.match_url(&href, kind, fp)

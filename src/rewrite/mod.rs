@@ -149,11 +149,6 @@ impl Rewriter {
         &self.inner.rules
     }
 
-    /// The limits in use.
-    pub fn limits(&self) -> Limits {
-        self.inner.limits
-    }
-
     /// Whether a response for a visitor granted `granted` needs rewriting at
     /// all: not when every category any rule needs is granted.
     pub fn needs_rewrite(&self, granted: CategorySet) -> bool {

@@ -232,3 +232,27 @@ pub async fn websocket_echo_upstream() -> SocketAddr {
     });
     addr
 }
+
+/// A proxy that shuts down gracefully when the returned sender fires (or
+/// is dropped); the handle resolves when it has finished.
+pub async fn stoppable_proxy(
+    config_text: &str,
+) -> (
+    SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let policy = consentry::config::compile(config_text, "test").unwrap();
+    let proxy = consentry::proxy::Proxy::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        consentry::config::shared(std::sync::Arc::new(policy)),
+    )
+    .await
+    .unwrap();
+    let addr = proxy.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(proxy.run(async {
+        let _ = stopped.await;
+    }));
+    (addr, stop, server)
+}

@@ -236,6 +236,11 @@ impl ConsentPolicy {
         self.regions.header()
     }
 
+    /// The configured geo header in lower case (how requests are searched).
+    pub fn region_lookup_name(&self) -> Option<&str> {
+        self.regions.lookup_name()
+    }
+
     /// The sources asked, in precedence order.
     pub fn order(&self) -> impl Iterator<Item = Source> + '_ {
         self.decoders.iter().map(|d| d.source())

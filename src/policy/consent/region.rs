@@ -12,6 +12,8 @@ use crate::policy::category::CategorySet;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RegionDefaults {
     header: Option<String>,
+    /// `header` in lower case, computed once.
+    lookup: Option<String>,
     entries: Vec<(String, CategorySet)>,
 }
 
@@ -23,7 +25,17 @@ impl RegionDefaults {
 
     /// Defaults read from `header` (None = off), with `(code, granted set)` entries.
     pub fn new(header: Option<String>, entries: Vec<(String, CategorySet)>) -> Self {
-        RegionDefaults { header, entries }
+        let lookup = header.as_ref().map(|h| h.to_ascii_lowercase());
+        RegionDefaults {
+            header,
+            lookup,
+            entries,
+        }
+    }
+
+    /// The configured geo header in lower case, as requests are searched for it.
+    pub fn lookup_name(&self) -> Option<&str> {
+        self.lookup.as_deref()
     }
 
     /// The configured geo header, if any.
