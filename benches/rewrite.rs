@@ -1,5 +1,7 @@
 //! The rewriter on every corpus page, fed in 16 KiB chunks, against the
-//! lol_html tokenizer with no handlers (the ceiling any rewriter can reach).
+//! lol_html tokenizer with no handlers (the ceiling any rewriter can reach)
+//! and against lol_html with the rewriter's selectors and handlers doing
+//! nothing (the floor its handler machinery alone sets).
 //!
 //! `cargo bench --bench rewrite` (filter with e.g. `-- nytimes`).
 
@@ -9,7 +11,8 @@ use consentry::config::Policy;
 use consentry::policy::category::CategorySet;
 use consentry::rewrite::FilterOptions;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lol_html::{HtmlRewriter, Settings};
+use lol_html::html_content::{Element, TextChunk};
+use lol_html::{element, text, AsciiCompatibleEncoding, HtmlRewriter, Settings};
 
 const PAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/pages");
 const CHUNK: usize = 16 << 10;
@@ -58,6 +61,21 @@ fn rewrite(c: &mut Criterion) {
                 })
             },
         );
+        group.bench_with_input(
+            BenchmarkId::new("handlers_noop", &name),
+            &html,
+            |b, html| {
+                b.iter(|| {
+                    let mut n = 0usize;
+                    let mut r = HtmlRewriter::new(noop_settings(), |out: &[u8]| n += out.len());
+                    for chunk in html.chunks(CHUNK) {
+                        r.write(chunk).unwrap();
+                    }
+                    r.end().unwrap();
+                    black_box(n)
+                })
+            },
+        );
         group.bench_with_input(BenchmarkId::new("no_consent", &name), &html, |b, html| {
             b.iter(|| {
                 let mut filter = policy
@@ -82,6 +100,30 @@ fn rewrite(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// The rewriter's lol_html setup (same selectors, windows-1252 tokenizing,
+/// an element handler each and a text handler on `script` and `noscript`)
+/// with handlers that do nothing.
+fn noop_settings() -> Settings<'static, 'static> {
+    let noop_element = |el: &mut Element| {
+        black_box(el.tag_name());
+        Ok(())
+    };
+    let noop_text = |t: &mut TextChunk| {
+        black_box(t.as_str().len());
+        Ok(())
+    };
+    let mut settings = Settings::new()
+        .with_encoding(AsciiCompatibleEncoding::new(encoding_rs::WINDOWS_1252).unwrap())
+        .with_strict(false)
+        .append_element_content_handler(element!("script", noop_element))
+        .append_element_content_handler(text!("script", noop_text))
+        .append_element_content_handler(text!("noscript", noop_text));
+    for tag in ["iframe", "frame", "img", "embed", "object", "link"] {
+        settings = settings.append_element_content_handler(element!(tag, noop_element));
+    }
+    settings
 }
 
 criterion_group!(benches, rewrite);

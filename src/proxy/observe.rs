@@ -155,10 +155,15 @@ impl Default for RequestIds {
 impl RequestIds {
     /// A new id, 20 hex digits.
     pub fn next(&self) -> HeaderValue {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let id = format!("{:08x}{:012x}", self.prefix, n);
-        HeaderValue::from_maybe_shared(bytes::Bytes::from(id))
-            .unwrap_or_else(|_| HeaderValue::from_static("0"))
+        // 8 digits of prefix, then the counter's low 48 bits in 12 digits.
+        let value = (u128::from(self.prefix) << 48) | u128::from(n & ((1 << 48) - 1));
+        let mut id = [0u8; 20];
+        for (i, digit) in id.iter_mut().enumerate() {
+            *digit = HEX[((value >> (4 * (19 - i))) & 0xf) as usize];
+        }
+        HeaderValue::from_bytes(&id).unwrap_or_else(|_| HeaderValue::from_static("0"))
     }
 }
 
@@ -244,7 +249,11 @@ mod tests {
 
     #[test]
     fn request_ids_are_unique() {
-        let ids = RequestIds::default();
-        assert_ne!(ids.next(), ids.next());
+        let ids = RequestIds {
+            prefix: 0xdead_beef,
+            next: AtomicU64::new(0x1000_0000_002a),
+        };
+        assert_eq!(ids.next(), "deadbeef10000000002a");
+        assert_eq!(ids.next(), "deadbeef10000000002b");
     }
 }

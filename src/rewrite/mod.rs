@@ -290,6 +290,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Room reserved beyond a chunk's length for what the rewriter adds to it.
+const OUTPUT_SLACK: usize = 512;
+
 /// Where a filter's rewriter writes its output.
 type Sink = Box<dyn FnMut(&[u8]) + Send>;
 
@@ -310,6 +313,9 @@ impl std::fmt::Debug for HtmlFilter {
 impl HtmlFilter {
     /// Feeds one chunk; returns the output that is ready (possibly empty).
     pub fn write(&mut self, chunk: &[u8]) -> Result<Vec<u8>, RewriteError> {
+        // Output is about as long as input: one allocation instead of a
+        // doubling series while the rewriter emits small pieces.
+        lock(&self.state).out.reserve(chunk.len() + OUTPUT_SLACK);
         self.rewriter.write(chunk).map_err(|e| self.error(e))?;
         let mut st = lock(&self.state);
         Ok(match st.hold {
