@@ -1,10 +1,12 @@
-//! Policy-core costs per request: consent decoding and cookie decisions.
+//! Policy-core costs per request: consent decoding, cookie decisions and
+//! the inline-script signature scan.
 
 use std::hint::black_box;
 
 use consentry::config::Policy;
+use consentry::policy::category::CategorySet;
 use consentry::policy::request_cookies::RequestCookies;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const EXAMPLES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -109,5 +111,44 @@ fn cookies(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, consent, cookies);
+const PAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/pages");
+
+/// The text of every inline `<script>` (no `src`) on the corpus pages.
+fn inline_scripts() -> Vec<String> {
+    let script = regex::Regex::new(r"(?is)<script\b([^>]*)>(.*?)</script>").unwrap();
+    let mut scripts = Vec::new();
+    for entry in std::fs::read_dir(PAGES).expect("the corpus sits beside the repo") {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "html") {
+            continue;
+        }
+        let html = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+        for m in script.captures_iter(&html) {
+            if !m[1].to_ascii_lowercase().contains("src=") && !m[2].trim().is_empty() {
+                scripts.push(m[2].to_string());
+            }
+        }
+    }
+    scripts
+}
+
+fn inline(c: &mut Criterion) {
+    let policy = Policy::builtin();
+    let rules = policy.rewriter.rules();
+    let scripts = inline_scripts();
+    let bytes: usize = scripts.iter().map(String::len).sum();
+    let mut group = c.benchmark_group("match_inline");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("corpus_scripts", |b| {
+        b.iter(|| {
+            scripts
+                .iter()
+                .filter(|s| rules.match_inline(s, CategorySet::NECESSARY_ONLY).is_some())
+                .count()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, consent, cookies, inline);
 criterion_main!(benches);

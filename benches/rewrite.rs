@@ -117,5 +117,45 @@ fn noop_settings() -> Settings<'static, 'static> {
     settings
 }
 
-criterion_group!(benches, rewrite);
+/// A 1 KB page, the kind served many times per view: here the fixed cost
+/// of a filter per response, not throughput, is what counts.
+fn small_page(c: &mut Criterion) {
+    let policy = Policy::builtin();
+    let options = FilterOptions {
+        first_party: None,
+        charset: None,
+        report_only: false,
+    };
+    let html = include_bytes!("load/page1k.html");
+    let mut group = c.benchmark_group("small_page");
+    group.throughput(Throughput::Bytes(html.len() as u64));
+    group.bench_function("filter_setup", |b| {
+        b.iter(|| {
+            let filter = policy
+                .rewriter
+                .filter(CategorySet::NECESSARY_ONLY, &options)
+                .unwrap();
+            black_box(filter.end().unwrap().0.len())
+        })
+    });
+    group.bench_function("tokenizer_only", |b| {
+        b.iter(|| plain_lol_html(Settings::new(), html))
+    });
+    group.bench_function("handlers_noop", |b| {
+        b.iter(|| plain_lol_html(noop_settings(), html))
+    });
+    group.bench_function("no_consent", |b| {
+        b.iter(|| {
+            let mut filter = policy
+                .rewriter
+                .filter(CategorySet::NECESSARY_ONLY, &options)
+                .unwrap();
+            let n = filter.write(html).unwrap().len();
+            black_box(n + filter.end().unwrap().0.len())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, rewrite, small_page);
 criterion_main!(benches);
