@@ -176,9 +176,11 @@ pub(crate) fn on_script<H: HandlerTypes>(
     }
 }
 
-/// A piece of inline script text. A script that arrives whole is judged in
-/// place; one split across input chunks has its output held back, verbatim,
-/// until it can be judged, then released, dropped or made inert.
+/// A piece of inline script text. Its output is held back, verbatim, until
+/// the script's last chunk, then judged and released, dropped or made
+/// inert. (lol_html hands over a script's text and then an empty last
+/// chunk, so nearly every script is held; one delivered as a single last
+/// chunk is judged in place.)
 pub(crate) fn on_script_text(chunk: &mut TextChunk<'_>, ctx: &Context, st: &mut State) {
     if !st.script.inspect {
         return;
