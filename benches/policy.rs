@@ -1,6 +1,8 @@
 //! Policy-core costs per request: consent decoding, cookie decisions and
 //! the inline-script signature scan.
 
+mod common;
+
 use std::hint::black_box;
 
 use consentry::config::Policy;
@@ -111,18 +113,12 @@ fn cookies(c: &mut Criterion) {
     });
 }
 
-const PAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/pages");
-
 /// The text of every inline `<script>` (no `src`) on the corpus pages.
 fn inline_scripts() -> Vec<String> {
     let script = regex::Regex::new(r"(?is)<script\b([^>]*)>(.*?)</script>").unwrap();
     let mut scripts = Vec::new();
-    for entry in std::fs::read_dir(PAGES).expect("the corpus sits beside the repo") {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|x| x != "html") {
-            continue;
-        }
-        let html = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+    for (_, page) in common::pages() {
+        let html = String::from_utf8_lossy(&page);
         for m in script.captures_iter(&html) {
             if !m[1].to_ascii_lowercase().contains("src=") && !m[2].trim().is_empty() {
                 scripts.push(m[2].to_string());

@@ -5,6 +5,8 @@
 //!
 //! `cargo bench --bench rewrite` (filter with e.g. `-- nytimes`).
 
+mod common;
+
 use std::hint::black_box;
 
 use consentry::config::Policy;
@@ -14,26 +16,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use lol_html::html_content::{Element, TextChunk};
 use lol_html::{element, text, AsciiCompatibleEncoding, HtmlRewriter, Settings};
 
-const PAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/pages");
 const CHUNK: usize = 16 << 10;
-
-fn pages() -> Vec<(String, Vec<u8>)> {
-    let mut pages: Vec<_> = std::fs::read_dir(PAGES)
-        .expect("the corpus sits beside the repo")
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
-        .map(|e| {
-            let name = e
-                .file_name()
-                .to_string_lossy()
-                .trim_end_matches(".html")
-                .to_string();
-            (name, std::fs::read(e.path()).unwrap())
-        })
-        .collect();
-    pages.sort();
-    pages
-}
 
 fn rewrite(c: &mut Criterion) {
     let policy = Policy::builtin();
@@ -44,7 +27,7 @@ fn rewrite(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("rewrite");
     group.sample_size(20);
-    for (name, html) in pages() {
+    for (name, html) in common::pages() {
         group.throughput(Throughput::Bytes(html.len() as u64));
         group.bench_with_input(
             BenchmarkId::new("tokenizer_only", &name),
