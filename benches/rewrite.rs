@@ -24,6 +24,8 @@ fn rewrite(c: &mut Criterion) {
         first_party: None,
         charset: None,
         report_only: false,
+        insert_after_body_open: None,
+        placeholder_form: None,
     };
     let mut group = c.benchmark_group("rewrite");
     group.sample_size(20);
@@ -108,6 +110,8 @@ fn small_page(c: &mut Criterion) {
         first_party: None,
         charset: None,
         report_only: false,
+        insert_after_body_open: None,
+        placeholder_form: None,
     };
     let html = include_bytes!("load/page1k.html");
     let mut group = c.benchmark_group("small_page");

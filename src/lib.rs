@@ -4,11 +4,13 @@
 //! [`rewrite`] applies tag decisions to streaming HTML; [`config`] turns a
 //! TOML file into a compiled [`config::Policy`]. [`admin`] serves health,
 //! readiness and metrics; [`reload`] swaps in changed configs;
-//! [`telemetry`] sets up logging; [`service`] runs them all together.
+//! [`telemetry`] sets up logging; [`service`] runs them all together;
+//! [`consent_ui`] is Consentry's own banner, consent endpoint and preferences page.
 #![forbid(unsafe_code)]
 
 pub mod admin;
 pub mod config;
+pub mod consent_ui;
 pub mod demo;
 pub mod policy;
 pub mod proxy;

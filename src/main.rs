@@ -9,7 +9,6 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use consentry::config::Policy;
 use consentry::config::{ConfigSource, Overrides};
-use consentry::policy::consent::Outcome;
 use consentry::policy::request_cookies::RequestCookies;
 use consentry::rewrite::FilterOptions;
 use consentry::telemetry::{self, EnforcementLog, LogFormat};
@@ -266,6 +265,8 @@ fn rewrite(
         first_party,
         charset,
         report_only,
+        insert_after_body_open: None,
+        placeholder_form: None,
     };
     let mut filter = policy
         .rewriter
@@ -291,31 +292,7 @@ fn explain(request: &RequestArgs) -> Result<(), String> {
     let explanation = policy
         .consent
         .explain(&policy.signals(&cookies, |name| header(&headers, name)));
-    let names = |set| policy.categories.names(set);
-    let signals: Vec<_> = explanation
-        .signals
-        .iter()
-        .map(|s| match &s.outcome {
-            Outcome::Granted(set) => serde_json::json!({
-                "source": s.source, "cookie": s.cookie, "readable": true, "decided": s.decided,
-                "granted": names(*set), "detail": s.detail,
-            }),
-            Outcome::Unreadable(reason) => serde_json::json!({
-                "source": s.source, "cookie": s.cookie, "readable": false, "decided": false,
-                "reason": reason, "detail": s.detail,
-            }),
-        })
-        .collect();
-    let json = serde_json::json!({
-        "granted": names(explanation.consent.granted),
-        "denied": names(policy.categories.all().difference(explanation.consent.granted)),
-        "source": explanation.consent.source,
-        "reason": explanation.reason,
-        "gpc": explanation.gpc,
-        "gpc_applied": explanation.consent.gpc_applied,
-        "region": explanation.region,
-        "signals": signals,
-    });
+    let json = consentry::consent_ui::explain_json(&policy, &explanation);
     println!(
         "{}",
         serde_json::to_string_pretty(&json).expect("JSON values serialize")

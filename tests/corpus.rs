@@ -84,6 +84,8 @@ fn rewrite(policy: &Policy, granted: CategorySet, page: &Page, cuts: &[usize]) -
         first_party: page.host.clone(),
         charset: None,
         report_only: false,
+        insert_after_body_open: None,
+        placeholder_form: None,
     };
     let mut filter = policy.rewriter.filter(granted, &options).unwrap();
     let mut out = Vec::with_capacity(page.html.len());

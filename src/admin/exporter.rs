@@ -38,6 +38,11 @@ pub fn describe() {
         ("consentry_rewrites_skipped_total", "HTML responses passed through without rewriting, by reason."),
         ("consentry_rewrite_errors_total", "HTML rewrites that failed, by kind."),
         ("consentry_config_reloads_total", "Config reloads by result (ok or failed)."),
+        ("consentry_consent_banners_total", "Consent banners the request called for, by outcome (shown, own_consent_manager, csp)."),
+        ("consentry_consent_decisions_total", "Consent decisions made through Consentry, by choice (all, none, custom)."),
+        ("consentry_consent_grants_total", "Categories granted in consent decisions, by category."),
+        ("consentry_consent_refused_total", "Consent requests refused (nothing set), by reason."),
+        ("consentry_consent_record_errors_total", "Consent records that could not be written."),
     ];
     for (name, help) in counters {
         describe_counter!(name, help);

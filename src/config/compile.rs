@@ -92,7 +92,15 @@ impl Compiler<'_> {
             .enumerate()
             .map(|(i, o)| self.mode_override(i, o))
             .collect::<Result<_, _>>()?;
+        let consent_ui = crate::consent_ui::ConsentUi::compile(
+            &f.consent_ui,
+            &categories,
+            &tags,
+            f.consent.consentry.cookie.as_deref().unwrap_or("consentry"),
+        )
+        .map_err(|(key, reason)| self.error(format!("consent_ui.{key}"), reason))?;
         Ok(Policy {
+            consent_ui,
             rewriter: Rewriter::new(Arc::new(tags), categories.clone(), limits),
             categories,
             consent,

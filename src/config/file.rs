@@ -39,6 +39,9 @@ pub struct ConfigFile {
     /// The admin listener (health, readiness, metrics).
     #[serde(default)]
     pub admin: AdminFile,
+    /// Consentry's own consent banner, endpoint and preferences page.
+    #[serde(default)]
+    pub consent_ui: ConsentUiFile,
 }
 
 /// Enforcement mode.
@@ -453,6 +456,137 @@ pub enum ReadinessFile {
     Config,
 }
 
+/// `[consent_ui]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentUiFile {
+    /// The reserved path prefix answered by the proxy itself.
+    #[serde(default = "default_consent_prefix")]
+    pub path_prefix: String,
+    /// `auto` (default), `always` or `never`.
+    #[serde(default)]
+    pub banner: BannerFile,
+    /// The "Cookie settings" link on pages once a choice was made through Consentry.
+    #[serde(default = "yes")]
+    pub settings_link: bool,
+    /// The cookie policy's URL (default `{path_prefix}/policy`).
+    pub policy_url: Option<String>,
+    /// How long the `consentry` cookie lasts, in days (1 to 395).
+    #[serde(default = "default_consent_days")]
+    pub max_age_days: u32,
+    /// Where consent records go: `-` (standard output), a file path, or `off`.
+    #[serde(default = "default_records")]
+    pub records: String,
+    /// Also record the visitor's User-Agent (off: records carry no device data).
+    #[serde(default)]
+    pub records_user_agent: bool,
+    /// Show the banner in report-only mode too.
+    #[serde(default)]
+    pub banner_in_report_only: bool,
+    /// Trust `X-Forwarded-Proto: https` from the client side (behind a TLS-terminating edge).
+    #[serde(default)]
+    pub trust_forwarded_proto: bool,
+    /// The language used when `Accept-Language` names none the UI has.
+    #[serde(default = "default_language")]
+    pub default_language: String,
+    /// Texts per language (`en`, `de`, …); each replaces built-in ones or adds a language.
+    #[serde(default)]
+    pub texts: BTreeMap<String, TextsFile>,
+}
+
+impl Default for ConsentUiFile {
+    fn default() -> Self {
+        ConsentUiFile {
+            path_prefix: default_consent_prefix(),
+            banner: BannerFile::default(),
+            settings_link: true,
+            policy_url: None,
+            max_age_days: default_consent_days(),
+            records: default_records(),
+            records_user_agent: false,
+            banner_in_report_only: false,
+            trust_forwarded_proto: false,
+            default_language: default_language(),
+            texts: BTreeMap::new(),
+        }
+    }
+}
+
+/// When the banner is shown.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BannerFile {
+    /// Without a consent signal, unless the page loads its own consent manager.
+    #[default]
+    Auto,
+    /// Without a consent signal, whatever the page loads.
+    Always,
+    /// Never (placeholders, preferences page and endpoint still work).
+    Never,
+}
+
+/// `[consent_ui.texts.<language>]`: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextsFile {
+    /// The banner's heading.
+    pub title: Option<String>,
+    /// The banner's explanation.
+    pub message: Option<String>,
+    /// "Reject all".
+    pub reject_all: Option<String>,
+    /// "Accept all".
+    pub accept_all: Option<String>,
+    /// "Choose categories".
+    pub customize: Option<String>,
+    /// "Save my choices".
+    pub save: Option<String>,
+    /// "Cookie policy".
+    pub policy_link: Option<String>,
+    /// "Cookie settings".
+    pub settings_link: Option<String>,
+    /// The preferences page's introduction.
+    pub preferences_intro: Option<String>,
+    /// "Allowed".
+    pub allowed: Option<String>,
+    /// "Not allowed".
+    pub not_allowed: Option<String>,
+    /// "Always on".
+    pub always_on: Option<String>,
+    /// "Back to the site".
+    pub back: Option<String>,
+    /// A blocked embed's notice, with `{vendor}` and `{category}`.
+    pub placeholder_blocked: Option<String>,
+    /// A blocked embed's button, with `{category}`.
+    pub placeholder_allow: Option<String>,
+    /// Category name -> label and description.
+    #[serde(default)]
+    pub categories: BTreeMap<String, CategoryTextFile>,
+}
+
+/// A category's label and description.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryTextFile {
+    /// Short name.
+    pub label: String,
+    /// One sentence.
+    #[serde(default)]
+    pub description: String,
+}
+
+fn default_consent_prefix() -> String {
+    "/_consentry".into()
+}
+fn default_consent_days() -> u32 {
+    180
+}
+fn default_records() -> String {
+    "-".into()
+}
+fn default_language() -> String {
+    "en".into()
+}
 fn yes() -> bool {
     true
 }

@@ -153,6 +153,8 @@ pub struct Policy {
     pub proxy: ProxySettings,
     /// Admin listener settings.
     pub admin: AdminSettings,
+    /// The banner, consent endpoint and preferences page.
+    pub consent_ui: crate::consent_ui::ConsentUi,
 }
 
 impl Policy {

@@ -16,6 +16,7 @@ use hyper::body::Incoming;
 
 use super::codec::{Decoder, Encoder};
 use super::observe::{self, Audit};
+use crate::consent_ui::cmp;
 use crate::rewrite::{HtmlFilter, Report, RewriteError};
 
 /// The error type of proxied bodies.
@@ -108,7 +109,23 @@ pub struct HtmlBody {
     bytes_in: u64,
     bytes_out: u64,
     audit: Option<Audit>,
+    /// While set, decoded input is held until the banner decision.
+    gate: Option<BannerGate>,
+    /// Appended to the document's end (the settings link).
+    trailer: Option<Bytes>,
 }
+
+/// Holds the start of a page (up to its `<body`, at most [`GATE_LIMIT`]
+/// bytes) to see whether it loads a consent manager of its own before the
+/// banner is committed; if it does, the filter without the banner takes over.
+#[derive(Debug)]
+struct BannerGate {
+    held: Vec<u8>,
+    without_banner: HtmlFilter,
+}
+
+/// The most of a page held back before the banner decision.
+const GATE_LIMIT: usize = 64 << 10;
 
 impl HtmlBody {
     /// A body that replaces upstream's HTML with the filter's output.
@@ -129,7 +146,26 @@ impl HtmlBody {
             bytes_in: 0,
             bytes_out: 0,
             audit: Some(audit),
+            gate: None,
+            trailer: None,
         }
+    }
+
+    /// The same body holding the page's start until it is known whether the
+    /// page loads its own consent manager; if so, `without_banner` (the same
+    /// filter without the banner) rewrites the page instead.
+    pub fn with_banner_gate(mut self, without_banner: HtmlFilter) -> Self {
+        self.gate = Some(BannerGate {
+            held: Vec::new(),
+            without_banner,
+        });
+        self
+    }
+
+    /// The same body with `trailer` appended to the document.
+    pub fn with_trailer(mut self, trailer: Bytes) -> Self {
+        self.trailer = Some(trailer);
+        self
     }
 
     /// A body that forwards upstream's bytes and only observes them.
@@ -149,6 +185,8 @@ impl HtmlBody {
             bytes_in: 0,
             bytes_out: 0,
             audit: Some(audit),
+            gate: None,
+            trailer: None,
         }
     }
 
@@ -166,9 +204,9 @@ impl HtmlBody {
 
     /// Decodes and rewrites `data`; returns the filter's output.
     fn rewrite(&mut self, data: &[u8]) -> Result<Vec<u8>, BodyError> {
-        let Some(filter) = self.filter.as_mut() else {
+        if self.filter.is_none() {
             return Ok(Vec::new());
-        };
+        }
         let decoded;
         let clear = match self.decoder.as_mut() {
             Some(d) => {
@@ -181,9 +219,42 @@ impl HtmlBody {
             return Ok(Vec::new());
         }
         self.bytes_in += clear.len() as u64;
+        if let Some(gate) = self.gate.as_mut() {
+            let from = gate.held.len().saturating_sub(4);
+            gate.held.extend_from_slice(clear);
+            if gate.held.len() < GATE_LIMIT && !cmp::reaches_body(&gate.held[from..]) {
+                return Ok(Vec::new());
+            }
+            let held = self.open_gate();
+            return self.feed(&held);
+        }
+        self.feed(clear)
+    }
+
+    /// Runs decoded bytes through the filter.
+    fn feed(&mut self, clear: &[u8]) -> Result<Vec<u8>, BodyError> {
+        let Some(filter) = self.filter.as_mut() else {
+            return Ok(Vec::new());
+        };
         let out = filter.write(clear)?;
         self.bytes_out += out.len() as u64;
         Ok(out)
+    }
+
+    /// Decides the banner on what the gate held; returns the held bytes.
+    fn open_gate(&mut self) -> Vec<u8> {
+        let Some(gate) = self.gate.take() else {
+            return Vec::new();
+        };
+        match cmp::consent_manager(&gate.held) {
+            Some(manager) => {
+                tracing::debug!(target: "consentry::proxy", manager, "page loads its own consent manager: no banner");
+                observe::banner("own_consent_manager");
+                self.filter = Some(gate.without_banner);
+            }
+            None => observe::banner("shown"),
+        }
+        gate.held
     }
 
     fn encode(&mut self, out: Vec<u8>) -> Result<Bytes, BodyError> {
@@ -205,11 +276,21 @@ impl HtmlBody {
             Ok(_) => Ok(Vec::new()),
             Err(e) => Err(e),
         };
+        if let (Ok(out), true) = (&mut out, self.gate.is_some()) {
+            let held = self.open_gate();
+            match self.feed(&held) {
+                Ok(more) => out.extend(more),
+                Err(e) => return self.end_failed(e),
+            }
+        }
         let report = match (&mut out, self.filter.take()) {
             (Ok(out), Some(filter)) => match filter.end() {
                 Ok((last, report)) => {
                     self.bytes_out += last.len() as u64;
                     out.extend_from_slice(&last);
+                    if let Some(trailer) = self.trailer.take() {
+                        out.extend_from_slice(&trailer);
+                    }
                     Some(report)
                 }
                 Err(e) => {

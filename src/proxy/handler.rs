@@ -16,12 +16,15 @@ use super::body::{HtmlBody, ProxyBody};
 use super::codec::{Coding, Decoder, Encoder};
 use super::headers::{self, X_REQUEST_ID};
 use super::observe::{self, Audit, RequestIds, UnclassifiedNames};
+use super::own_pages;
 use super::upgrade;
 use super::upstream::Upstream;
+use super::validators;
 use crate::config::{CacheSafety, HostHeader, Mode, Policy, SharedPolicy};
 use crate::policy::category::CategorySet;
 use crate::policy::consent::Consent;
 use crate::policy::request_cookies::RequestCookies;
+use crate::rewrite::placeholder::GrantForm;
 use crate::rewrite::{FilterOptions, RewriteError};
 
 /// What every request handler shares.
@@ -78,6 +81,8 @@ fn error_response(status: StatusCode, message: &'static str) -> Response<ProxyBo
 /// The request-side outcome of the cookie decisions.
 struct RequestCookieOutcome {
     consent: Consent,
+    /// The raw `consentry` cookie, when present.
+    consentry_cookie: Option<String>,
     /// Distinct names of the cookies withheld from upstream.
     dropped: Vec<String>,
 }
@@ -94,6 +99,9 @@ async fn proxy(
     };
     let client_upgrade = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut request));
     let (mut parts, body) = request.into_parts();
+    if let Some(route) = policy.consent_ui.route(parts.uri.path()) {
+        return own_pages::serve(&policy, route, parts, body).await;
+    }
     let is_head = parts.method == Method::HEAD;
     let host = parts.headers.get(HOST).cloned().or_else(|| {
         parts
@@ -115,6 +123,8 @@ async fn proxy(
 
     let cookies = request_cookies(state, &policy, &mut parts.headers, enforce);
     let granted = cookies.consent.granted;
+    let ui = UiPlan::new(&policy, &cookies, enforce, &uri, &parts.headers);
+    let conditional = ui.active && validators::translate_request(&mut parts.headers, &ui.variant);
 
     headers::remove_hop_by_hop(&mut parts.headers);
     if let Some(protocol) = upgrade {
@@ -201,11 +211,16 @@ async fn proxy(
     }
 
     let html = headers::html_media(&parts.headers);
-    if enforce && (html.is_some() || set_cookies_changed || expired > 0) {
+    let changes_pages = enforce || ui.active;
+    if changes_pages && (html.is_some() || set_cookies_changed || expired > 0) {
         match policy.proxy.cache {
             CacheSafety::Vary => headers::add_vary(&mut parts.headers),
             CacheSafety::Private => headers::make_private(&mut parts.headers),
         }
+    }
+    let page = html.is_some() && rewritable(parts.status);
+    if ui.active && (page || (conditional && parts.status == StatusCode::NOT_MODIFIED)) {
+        validators::tag_response(&mut parts.headers, &ui.variant);
     }
 
     let html = html.filter(|_| !is_head && rewritable(parts.status));
@@ -215,24 +230,52 @@ async fn proxy(
             Response::from_parts(parts, ProxyBody::Upstream(body)),
         );
     };
-    if !policy.rewriter.needs_rewrite(granted) {
+    let needs_rewrite = policy.rewriter.needs_rewrite(granted);
+    let injection = ui.injection(&policy, &parts.headers);
+    if !needs_rewrite && injection.is_none() {
         observe::rewrite_skipped_all_granted();
         return finish_unrewritten(
             audit,
             Response::from_parts(parts, ProxyBody::Upstream(body)),
         );
     }
-    let options = FilterOptions {
+    let mut options = FilterOptions {
         first_party: audit.host.as_ref().and_then(first_party),
         charset: html.charset,
         report_only: !enforce,
+        insert_after_body_open: injection.as_ref().and_then(|i| i.banner.clone()),
+        placeholder_form: (enforce && needs_rewrite).then(|| ui.grant_form(&policy, granted)),
     };
     let coding = Coding::from_headers(&parts.headers);
+    let only_ui = !needs_rewrite || !enforce;
+    if let Some(injection) = injection.as_ref().filter(|_| only_ui) {
+        // Only the consent UI changes this page (report-only, or every
+        // category granted): if it cannot be decoded, it passes unchanged.
+        return match html_body(&policy, granted, &options, coding) {
+            Ok((decoder, filter, encoder)) => {
+                headers::prepare_rewritten(&mut parts.headers);
+                let body = HtmlBody::enforce(body, decoder, filter, encoder, audit);
+                let body = injection.apply(body, &policy, granted, &options);
+                Response::from_parts(parts, ProxyBody::Html(Box::new(body)))
+            }
+            Err(refusal) => {
+                tracing::debug!(target: "consentry::proxy", reason = refusal.reason, "consent UI not injected");
+                finish_unrewritten(
+                    audit,
+                    Response::from_parts(parts, ProxyBody::Upstream(body)),
+                )
+            }
+        };
+    }
     if enforce {
         match html_body(&policy, granted, &options, coding) {
             Ok((decoder, filter, encoder)) => {
                 headers::prepare_rewritten(&mut parts.headers);
                 let body = HtmlBody::enforce(body, decoder, filter, encoder, audit);
+                let body = match injection {
+                    Some(injection) => injection.apply(body, &policy, granted, &options),
+                    None => body,
+                };
                 Response::from_parts(parts, ProxyBody::Html(Box::new(body)))
             }
             Err(refusal) => {
@@ -243,6 +286,7 @@ async fn proxy(
             }
         }
     } else {
+        options.insert_after_body_open = None;
         match html_body(&policy, granted, &options, coding) {
             Ok((decoder, filter, _)) => {
                 let body = HtmlBody::observe(body, decoder, filter, audit);
@@ -358,9 +402,13 @@ fn request_cookies(
     let consent = policy.decide(&cookies, |name| {
         headers.get(name).and_then(|v| v.to_str().ok())
     });
+    let consentry_cookie = cookies
+        .get(&policy.consent_ui.cookie_name)
+        .map(str::to_string);
     if cookies.is_empty() {
         return RequestCookieOutcome {
             consent,
+            consentry_cookie,
             dropped: Vec::new(),
         };
     }
@@ -403,7 +451,11 @@ fn request_cookies(
             },
         }
     }
-    RequestCookieOutcome { consent, dropped }
+    RequestCookieOutcome {
+        consent,
+        consentry_cookie,
+        dropped,
+    }
 }
 
 /// Decides every `Set-Cookie`; in enforce mode removes the stripped ones.
@@ -442,4 +494,163 @@ fn set_cookies(
         }
     }
     true
+}
+
+/// What the consent UI does to one request's page, decided from the request.
+struct UiPlan {
+    /// Whether the consent UI may change pages here (enforce mode, or
+    /// report-only with `consent_ui.banner_in_report_only`).
+    active: bool,
+    /// The request calls for the banner.
+    banner: bool,
+    /// The request calls for the settings link.
+    settings_link: bool,
+    /// The consent variant of the page (see [`validators`]).
+    variant: String,
+    /// The page's path and query, when it is a safe return path.
+    return_to: String,
+    /// The request's `Accept-Language`.
+    accept_language: Option<HeaderValue>,
+}
+
+/// The consent UI markup for one page.
+struct Injection {
+    /// The banner, inserted after `<body>`.
+    banner: Option<Arc<str>>,
+    /// Whether the banner waits for the consent-manager check (`banner = "auto"`).
+    gated: bool,
+    /// The settings link, appended at the end of the document.
+    trailer: Option<bytes::Bytes>,
+}
+
+impl UiPlan {
+    fn new(
+        policy: &Policy,
+        cookies: &RequestCookieOutcome,
+        enforce: bool,
+        uri: &http::Uri,
+        headers: &HeaderMap,
+    ) -> UiPlan {
+        let ui = &policy.consent_ui;
+        let consent = &cookies.consent;
+        let active = enforce || ui.banner_in_report_only;
+        let banner = active
+            && ui.banner_needed(
+                consent.source,
+                consent.granted,
+                cookies.consentry_cookie.as_deref(),
+            );
+        let settings_link = active
+            && !banner
+            && ui.settings_link
+            && consent.source == crate::policy::consent::Source::Consentry;
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        UiPlan {
+            active,
+            banner,
+            settings_link,
+            variant: validators::variant(consent.granted, banner, settings_link),
+            return_to: crate::consent_ui::form::safe_return(path).to_string(),
+            accept_language: headers.get(http::header::ACCEPT_LANGUAGE).cloned(),
+        }
+    }
+
+    fn language(&self, policy: &'_ Policy) -> (String, crate::consent_ui::texts::Texts) {
+        let accept = self.accept_language.as_ref().and_then(|v| v.to_str().ok());
+        let (language, texts) = policy.consent_ui.language(accept);
+        (language.to_string(), texts.clone())
+    }
+
+    /// The markup for this response, if any (`None` also when the page's
+    /// Content-Security-Policy would block the banner: counted as `csp`).
+    fn injection(&self, policy: &Policy, response: &HeaderMap) -> Option<Injection> {
+        let ui = &policy.consent_ui;
+        if self.banner {
+            let csp = response
+                .get_all(http::header::CONTENT_SECURITY_POLICY)
+                .iter()
+                .filter_map(|v| v.to_str().ok());
+            if !crate::consent_ui::cmp::csp_allows_banner(csp) {
+                observe::banner("csp");
+                return None;
+            }
+            let (language, texts) = self.language(policy);
+            let html = crate::consent_ui::markup::banner(ui, &language, &texts, &self.return_to);
+            let gated = ui.banner == crate::consent_ui::BannerMode::Auto;
+            if !gated {
+                observe::banner("shown");
+            }
+            return Some(Injection {
+                banner: Some(Arc::from(html)),
+                gated,
+                trailer: None,
+            });
+        }
+        if self.settings_link {
+            let (language, texts) = self.language(policy);
+            let html =
+                crate::consent_ui::markup::settings_link(ui, &language, &texts, &self.return_to);
+            return Some(Injection {
+                banner: None,
+                gated: false,
+                trailer: Some(bytes::Bytes::from(html)),
+            });
+        }
+        None
+    }
+
+    /// The form a placeholder offers: current grants plus the embed's category.
+    fn grant_form(&self, policy: &Policy, granted: CategorySet) -> Arc<GrantForm> {
+        let ui = &policy.consent_ui;
+        let (language, texts) = self.language(policy);
+        Arc::new(GrantForm {
+            action: ui.consent_url(),
+            stylesheet: ui.stylesheet_url().to_string(),
+            preferences: ui.preferences_url(&self.return_to),
+            return_to: self.return_to.clone(),
+            granted: policy
+                .categories
+                .names(granted.without(crate::policy::category::Category::NECESSARY))
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            blocked: texts.placeholder_blocked.clone(),
+            allow: texts.placeholder_allow.clone(),
+            settings: texts.settings_link.clone(),
+            labels: policy
+                .categories
+                .iter_names()
+                .map(|(_, name)| (name.to_string(), texts.category(name).label))
+                .collect(),
+            language,
+        })
+    }
+}
+
+impl Injection {
+    /// Adds the consent-manager gate and the trailer to `body`.
+    fn apply(
+        &self,
+        body: HtmlBody,
+        policy: &Policy,
+        granted: CategorySet,
+        options: &FilterOptions,
+    ) -> HtmlBody {
+        let mut body = body;
+        if self.gated {
+            let without = FilterOptions {
+                insert_after_body_open: None,
+                ..options.clone()
+            };
+            match policy.rewriter.filter(granted, &without) {
+                Ok(filter) => body = body.with_banner_gate(filter),
+                // The same options but the banner: cannot fail where the first did not.
+                Err(_) => observe::banner("shown"),
+            }
+        }
+        match &self.trailer {
+            Some(trailer) => body.with_trailer(trailer.clone()),
+            None => body,
+        }
+    }
 }

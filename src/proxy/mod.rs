@@ -61,9 +61,11 @@ mod handler;
 mod headers;
 mod idle;
 mod observe;
+mod own_pages;
 mod server;
 mod upgrade;
 mod upstream;
+mod validators;
 
 use std::future::Future;
 use std::io;

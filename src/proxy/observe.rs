@@ -11,7 +11,7 @@ use http::{HeaderValue, StatusCode, Uri};
 use metrics::{counter, histogram};
 
 use crate::config::{Mode, Policy};
-use crate::policy::category::Category;
+use crate::policy::category::{Category, CategorySet};
 use crate::policy::consent::Consent;
 use crate::rewrite::Report;
 
@@ -60,6 +60,32 @@ pub fn request_cookie_dropped(policy: &Policy, category: Option<Category>) {
 /// Counts expiry `Set-Cookie`s added for withdrawn cookies.
 pub fn withdrawal_expiries(count: usize) {
     counter!("consentry_withdrawal_expiries_total").increment(count as u64);
+}
+
+/// Counts what became of a banner the request called for: `shown`,
+/// `own_consent_manager` (the page loads its own) or `csp` (the page's
+/// Content-Security-Policy would block it).
+pub fn banner(outcome: &'static str) {
+    counter!("consentry_consent_banners_total", "outcome" => outcome).increment(1);
+}
+
+/// Counts a consent decision and the categories it grants.
+pub fn consent_decision(policy: &Policy, choice: &'static str, granted: CategorySet) {
+    counter!("consentry_consent_decisions_total", "choice" => choice).increment(1);
+    for category in granted.iter().filter(|c| *c != Category::NECESSARY) {
+        let name = policy.categories.name(category).to_string();
+        counter!("consentry_consent_grants_total", "category" => name).increment(1);
+    }
+}
+
+/// Counts a refused consent request by reason.
+pub fn consent_refused(reason: &'static str) {
+    counter!("consentry_consent_refused_total", "reason" => reason).increment(1);
+}
+
+/// Counts a consent record that could not be written.
+pub fn consent_record_error() {
+    counter!("consentry_consent_record_errors_total").increment(1);
 }
 
 /// Counts an HTML response left alone because every category was granted.

@@ -19,6 +19,8 @@ pub(crate) struct Context {
     pub(crate) granted: CategorySet,
     pub(crate) first_party: Option<String>,
     pub(crate) report_only: bool,
+    pub(crate) insert_after_body_open: Option<Arc<str>>,
+    pub(crate) placeholder_form: Option<Arc<placeholder::GrantForm>>,
 }
 
 impl Context {
@@ -47,6 +49,8 @@ pub(crate) struct State {
     /// Where held-back output starts in `out`, while a split inline script
     /// or `<noscript>` block is being judged.
     pub(crate) hold: Option<usize>,
+    /// Whether `insert_after_body_open` was inserted.
+    inserted: bool,
     script: ScriptText,
     noscript: NoscriptText,
 }
@@ -457,19 +461,38 @@ pub(crate) fn on_element<H: HandlerTypes>(
             set(el, "data-consent-category", ctx.category_name(rule));
         }
         Action::Placeholder => {
-            let width = el.get_attribute("width");
-            let height = el.get_attribute("height");
-            el.replace(
-                &placeholder::html(
-                    &rule.vendor,
-                    ctx.category_name(rule),
-                    &url,
-                    width.as_deref(),
-                    height.as_deref(),
-                ),
-                ContentType::Html,
+            let embed = placeholder::Embed {
+                class: el.get_attribute("class"),
+                style: el.get_attribute("style"),
+                width: el.get_attribute("width"),
+                height: el.get_attribute("height"),
+                id: el.get_attribute("id"),
+            };
+            let html = placeholder::html(
+                &rule.vendor,
+                ctx.category_name(rule),
+                &url,
+                &embed,
+                ctx.placeholder_form.as_deref(),
             );
+            el.replace(&html, ContentType::Html);
         }
+    }
+}
+
+/// Inserts `insert_after_body_open` after the first `<body>` start tag.
+pub(crate) fn on_body<H: HandlerTypes>(el: &mut Element<'_, '_, H>, ctx: &Context, st: &mut State) {
+    if let (Some(html), false) = (&ctx.insert_after_body_open, st.inserted) {
+        el.prepend(html, ContentType::Html);
+        st.inserted = true;
+    }
+}
+
+/// At the end of a document without a `<body>` tag: appends `insert_after_body_open`.
+pub(crate) fn finish_insert(ctx: &Context, st: &mut State) {
+    if let (Some(html), false) = (&ctx.insert_after_body_open, st.inserted) {
+        st.out.extend_from_slice(html.as_bytes());
+        st.inserted = true;
     }
 }
 

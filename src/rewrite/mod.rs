@@ -7,7 +7,7 @@
 //! they can be judged.
 
 mod handlers;
-mod placeholder;
+pub mod placeholder;
 #[cfg(test)]
 mod tests;
 
@@ -92,6 +92,11 @@ pub struct FilterOptions {
     pub charset: Option<String>,
     /// Decide and report, but change nothing.
     pub report_only: bool,
+    /// HTML inserted right after the `<body ...>` start tag (appended at the
+    /// end when there is none), report-only or not.
+    pub insert_after_body_open: Option<Arc<str>>,
+    /// The consent form a blocked embed's placeholder offers (none: a plain notice).
+    pub placeholder_form: Option<Arc<placeholder::GrantForm>>,
 }
 
 /// Precompiled rewriting settings, shared by every response of a policy.
@@ -110,6 +115,7 @@ struct Selectors {
     object: Selector,
     link: Selector,
     noscript: Selector,
+    body: Selector,
 }
 
 /// Everything the handlers of one policy share.
@@ -139,6 +145,7 @@ impl Rewriter {
                     object: parse("object"),
                     link: parse("link"),
                     noscript: parse("noscript"),
+                    body: parse("body"),
                 },
             }),
         }
@@ -185,6 +192,8 @@ impl Rewriter {
             granted,
             first_party: options.first_party.clone(),
             report_only: options.report_only,
+            insert_after_body_open: options.insert_after_body_open.clone(),
+            placeholder_form: options.placeholder_form.clone(),
         });
         let state = Arc::new(Mutex::new(handlers::State::default()));
         let sink_state = state.clone();
@@ -245,6 +254,18 @@ fn settings<'s>(
         .append_element_content_handler((Cow::Borrowed(&s.embed), element(ElementKind::Embed)))
         .append_element_content_handler((Cow::Borrowed(&s.object), element(ElementKind::Object)))
         .append_element_content_handler((Cow::Borrowed(&s.link), element(ElementKind::Link)));
+    if with_noscript && ctx.insert_after_body_open.is_some() {
+        let (ctx, state) = (ctx.clone(), state.clone());
+        settings = settings.append_element_content_handler((
+            Cow::Borrowed(&s.body),
+            ElementContentHandlers::default().element(
+                move |el: &mut lol_html::send::Element<'_, '_>| {
+                    handlers::on_body(el, &ctx, &mut lock(&state));
+                    Ok(())
+                },
+            ),
+        ));
+    }
     if with_noscript {
         let (ctx, state) = (ctx.clone(), state.clone());
         settings = settings.append_element_content_handler((
@@ -335,6 +356,7 @@ impl HtmlFilter {
         self.rewriter.end().map_err(|e| map_error(e, limit))?;
         let mut st = lock(&self.state);
         handlers::finish_held(&self.ctx, &mut st);
+        handlers::finish_insert(&self.ctx, &mut st);
         let out = std::mem::take(&mut st.out);
         let report = std::mem::take(&mut st.report);
         Ok((out, report))

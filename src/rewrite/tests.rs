@@ -79,6 +79,8 @@ fn run_split(
         first_party: Some("www.example.org".into()),
         charset: None,
         report_only,
+        insert_after_body_open: None,
+        placeholder_form: None,
     };
     let mut filter = r.filter(granted, &options).unwrap();
     let mut out = Vec::new();
@@ -115,6 +117,8 @@ fn plain() -> FilterOptions {
         first_party: None,
         charset: None,
         report_only: false,
+        insert_after_body_open: None,
+        placeholder_form: None,
     }
 }
 
@@ -260,6 +264,8 @@ fn report_only_changes_nothing_but_reports() {
             first_party: None,
             charset: None,
             report_only: true,
+            insert_after_body_open: None,
+            placeholder_form: None,
         };
         let mut f = r.filter(NONE, &options).unwrap();
         let mut out = f.write(&html[..split]).unwrap();
@@ -373,6 +379,8 @@ fn charsets() {
         first_party: None,
         charset: Some(charset.into()),
         report_only: false,
+        insert_after_body_open: None,
+        placeholder_form: None,
     };
     assert!(matches!(
         r.filter(NONE, &opts("utf-16")),
@@ -447,5 +455,38 @@ fn held_text_is_released_byte_for_byte() {
             b"<script></script><p>\xe9</p>".to_vec(),
             "split {split}"
         );
+    }
+}
+
+#[test]
+fn inserts_after_body_open_at_any_split() {
+    let r = rewriter(Limits::default());
+    let all = r.rules().categories().with(Category::NECESSARY);
+    let insert: Arc<str> = Arc::from("<p data-consentry-injected=\"banner\">B</p>");
+    let cases: &[(&str, &str)] = &[
+        (
+            "<html><head><title>t</title></head><BODY class=\"a\"><p>x</p><body></html>",
+            "<html><head><title>t</title></head><BODY class=\"a\"><p data-consentry-injected=\"banner\">B</p><p>x</p><body></html>",
+        ),
+        ("<p>no body tag</p>", "<p>no body tag</p><p data-consentry-injected=\"banner\">B</p>"),
+        ("<!-- <body> --><body>", "<!-- <body> --><body><p data-consentry-injected=\"banner\">B</p>"),
+    ];
+    for (granted, report_only) in [(all, false), (CategorySet::NECESSARY_ONLY, true)] {
+        for (input, expected) in cases {
+            for split in 0..=input.len() {
+                let options = FilterOptions {
+                    first_party: None,
+                    charset: None,
+                    report_only,
+                    insert_after_body_open: Some(insert.clone()),
+                    placeholder_form: None,
+                };
+                let mut filter = r.filter(granted, &options).unwrap();
+                let mut out = filter.write(&input.as_bytes()[..split]).unwrap();
+                out.extend(filter.write(&input.as_bytes()[split..]).unwrap());
+                out.extend(filter.end().unwrap().0);
+                assert_eq!(String::from_utf8(out).unwrap(), *expected, "split {split}");
+            }
+        }
     }
 }
