@@ -348,7 +348,10 @@ async fn metrics_count_exactly_what_was_done() {
     let granted = get(
         app.proxy,
         "/",
-        &[("cookie", "consentry=analytics,marketing,preferences")],
+        &[(
+            "cookie",
+            "OptanonConsent=groups=C0001%3A1%2CC0002%3A1%2CC0003%3A1%2CC0004%3A1",
+        )],
     )
     .await
     .unwrap();
@@ -579,7 +582,10 @@ async fn json_logs_and_the_enforcement_log() {
     get(
         app.proxy,
         "/",
-        &[("cookie", "consentry=analytics,marketing,preferences")],
+        &[(
+            "cookie",
+            "OptanonConsent=groups=C0001%3A1%2CC0002%3A1%2CC0003%3A1%2CC0004%3A1",
+        )],
     )
     .await
     .unwrap();
