@@ -61,6 +61,17 @@ pub fn chunked(bytes: &[u8], size: usize) -> TestBody {
 pub struct Received(Arc<Mutex<Vec<(String, HeaderMap)>>>);
 
 impl Received {
+    /// The request targets received, in order.
+    #[allow(dead_code)]
+    pub fn uris(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(u, _)| u.clone())
+            .collect()
+    }
+
     /// The headers of the last request.
     pub fn last_headers(&self) -> HeaderMap {
         self.0.lock().unwrap().last().expect("a request").1.clone()
