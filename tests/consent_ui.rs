@@ -2,6 +2,7 @@
 //! endpoint, the settings link, the preferences page, consent records and
 //! validators, with an in-process upstream and the proxy in front of it.
 
+#[allow(dead_code)]
 mod common;
 
 use bytes::Bytes;
