@@ -5,9 +5,10 @@
 //! (gtag.js and its inline config), the Google Tag Manager loader and its
 //! `<noscript>` iframe, a Meta pixel (inline loader and `<noscript>` image),
 //! a YouTube embed, a first-party script and stylesheet, and sets `_ga` and
-//! `sessionid` cookies. Its `/consent?grant=…` links set or clear the
-//! `consentry` cookie. Open the site directly and through the proxy and
-//! compare.
+//! `sessionid` cookies. It has no consent tool of its own: through the
+//! proxy, Consentry's banner asks for consent, and its "Cookie settings"
+//! link reopens the choice. Open the site directly and through the proxy
+//! and compare.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -15,7 +16,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -62,21 +63,16 @@ fbq('track', 'PageView');
 </head>
 <body>
 <noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-DEMO42" height="0" width="0" style="display:none;visibility:hidden"></iframe></noscript>
+<main>
 <h1>Legacy Shop</h1>
 <p>A site that never heard of consent: analytics, a tag manager, a marketing pixel and a video embed, all loaded for everyone.</p>
 <p id="app-status">First-party script not run.</p>
-<h2>Your consent</h2>
-<p>
-  <a href="/consent?grant=analytics,marketing">Accept all</a> ·
-  <a href="/consent?grant=analytics">Analytics only</a> ·
-  <a href="/consent?grant=necessary">Necessary only</a> ·
-  <a href="/consent?clear=1">Forget my choice</a>
-</p>
 "#;
 
 const PAGE_TAIL: &str = r#"<h2>Our product video</h2>
 <iframe width="560" height="315" src="https://www.youtube.com/embed/dQw4w9WgXcQ" title="YouTube video player" frameborder="0" allowfullscreen></iframe>
 <p>View the page source to see what reached your browser.</p>
+</main>
 </body>
 </html>
 "#;
@@ -103,7 +99,7 @@ pub async fn run(site_port: u16, listen: SocketAddr) -> Result<(), String> {
     println!("Consentry demo");
     println!("  the legacy site, as is:       http://{site_addr}/");
     println!("  the same site through Consentry: http://{proxy_addr}/");
-    println!("Open both, view the page source, use the consent links. Ctrl-C stops.");
+    println!("Open both and view the page source; through Consentry, answer its banner (\"Cookie settings\" reopens it). Ctrl-C stops.");
 
     let (stop, stopped) = watch::channel(false);
     let site_stopped = wait(stopped.clone());
@@ -145,7 +141,6 @@ pub async fn serve_site(listener: TcpListener, shutdown: impl Future<Output = ()
 async fn site(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let response = match request.uri().path() {
         "/" => page(&request),
-        "/consent" => consent(request.uri().query().unwrap_or("")),
         "/static/app.js" => text("application/javascript", APP_JS),
         "/static/site.css" => text("text/css", SITE_CSS),
         _ => {
@@ -196,32 +191,6 @@ fn page(request: &Request<Incoming>) -> Response<Full<Bytes>> {
         SET_COOKIE,
         HeaderValue::from_static("sessionid=demo-session; Path=/; HttpOnly; SameSite=Lax"),
     );
-    response
-}
-
-/// `/consent?grant=a,b` sets the `consentry` cookie; `/consent?clear=1` removes it.
-fn consent(query: &str) -> Response<Full<Bytes>> {
-    let grant = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("grant="));
-    let cookie = match grant {
-        Some(list) => {
-            let list: String = list
-                .replace("%2C", ",")
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, ',' | '-' | '_'))
-                .collect();
-            format!("consentry={list}; Path=/; Max-Age=31536000; SameSite=Lax")
-        }
-        None => "consentry=; Path=/; Max-Age=0".to_string(),
-    };
-    let mut response = Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = StatusCode::SEE_OTHER;
-    let headers = response.headers_mut();
-    headers.insert(LOCATION, HeaderValue::from_static("/"));
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        headers.insert(SET_COOKIE, value);
-    }
     response
 }
 

@@ -62,7 +62,7 @@ async fn post(
 }
 
 /// The `name=value` part of the `Set-Cookie` for `name`.
-fn set_cookie<'a>(r: &'a Collected, name: &str) -> Option<String> {
+fn set_cookie(r: &Collected, name: &str) -> Option<String> {
     r.all("set-cookie")
         .into_iter()
         .find(|c| c.starts_with(&format!("{name}=")))
@@ -245,7 +245,8 @@ async fn proxy_with(up: std::net::SocketAddr, extra: &str) -> std::net::SocketAd
 #[tokio::test]
 async fn forged_and_malformed_posts_change_nothing() {
     let (proxy, received) = proxied(|_| async { page() }).await;
-    let cases: &[(&str, &[(&str, &str)], StatusCode)] = &[
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], StatusCode);
+    let cases: &[Case<'_>] = &[
         (
             "choice=all",
             &[("sec-fetch-site", "cross-site")],

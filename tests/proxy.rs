@@ -766,16 +766,13 @@ async fn demo_site_through_the_proxy() {
     assert!(text.contains("/static/app.js"));
     assert_eq!(cookie_names(&r.all("set-cookie")), ["sessionid"]);
 
-    let consent = get(proxy, "/consent?grant=analytics,marketing", &[]).await;
-    assert_eq!(consent.parts.status, StatusCode::SEE_OTHER);
-    let cookie = consent.all("set-cookie").join("");
-    assert!(
-        cookie.starts_with("consentry=analytics,marketing;"),
-        "{cookie}"
-    );
+    // The site has no consent links of its own: Consentry's banner asks.
+    assert!(!direct.text().contains("consent?"));
+    assert!(text.contains("<consentry-banner data-consentry-injected=\"banner\">"));
 
     let r = get(proxy, "/", &[("cookie", ALL)]).await;
     assert!(r.text().contains(TRACKER));
+    assert!(!r.text().contains("<consentry-banner"));
     let js = get(proxy, "/static/app.js", &[]).await;
     assert_eq!(js.parts.status, StatusCode::OK);
 }
