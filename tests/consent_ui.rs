@@ -486,7 +486,7 @@ async fn a_choice_takes_effect_on_the_next_revalidation() {
     let again = get(proxy, "/", &[("if-none-match", &etag)]).await;
     assert_eq!(again.parts.status, StatusCode::NOT_MODIFIED);
     assert_eq!(received.last_headers()["if-none-match"], "\"v7\"");
-    assert_eq!(again.all("etag"), [etag.clone()]);
+    assert_eq!(again.all("etag").join(""), etag);
     // After "Accept all": the old copy's tag is not passed on, the page comes in full.
     let r = post(proxy, "/_consentry/consent", "choice=all", &[]).await;
     let cookie = set_cookie(&r, "consentry").unwrap();
