@@ -518,13 +518,13 @@ async fn placeholders_offer_consent_and_keep_the_layout() {
     let text = r.text();
     assert!(!text.contains("<iframe"));
     let start = text
-        .find("<div data-consentry-injected=\"placeholder\"")
+        .find("<consentry-placeholder data-consentry-injected=\"placeholder\"")
         .expect("placeholder");
     let placeholder = &text[start..];
     assert!(placeholder
         .contains("data-consentry-src=\"https://www.youtube.com/embed/abc?rel=0&amp;start=5\""));
     assert!(!text.contains("&amp;amp;"));
-    assert!(placeholder.contains("class=\"cnsy-ph embed-item\""));
+    assert!(placeholder.contains(" class=\"embed-item\""));
     assert!(placeholder
         .contains("style=\"width:560px;height:315px;position:absolute;width:100%;height:100%\""));
     assert!(placeholder.contains("action=\"/_consentry/consent\""));

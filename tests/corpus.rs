@@ -155,7 +155,7 @@ struct Active {
 /// text (our own injected notices left out).
 fn inventory(html: &[u8]) -> (Vec<Active>, String) {
     let notice =
-        regex::bytes::Regex::new(r#"(?s)<div data-consentry-injected="placeholder".*?</p></div>"#)
+        regex::bytes::Regex::new(r#"(?s)<consentry-placeholder data-consentry-injected="placeholder".*?</consentry-placeholder>"#)
             .unwrap();
     let html = &*notice.replace_all(html, &b""[..]);
     let found = Rc::new(RefCell::new(Vec::new()));

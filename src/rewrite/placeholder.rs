@@ -44,7 +44,8 @@ pub struct Embed {
     pub id: Option<String>,
 }
 
-/// A small, script-free notice standing in for a blocked embed.
+/// A small, script-free notice standing in for a blocked embed: a
+/// `<consentry-placeholder>` whose content sits in a declarative shadow root.
 ///
 /// It names the vendor and the category, keeps the original URL in
 /// `data-consentry-src` (so a consent tool can restore the embed), keeps the
@@ -69,15 +70,15 @@ pub fn html(
         style.push_str(&escape_document_value(own));
     }
     let class = match embed.class.as_deref().map(str::trim) {
-        Some(own) if !own.is_empty() => format!("cnsy-ph {}", escape_document_value(own)),
-        _ => "cnsy-ph".to_string(),
+        Some(own) if !own.is_empty() => format!(" class=\"{}\"", escape_document_value(own)),
+        _ => String::new(),
     };
     let label = form
         .and_then(|f| f.labels.iter().find(|(n, _)| n == category))
         .map_or(category, |(_, label)| label.as_str());
     let mut out = format!(
-        "<div data-consentry-injected=\"placeholder\" data-consent-category=\"{category}\" \
-         data-consentry-src=\"{url}\" class=\"{class}\"{style} role=\"note\"{lang}>",
+        "<consentry-placeholder data-consentry-injected=\"placeholder\" data-consent-category=\"{category}\" \
+         data-consentry-src=\"{url}\"{class}{style} role=\"note\"{lang}><template shadowrootmode=\"open\">",
         category = escape_config_text(category),
         url = escape_document_value(url),
         style = if style.is_empty() {
@@ -92,7 +93,8 @@ pub fn html(
     );
     let Some(form) = form else {
         out.push_str(&format!(
-            "<p>Content from {vendor} is blocked because {category} cookies are not allowed.</p></div>",
+            "<div class=\"cnsy-ph\"><p>Content from {vendor} is blocked because {category} cookies are not allowed.</p></div>\
+             </template></consentry-placeholder>",
             vendor = escape_config_text(vendor),
             category = escape_config_text(category),
         ));
@@ -115,7 +117,7 @@ pub fn html(
         })
         .map_or(String::new(), |id| format!("#{id}"));
     out.push_str(&format!(
-        "<link rel=\"stylesheet\" href=\"{css}\" data-consentry-injected=\"style\"><p>{notice}</p>\
+        "<link rel=\"stylesheet\" href=\"{css}\"><div class=\"cnsy-ph\"><p>{notice}</p>\
          <form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"choice\" value=\"custom\">",
         css = escape_config_text(&form.stylesheet),
         notice = fill(&form.blocked),
@@ -132,7 +134,7 @@ pub fn html(
          <input type=\"hidden\" name=\"return\" value=\"{ret}{fragment}\">\
          <input type=\"hidden\" name=\"lang\" value=\"{lang}\">\
          <button class=\"cnsy-btn\" type=\"submit\">{allow}</button></form>\
-         <a href=\"{prefs}\">{settings}</a></div>",
+         <a href=\"{prefs}\">{settings}</a></div></template></consentry-placeholder>",
         category = escape_config_text(category),
         ret = escape_config_text(&form.return_to),
         lang = escape_config_text(&form.language),
@@ -246,11 +248,12 @@ mod tests {
         assert_eq!(escape("é\"&"), "é&quot;&amp;");
         assert!(h.contains("data-consentry-src=\"https://x/&quot;a&quot;&amp;b\""));
         assert!(h.contains("style=\"width:560px;height:315px;\""));
-        assert!(h.starts_with("<div data-consentry-injected="));
+        assert!(h.starts_with("<consentry-placeholder data-consentry-injected="));
+        assert!(h.ends_with("</template></consentry-placeholder>"));
         assert!(!h.to_ascii_lowercase().contains("<script"));
         let h = html("V", "marketing", "u", &Embed::default(), None);
         assert!(!h.contains("style="));
-        assert!(h.contains("class=\"cnsy-ph\""));
+        assert!(!h.contains(" class=\"cnsy-ph "));
     }
 
     #[test]
@@ -275,7 +278,7 @@ mod tests {
         let h = html("YouTube", "marketing", url, &embed, None);
         assert!(h.contains(&format!("data-consentry-src=\"{url}\"")), "{h}");
         assert!(!h.contains("&amp;amp;"));
-        assert!(h.contains("class=\"cnsy-ph embed-responsive-item lazy\""));
+        assert!(h.contains(" class=\"embed-responsive-item lazy\""));
         assert!(h.contains(
             "style=\"width:100%;position:absolute;top:0;left:0;width:100%;height:100%\""
         ));

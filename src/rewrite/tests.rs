@@ -233,7 +233,7 @@ fn rewrite_table() {
         let out = rewrite(*granted, html);
         if *expected == "PLACEHOLDER" {
             assert!(
-                out.starts_with("<div data-consentry-injected=\"placeholder\""),
+                out.starts_with("<consentry-placeholder data-consentry-injected=\"placeholder\""),
                 "{out}"
             );
             assert!(out.contains("Content from YT is blocked"), "{out}");
