@@ -17,6 +17,8 @@ use serde::Serialize;
 /// One decision.
 #[derive(Debug, Serialize)]
 pub struct Record<'a> {
+    /// Always `consent`, telling these lines from other JSON logs on the same stream.
+    pub event: &'static str,
     /// When, RFC 3339 UTC.
     pub time: String,
     /// The consent id kept in the visitor's cookie.
@@ -139,6 +141,7 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let records = Records::parse(path.to_str().unwrap()).unwrap();
         let record = Record {
+            event: "consent",
             time: rfc3339(0),
             consent_id: "ab",
             choice: "custom",
@@ -157,6 +160,7 @@ mod tests {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["event"], "consent");
         assert_eq!(lines[0]["choice"], "custom");
         assert_eq!(lines[0]["granted"][1], "analytics");
         assert!(lines[0].get("user_agent").is_none());

@@ -555,10 +555,9 @@ impl UiPlan {
         }
     }
 
-    fn language(&self, policy: &'_ Policy) -> (String, crate::consent_ui::texts::Texts) {
+    fn language<'p>(&self, policy: &'p Policy) -> (&'p str, &'p crate::consent_ui::texts::Texts) {
         let accept = self.accept_language.as_ref().and_then(|v| v.to_str().ok());
-        let (language, texts) = policy.consent_ui.language(accept);
-        (language.to_string(), texts.clone())
+        policy.consent_ui.language(accept)
     }
 
     /// The markup for this response, if any (`None` also when the page's
@@ -575,7 +574,7 @@ impl UiPlan {
                 return None;
             }
             let (language, texts) = self.language(policy);
-            let html = crate::consent_ui::markup::banner(ui, &language, &texts, &self.return_to);
+            let html = crate::consent_ui::markup::banner(ui, language, texts, &self.return_to);
             let gated = ui.banner == crate::consent_ui::BannerMode::Auto;
             if !gated {
                 observe::banner("shown");
@@ -589,7 +588,7 @@ impl UiPlan {
         if self.settings_link {
             let (language, texts) = self.language(policy);
             let html =
-                crate::consent_ui::markup::settings_link(ui, &language, &texts, &self.return_to);
+                crate::consent_ui::markup::settings_link(ui, language, texts, &self.return_to);
             return Some(Injection {
                 banner: None,
                 gated: false,
@@ -622,7 +621,7 @@ impl UiPlan {
                 .iter_names()
                 .map(|(_, name)| (name.to_string(), texts.category(name).label))
                 .collect(),
-            language,
+            language: language.to_string(),
         })
     }
 }

@@ -298,6 +298,7 @@ async fn post_consent(
         .unwrap_or_else(|| ui.language(header(h, http::header::ACCEPT_LANGUAGE)).0);
     let categories = &policy.categories;
     let record = Record {
+        event: "consent",
         time: now_rfc3339(),
         consent_id: &stamp.consent_id,
         choice: posted.choice.name(),
