@@ -110,6 +110,18 @@ async fn banner_without_consent_and_not_with_a_readable_signal() {
         let r = get(proxy, "/", &[("cookie", cookie)]).await;
         assert!(!r.text().contains(BANNER), "{cookie}");
     }
+    // Only pages a browser navigates to get it, not fragments or frames.
+    for headers in [
+        [("sec-fetch-dest", "empty")],
+        [("sec-fetch-dest", "iframe")],
+        [("x-requested-with", "XMLHttpRequest")],
+    ] {
+        let r = get(proxy, "/fragment", &headers).await;
+        assert!(!r.text().contains(BANNER), "{headers:?}");
+        assert!(!r.text().contains(TRACKER), "{headers:?}");
+    }
+    let r = get(proxy, "/", &[("sec-fetch-dest", "document")]).await;
+    assert!(r.text().contains(BANNER));
     // An unreadable signal is no signal: banner.
     let r = get(proxy, "/", &[("cookie", "consentry=v2.zz")]).await;
     assert!(r.text().contains(BANNER));

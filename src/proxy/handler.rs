@@ -534,13 +534,21 @@ impl UiPlan {
         let ui = &policy.consent_ui;
         let consent = &cookies.consent;
         let active = enforce || ui.banner_in_report_only;
+        // The banner and the link go into pages a browser navigates to,
+        // never into HTML fragments fetched by scripts or framed pages.
+        let navigation = match headers.get("sec-fetch-dest") {
+            Some(dest) => dest.as_bytes() == b"document",
+            None => !headers.contains_key("x-requested-with"),
+        };
         let banner = active
+            && navigation
             && ui.banner_needed(
                 consent.source,
                 consent.granted,
                 cookies.consentry_cookie.as_deref(),
             );
         let settings_link = active
+            && navigation
             && !banner
             && ui.settings_link
             && consent.source == crate::policy::consent::Source::Consentry;
