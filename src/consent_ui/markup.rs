@@ -39,11 +39,14 @@ pub fn banner(ui: &ConsentUi, language: &str, texts: &Texts, return_to: &str) ->
     categories(&mut html, ui, texts, CategorySet::NECESSARY_ONLY);
     html.push_str(&format!(
         "</fieldset><button class=\"cnsy-btn cnsy-save\" type=\"submit\" name=\"choice\" value=\"custom\">{save}</button></details>\
-         <p class=\"cnsy-links\"><a class=\"cnsy-link\" href=\"{policy}\">{policy_link}</a></p>\
+         <p class=\"cnsy-links\"><a class=\"cnsy-link\" href=\"{policy}\">{policy_link}</a> &middot; \
+         <a class=\"cnsy-link\" href=\"{prefs}\">{settings}</a></p>\
          </form></section></template></consentry-banner>",
         save = esc(&texts.save),
         policy = esc(&ui.policy_url),
         policy_link = esc(&texts.policy_link),
+        prefs = esc(&ui.preferences_url(return_to)),
+        settings = esc(&texts.settings_link),
     ));
     html
 }
