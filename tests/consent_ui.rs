@@ -435,6 +435,8 @@ async fn the_upstream_never_sees_the_prefix() {
     assert!(css.all("cache-control")[0].contains("immutable"));
     assert!(css.text().contains(".cnsy-banner"));
     for path in [
+        "/_consentr%79/consent",
+        "/_CONSENTRY/preferences",
         "/_consentry/consentry.0000.css",
         "/_consentry/policy",
         "/_consentry",

@@ -208,17 +208,27 @@ impl ConsentUi {
     }
 
     /// What `path` is under the prefix, or `None` when it is not ours.
+    ///
+    /// A path that only reaches the prefix after percent-decoding or
+    /// ignoring ASCII case (as some upstreams read paths) is ours too, and
+    /// answered 404: nothing under the prefix is ever forwarded.
     pub fn route(&self, path: &str) -> Option<Route> {
-        let rest = path.strip_prefix(self.prefix.as_str())?;
-        if !(rest.is_empty() || rest.starts_with('/')) {
-            return None;
+        if let Some(rest) = path.strip_prefix(self.prefix.as_str()) {
+            if rest.is_empty() || rest.starts_with('/') {
+                return Some(match rest {
+                    "/consent" => Route::Consent,
+                    "/preferences" => Route::Preferences,
+                    _ if path == self.stylesheet_path => Route::Stylesheet,
+                    _ => Route::NotFound,
+                });
+            }
         }
-        Some(match rest {
-            "/consent" => Route::Consent,
-            "/preferences" => Route::Preferences,
-            _ if path == self.stylesheet_path => Route::Stylesheet,
-            _ => Route::NotFound,
-        })
+        let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+        let prefix = self.prefix.as_bytes();
+        let reaches = decoded.len() >= prefix.len()
+            && decoded.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix)
+            && matches!(decoded.as_bytes().get(prefix.len()), None | Some(b'/'));
+        reaches.then_some(Route::NotFound)
     }
 
     /// The stylesheet's URL path (its name carries a hash of its content).
@@ -416,6 +426,12 @@ mod tests {
         assert_eq!(ui.route("/_consentry"), Some(Route::NotFound));
         assert_eq!(ui.route("/_consentry/"), Some(Route::NotFound));
         assert_eq!(ui.route("/_consentryx/consent"), None);
+        assert_eq!(ui.route("/_consentr%79/consent"), Some(Route::NotFound));
+        assert_eq!(ui.route("/_CONSENTRY/consent"), Some(Route::NotFound));
+        assert_eq!(ui.route("/_Consentry"), Some(Route::NotFound));
+        assert_eq!(ui.route("/_consentry%2Fconsent"), Some(Route::NotFound));
+        assert_eq!(ui.route("/_consentr%79x"), None);
+        assert_eq!(ui.route("/a/_consentry/consent"), None);
         assert_eq!(ui.route("/"), None);
         assert!(ui.stylesheet_url().starts_with("/_consentry/consentry."));
         assert_eq!(ui.policy_url, "/_consentry/policy");
