@@ -98,6 +98,8 @@ async fn banner_without_consent_and_not_with_a_readable_signal() {
     );
     assert!(text.contains("name=\"return\" value=\"/shop?x=1\""));
     assert!(text.contains("Alle ablehnen") && text.contains("Alle akzeptieren"));
+    // The texts follow Accept-Language: so does the cache key.
+    assert_eq!(r.all("vary"), ["Cookie, Sec-GPC, Accept-Language"]);
     assert!(!text.contains(SETTINGS));
 
     for cookie in [

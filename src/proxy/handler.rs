@@ -246,6 +246,11 @@ async fn proxy(
         insert_after_body_open: injection.as_ref().and_then(|i| i.banner.clone()),
         placeholder_form: (enforce && needs_rewrite).then(|| ui.grant_form(&policy, granted)),
     };
+    if (injection.is_some() || options.placeholder_form.is_some())
+        && policy.proxy.cache == CacheSafety::Vary
+    {
+        headers::add_vary_language(&mut parts.headers);
+    }
     let coding = Coding::from_headers(&parts.headers);
     let only_ui = !needs_rewrite || !enforce;
     if let Some(injection) = injection.as_ref().filter(|_| only_ui) {

@@ -148,6 +148,26 @@ pub fn add_vary(headers: &mut HeaderMap) {
     }
 }
 
+/// Adds `Accept-Language` to `Vary` (a response carrying consent UI texts
+/// in the visitor's language), unless it is there or `Vary` is `*`.
+pub fn add_vary_language(headers: &mut HeaderMap) {
+    let present = headers
+        .get_all(VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || t.eq_ignore_ascii_case("accept-language"));
+    if present {
+        return;
+    }
+    if headers.contains_key(VARY) {
+        append_list(headers, VARY, "Accept-Language");
+    } else {
+        headers.insert(VARY, HeaderValue::from_static("Accept-Language"));
+    }
+}
+
 /// Makes a consent-dependent response cache-safe with `Cache-Control: private`:
 /// `public` and `s-maxage` are dropped, other directives kept; a response
 /// already `private` or `no-store` is left alone.
