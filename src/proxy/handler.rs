@@ -211,8 +211,7 @@ async fn proxy(
     }
 
     let html = headers::html_media(&parts.headers);
-    let changes_pages = enforce || ui.active;
-    if changes_pages && (html.is_some() || set_cookies_changed || expired > 0) {
+    if ui.active && (html.is_some() || set_cookies_changed || expired > 0) {
         match policy.proxy.cache {
             CacheSafety::Vary => headers::add_vary(&mut parts.headers),
             CacheSafety::Private => headers::make_private(&mut parts.headers),
@@ -239,7 +238,7 @@ async fn proxy(
             Response::from_parts(parts, ProxyBody::Upstream(body)),
         );
     }
-    let mut options = FilterOptions {
+    let options = FilterOptions {
         first_party: audit.host.as_ref().and_then(first_party),
         charset: html.charset,
         report_only: !enforce,
@@ -291,7 +290,6 @@ async fn proxy(
             }
         }
     } else {
-        options.insert_after_body_open = None;
         match html_body(&policy, granted, &options, coding) {
             Ok((decoder, filter, _)) => {
                 let body = HtmlBody::observe(body, decoder, filter, audit);
