@@ -56,6 +56,13 @@ h2 { font-size: 64px; color: red; }
 
 const ETAG: &str = "\"page-1\"";
 
+/// Another origin's page that posts "Accept all" to the consent endpoint
+/// named in its query string, as a forging site would.
+const FORGERY: &str = r#"<!doctype html><html lang="en"><head><title>Win a prize</title></head><body>
+<form method="post" id="f" enctype="application/x-www-form-urlencoded"><input type="hidden" name="choice" value="all"></form>
+<script>var f = document.getElementById('f'); f.action = new URLSearchParams(location.search).get('target'); f.submit();</script>
+</body></html>"#;
+
 async fn site(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let builder = Response::builder()
         .header("etag", ETAG)
@@ -70,6 +77,9 @@ async fn site(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infal
                 .status(StatusCode::NOT_MODIFIED)
                 .body(Full::new(Bytes::new()))
         }
+        "/forgery" => Response::builder()
+            .header("content-type", "text/html; charset=utf-8")
+            .body(Full::new(Bytes::from_static(FORGERY.as_bytes()))),
         "/" => builder
             .header("content-type", "text/html; charset=utf-8")
             .header("set-cookie", "_ga=GA1.1.1.1; Path=/; Max-Age=63072000")
@@ -193,6 +203,7 @@ fn consent_ui_in_chromium() {
         .arg(&script)
         .current_dir(root.join("tests/browser"))
         .env("CONSENTRY_URL", format!("http://{listen}"))
+        .env("OTHER_ORIGIN", format!("http://{site_addr}"))
         .env("CHROMIUM", &chromium)
         .env("SCREENSHOTS", &screenshots)
         .output()

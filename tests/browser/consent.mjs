@@ -4,6 +4,8 @@
 //   CONSENTRY_URL  the proxy's base URL (http://127.0.0.1:PORT)
 //   CHROMIUM       the browser binary
 //   SCREENSHOTS    where screenshots go (under target/)
+//   OTHER_ORIGIN   another origin serving /forgery, a page that posts
+//                  "Accept all" to the consent endpoint
 // Exits non-zero, naming the failed check, on the first failure.
 
 import { chromium } from 'playwright-core';
@@ -254,7 +256,21 @@ try {
     await context.close();
   }
 
-  // 6. A 360 px phone and 200% zoom (a 640x400 CSS viewport).
+  // 6. Another site forging "Accept all" changes nothing.
+  {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const answered = page.waitForResponse((r) => r.url().endsWith('/_consentry/consent'));
+    await page.goto(`${process.env.OTHER_ORIGIN}/forgery?target=${encodeURIComponent(`${BASE}/_consentry/consent`)}`);
+    const response = await answered;
+    check(response.status() === 403, `a forged cross-site POST is refused (${response.status()})`);
+    check(!(await consentCookie(context)), 'a forged cross-site POST sets no cookie');
+    await page.goto(`${BASE}/`);
+    check(await page.locator(BANNER).isVisible(), 'after the forgery the visitor is still asked');
+    await context.close();
+  }
+
+  // 7. A 360 px phone and 200% zoom (a 640x400 CSS viewport).
   for (const [label, options] of [
     ['phone-360', { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }],
     ['zoom-200', { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 }],
