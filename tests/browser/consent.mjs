@@ -249,6 +249,7 @@ try {
     const holder = await page.locator('consentry-placeholder').boundingBox();
     check(Math.abs(frame.width - holder.width) <= 1 && Math.abs(frame.height - holder.height) <= 1,
       `placeholder takes the embed's place (${holder.width}x${holder.height} in ${frame.width}x${frame.height})`);
+    await axe(page, { include: [['consentry-placeholder']] }, 'a placeholder');
     await submit(page, page.locator('consentry-placeholder button'));
     check(JSON.stringify(grantedIn(await consentCookie(context))) === '["marketing"]', 'placeholder button grants its category');
     check(await page.locator('iframe[src*="youtube.com/embed"]').count() === 1, 'the embed is back after the placeholder button');
