@@ -5,6 +5,7 @@
 pub mod category;
 pub mod consent;
 pub mod cookies;
+pub mod inline;
 pub mod literal_set;
 pub mod request_cookies;
 pub mod set_cookie;
