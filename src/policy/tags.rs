@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::category::{Category, CategorySet};
-use super::inline::{InlineLiteral, InlineMatcher};
+use super::inline::{InlineLiteral, InlineMatcher, InlineVerdict};
 
 /// What the rewriter does with a matching element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -316,9 +316,16 @@ impl TagRules {
     }
 
     /// The first rule not covered by `granted` whose loader an inline
-    /// script contains (see [`InlineMatcher::find`]).
+    /// script holds (the rule of [`TagRules::decide_inline`]).
     pub fn match_inline(&self, text: &str, granted: CategorySet) -> Option<RuleId> {
         self.inline.find(text, granted)
+    }
+
+    /// Judges an inline script: the first rule not covered by `granted`
+    /// whose loader it holds, and whether to remove the whole script or
+    /// only the statements that load trackers.
+    pub fn decide_inline(&self, text: &str, granted: CategorySet) -> Option<InlineVerdict> {
+        self.inline.decide(text, granted)
     }
 
     fn knows_host(&self, host: &str) -> bool {
