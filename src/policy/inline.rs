@@ -103,21 +103,28 @@ impl InlineMatcher {
         let mut lexer = Lexer::new(text);
         let mut counting: Vec<&Hit> = Vec::new();
         for hit in &candidates {
-            lexer.lex_until(hit.start);
-            let token = token_at(&lexer.tokens, hit.start);
-            let in_text = token.is_some_and(|(_, t)| matches!(t.kind, Kind::Str | Kind::Template));
-            let counts = if self.literals[hit.pattern].host {
-                match token {
-                    Some((index, t)) if in_text => {
-                        let content = content(text, t);
-                        lexer.lex_past(index);
-                        fetchable_host(text, &lexer.tokens, index, content, hit) && !is_data()
-                    }
-                    _ => false,
-                }
+            let host = self.literals[hit.pattern].host;
+            // A signature in code that no comment can reach needs no lexing.
+            let counts = if !host && !removal && !is_data() && !maybe_in_comment(bytes, hit.start) {
+                true
             } else {
-                let in_comment = token.is_some_and(|(_, t)| t.kind == Kind::Comment);
-                !(in_comment || in_text && is_data())
+                lexer.lex_until(hit.start);
+                let token = token_at(&lexer.tokens, hit.start);
+                let in_text =
+                    token.is_some_and(|(_, t)| matches!(t.kind, Kind::Str | Kind::Template));
+                if host {
+                    match token {
+                        Some((index, t)) if in_text => {
+                            let content = content(text, t);
+                            lexer.lex_past(index);
+                            fetchable_host(text, &lexer.tokens, index, content, hit) && !is_data()
+                        }
+                        _ => false,
+                    }
+                } else {
+                    let in_comment = token.is_some_and(|(_, t)| t.kind == Kind::Comment);
+                    !(in_comment || in_text && is_data())
+                }
             };
             if counts {
                 counting.push(hit);
@@ -161,6 +168,19 @@ pub struct InlineVerdict {
     pub rule: RuleId,
     /// What to remove.
     pub removal: InlineRemoval,
+}
+
+/// Whether byte `at` may sit in a comment: a `/*` or `<!--` before it,
+/// or a `//` or `-->` earlier on its line (which may also be inside strings:
+/// only `false` is certain).
+fn maybe_in_comment(bytes: &[u8], at: usize) -> bool {
+    let before = &bytes[..at];
+    let line = memchr::memrchr2(b'\n', b'\r', before).map_or(0, |i| i + 1);
+    let finder = |needle: &[u8], hay: &[u8]| memchr::memmem::find(hay, needle).is_some();
+    finder(b"//", &before[line..])
+        || finder(b"-->", &before[line..])
+        || finder(b"/*", before)
+        || finder(b"<!--", before)
 }
 
 /// Whether the host-name hit is a whole name: not part of a longer label
@@ -394,17 +414,31 @@ fn statement_removal(text: &str, tokens: &[Token], counting: &[&Hit]) -> InlineR
     if removed.iter().all(|&r| r) {
         return InlineRemoval::Whole;
     }
+    // Names passed as strings count too: `}(window, document, 'gravity')`
+    // defines the global `gravity`.
     let removed_names: HashSet<&str> = statements
         .iter()
         .zip(&removed)
         .filter(|(_, &r)| r)
-        .flat_map(|(s, _)| root_names(text, &tokens[s.clone()]))
+        .flat_map(|(s, _)| {
+            let tokens = &tokens[s.clone()];
+            let strings = tokens
+                .iter()
+                .filter(|t| t.kind == Kind::Str)
+                .map(|t| &text[content(text, t)])
+                .filter(|s| is_identifier(s));
+            root_names(text, tokens).into_iter().chain(strings)
+        })
         .collect();
     let shared = statements
         .iter()
         .zip(&removed)
         .filter(|(_, &r)| !r)
-        .any(|(s, _)| root_names(text, &tokens[s.clone()]).any(|n| removed_names.contains(n)));
+        .any(|(s, _)| {
+            root_names(text, &tokens[s.clone()])
+                .iter()
+                .any(|n| removed_names.contains(n))
+        });
     if !shared {
         return InlineRemoval::Statements(
             spans
@@ -441,14 +475,33 @@ fn span(text: &str, tokens: &[Token]) -> Range<usize> {
 
 /// The identifiers a statement names at its roots (not after a `.`),
 /// keywords and the browser's own globals left out.
-fn root_names<'t>(text: &'t str, tokens: &'t [Token]) -> impl Iterator<Item = &'t str> + 't {
+/// `window._taboola` names the global `_taboola` too.
+fn root_names<'t>(text: &'t str, tokens: &[Token]) -> Vec<&'t str> {
     let code: Vec<&Token> = tokens.iter().filter(|t| t.kind != Kind::Comment).collect();
-    (0..code.len()).filter_map(move |i| {
-        let word = &text[code[i].range.clone()];
-        let after_dot = i > 0 && &text[code[i - 1].range.clone()] == ".";
-        (code[i].kind == Kind::Ident && !after_dot && !SHARED_NAMES.contains(&word)).then_some(word)
-    })
+    let word = |i: usize| &text[code[i].range.clone()];
+    (0..code.len())
+        .filter(|&i| {
+            let after_dot = i > 0 && word(i - 1) == ".";
+            let global = i > 1 && after_dot && GLOBAL_OBJECTS.contains(&word(i - 2));
+            code[i].kind == Kind::Ident
+                && (!after_dot || global)
+                && !SHARED_NAMES.contains(&word(i))
+        })
+        .map(word)
+        .collect()
 }
+
+/// Whether `s` reads as a JavaScript identifier.
+fn is_identifier(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+}
+
+/// Objects whose properties are global variables.
+const GLOBAL_OBJECTS: [&str; 4] = ["window", "self", "globalThis", "top"];
 
 /// The statement around byte `at` that only points an element at a URL
 /// (`a.b.src = …;` or `a.setAttribute('src', …);`), innermost first,
@@ -756,9 +809,22 @@ mod tests {
             "banner.text = 'Comments by disqus.com';",
             "if (/googletagmanager.com/.test(document.referrer)) { ref = 1; }",
             "var hosts = ['google-analytics.com', 'doubleclick.net'];",
+            "var a = 'http://example.org/x'; // fbq('init', '1')",
+            "var a = 1; /* x */ b(); /*\n fbq('init', '1') */",
         ] {
             assert_eq!(decide(&r, script), None, "{script}");
+            assert_eq!(
+                r.match_inline(script, CategorySet::NECESSARY_ONLY),
+                None,
+                "{script}"
+            );
         }
+        // `//` in a string before a signature on its line: lexed, and counted.
+        let script = "var u = 'https://example.org/'; fbq('init', '1');";
+        assert_eq!(decide(&r, script).map(|v| v.0), Some("meta-pixel".into()));
+        assert!(r
+            .match_inline(script, CategorySet::NECESSARY_ONLY)
+            .is_some());
     }
 
     #[test]

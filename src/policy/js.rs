@@ -286,14 +286,17 @@ fn is_ident_byte(c: u8) -> bool {
 }
 
 /// The index after the closing `quote` of a string whose text starts at
-/// `i`, and whether it was closed (a line break ends it unclosed).
+/// `i`, and whether it was closed (a line feed ends it unclosed).
 fn string_end(b: &[u8], mut i: usize, quote: u8) -> (usize, bool) {
-    while i < b.len() {
+    while let Some(found) = b
+        .get(i..)
+        .and_then(|rest| memchr::memchr3(quote, b'\\', b'\n', rest))
+    {
+        i += found;
         match b[i] {
             b'\\' => i += 2,
-            b'\n' | b'\r' => return (i, false),
-            c if c == quote => return (i + 1, true),
-            _ => i += 1,
+            b'\n' => return (i, false),
+            _ => return (i + 1, true),
         }
     }
     (b.len(), false)
@@ -302,11 +305,15 @@ fn string_end(b: &[u8], mut i: usize, quote: u8) -> (usize, bool) {
 /// Where the template text starting at `i` ends (at its closing `` ` ``
 /// or `${`), whether it was closed, and whether a `${` ends it.
 fn template_end(b: &[u8], mut i: usize) -> (usize, bool, bool) {
-    while i < b.len() {
+    while let Some(found) = b
+        .get(i..)
+        .and_then(|rest| memchr::memchr3(b'`', b'\\', b'$', rest))
+    {
+        i += found;
         match b[i] {
             b'\\' => i += 2,
             b'`' => return (i, true, false),
-            b'$' if b.get(i + 1) == Some(&b'{') => return (i, true, true),
+            _ if b.get(i + 1) == Some(&b'{') => return (i, true, true),
             _ => i += 1,
         }
     }
