@@ -690,12 +690,12 @@ fn skip_balanced(b: &[u8], open: usize) -> Option<usize> {
 
 /// The index after the closing quote `q` of a string starting at `i`.
 fn skip_string(b: &[u8], mut i: usize, q: u8) -> Option<usize> {
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            c if c == q => return Some(i + 1),
-            _ => i += 1,
+    while let Some(found) = b.get(i..).and_then(|rest| memchr::memchr2(q, b'\\', rest)) {
+        i += found;
+        if b[i] == q {
+            return Some(i + 1);
         }
+        i += 2;
     }
     None
 }

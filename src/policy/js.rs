@@ -370,7 +370,10 @@ pub fn line_break_ends_statement(script: &str, prev: &Token, token: &Token) -> b
     token.newline_before
         && token.kind == Kind::Ident
         && prev_ends_value
-        && !matches!(&script[token.range.clone()], "in" | "instanceof")
+        && !matches!(
+            &script[token.range.clone()],
+            "in" | "instanceof" | "else" | "catch" | "finally" | "while"
+        )
 }
 
 /// The top-level statements of a cleanly lexed script, as ranges of
@@ -488,7 +491,7 @@ mod tests {
 
     #[test]
     fn splits_top_level_statements() {
-        let script = "MathJax.Hub.Config({a: 1});\n(function(){ var s = 1; f(s) })();\nvar x = 1\nvar y = 2\nz(x)\n(y)";
+        let script = "MathJax.Hub.Config({a: 1});\n(function(){ var s = 1; f(s) })();\nvar x = 1\nvar y = 2\nz(x)\n(y)\nif (x) { a() }\nelse { b() }\ntry { c() }\ncatch (e) {}";
         let lexed = lex(script);
         let texts: Vec<&str> = statements(script, &lexed.tokens)
             .into_iter()
@@ -505,6 +508,8 @@ mod tests {
                 "var x = 1",
                 "var y = 2",
                 "z(x)\n(y)",
+                "if (x) { a() }\nelse { b() }",
+                "try { c() }\ncatch (e) {}",
             ]
         );
     }

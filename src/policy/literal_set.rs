@@ -13,7 +13,6 @@
 //! is a fraction of a filter test, and no automaton runs over the text.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::common_grams::COMMON_GRAMS;
 
@@ -31,8 +30,9 @@ pub struct LiteralSet {
     stride: usize,
     /// Two bits of one word set for the hashed grams of every anchor.
     filter: Box<[u64]>,
-    /// The anchors of each folded gram.
-    anchors: HashMap<u32, Vec<Anchor>, BuildHasherDefault<GramHasher>>,
+    /// The anchors of each filter word: `anchors[starts[w]..starts[w + 1]]`.
+    starts: Box<[u32]>,
+    anchors: Box<[Anchor]>,
     /// Each literal, ASCII lower-case.
     literals: Vec<Box<[u8]>>,
 }
@@ -40,6 +40,8 @@ pub struct LiteralSet {
 /// Where a gram sits in a literal.
 #[derive(Clone, Copy, Debug)]
 struct Anchor {
+    /// The folded gram.
+    gram: u32,
     literal: u32,
     /// The gram's offset in the literal (−1: it starts one byte before).
     offset: i32,
@@ -73,7 +75,8 @@ impl LiteralSet {
         let mut set = LiteralSet {
             stride,
             filter: vec![0u64; 1 << FILTER_WORDS_LOG2].into_boxed_slice(),
-            anchors: HashMap::default(),
+            starts: Box::default(),
+            anchors: Box::default(),
             literals: literals
                 .iter()
                 .map(|l| l.to_ascii_lowercase().into_bytes().into_boxed_slice())
@@ -84,15 +87,31 @@ impl LiteralSet {
             .enumerate()
             .map(|(rank, g)| (g.as_bytes(), rank))
             .collect();
+        let mut anchors = Vec::new();
         for index in 0..set.literals.len() {
-            set.add_anchors(index, &ranks);
+            set.add_anchors(index, &ranks, &mut anchors);
         }
+        anchors.sort_by_key(|a| filter_bits(a.gram).0);
+        let mut starts = vec![0u32; set.filter.len() + 1];
+        for anchor in &anchors {
+            starts[filter_bits(anchor.gram).0 + 1] += 1;
+        }
+        for w in 0..set.filter.len() {
+            starts[w + 1] += starts[w];
+        }
+        set.starts = starts.into_boxed_slice();
+        set.anchors = anchors.into_boxed_slice();
         Some(set)
     }
 
     /// Puts the cheapest anchor of each position class of literal `index`
     /// into the filter.
-    fn add_anchors(&mut self, index: usize, ranks: &HashMap<&[u8], usize>) {
+    fn add_anchors(
+        &mut self,
+        index: usize,
+        ranks: &HashMap<&[u8], usize>,
+        anchors: &mut Vec<Anchor>,
+    ) {
         let literal = self.literals[index].clone();
         let last = literal.len() as i32 - 3;
         for class in 0..self.stride as i32 {
@@ -100,14 +119,14 @@ impl LiteralSet {
                 .filter(|o| o.rem_euclid(self.stride as i32) == class)
                 .min_by_key(|&o| anchor_cost(&literal, o, ranks))
                 .expect("every class has an offset");
-            let anchor = Anchor {
-                literal: index as u32,
-                offset,
-            };
             for gram in anchor_grams(&literal, offset) {
                 let (word, mask) = filter_bits(gram);
                 self.filter[word] |= mask;
-                self.anchors.entry(gram).or_default().push(anchor);
+                anchors.push(Anchor {
+                    gram,
+                    literal: index as u32,
+                    offset,
+                });
             }
         }
     }
@@ -169,16 +188,14 @@ impl LiteralSet {
     fn test(&self, bytes: &[u8], at: usize, gram: u32, hits: &mut Vec<Hit>) {
         let (word, mask) = filter_bits(gram);
         if self.filter[word] & mask == mask {
-            self.verify(bytes, at, gram, hits);
+            self.verify(bytes, at, gram, word, hits);
         }
     }
 
     #[cold]
-    fn verify(&self, bytes: &[u8], at: usize, gram: u32, hits: &mut Vec<Hit>) {
-        let Some(anchors) = self.anchors.get(&gram) else {
-            return;
-        };
-        for anchor in anchors {
+    fn verify(&self, bytes: &[u8], at: usize, gram: u32, word: usize, hits: &mut Vec<Hit>) {
+        let anchors = &self.anchors[self.starts[word] as usize..self.starts[word + 1] as usize];
+        for anchor in anchors.iter().filter(|a| a.gram == gram) {
             let Some(start) = at.checked_add_signed(-(anchor.offset as isize)) else {
                 continue;
             };
@@ -231,13 +248,15 @@ fn anchor_grams(literal: &[u8], offset: i32) -> Vec<u32> {
 
 /// How often a gram is expected in script text, roughly: by its rank
 /// among the common grams, else by its bytes (common letters, digits and
-/// JSON punctuation cost more than rare bytes); overhanging bytes cost most.
+/// JSON punctuation cost more than rare bytes).
 fn anchor_cost(literal: &[u8], offset: i32, ranks: &HashMap<&[u8], usize>) -> usize {
     let start = usize::try_from(offset).unwrap_or(0);
     let end = (offset + GRAM as i32).min(literal.len() as i32) as usize;
     let gram = &literal[start..end];
     if gram.len() < GRAM {
-        return 1_000_000 + bytes_cost(gram);
+        // As likely as a mid-ranked common gram: the three known bytes
+        // usually make it rare, but it stands for many grams.
+        return 1_000 + COMMON_GRAMS.len() * 5 + bytes_cost(gram);
     }
     match ranks.get(gram) {
         Some(rank) => 1_000 + (COMMON_GRAMS.len() - rank) * 10,
@@ -248,7 +267,7 @@ fn anchor_cost(literal: &[u8], offset: i32, ranks: &HashMap<&[u8], usize>) -> us
 fn bytes_cost(gram: &[u8]) -> usize {
     gram.iter()
         .map(|&b| match b {
-            b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' => 4,
+            b' ' | b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' => 4,
             b'a'..=b'z' | b'0'..=b'9' | b'.' | b'"' | b',' | b':' => 3,
             b'(' | b')' | b'/' | b'=' | b'\'' | b'_' | b'-' => 2,
             _ => 1,
@@ -263,26 +282,6 @@ fn filter_bits(gram: u32) -> (usize, u64) {
     let word = (h >> (64 - FILTER_WORDS_LOG2)) as usize;
     let mask = (1 << ((h >> 20) & 63)) | (1 << ((h >> 26) & 63));
     (word, mask)
-}
-
-/// A hasher for folded grams, which are already well mixed by the multiply.
-#[derive(Default)]
-struct GramHasher(u64);
-
-impl Hasher for GramHasher {
-    fn finish(&self) -> u64 {
-        self.0 ^ (self.0 >> 29)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u32(&mut self, gram: u32) {
-        self.0 = u64::from(gram).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
 }
 
 #[cfg(test)]
