@@ -1,16 +1,13 @@
-//! Element and text handlers: read attributes, ask the tag rules, apply the action.
+//! Decisions: read a tag's attributes, ask the tag rules, say what to do.
+//! Pure; [`super::document`] applies what they decide.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use lol_html::html_content::{ContentType, Element, TextChunk};
-use lol_html::HandlerTypes;
-
-use super::{placeholder, Enforcement, Inner, Report};
+use super::{placeholder, Inner};
+use crate::html::scanner::{StartTag, TagName};
 use crate::policy::category::CategorySet;
 use crate::policy::tags::{Action, ElementKind, RuleId, TagRule};
-
-/// Filters a markup fragment: the result and what was done, `None` if unparseable.
-pub(crate) type FragmentFilter<'a> = dyn Fn(&str) -> Option<(String, Vec<Enforcement>)> + 'a;
 
 /// Per-document, read-only context.
 #[derive(Debug)]
@@ -21,17 +18,18 @@ pub(crate) struct Context {
     pub(crate) report_only: bool,
     pub(crate) insert_after_body_open: Option<Arc<str>>,
     pub(crate) placeholder_form: Option<Arc<placeholder::GrantForm>>,
+    pub(crate) collect_references: bool,
 }
 
 impl Context {
     /// The rule `id` when its category is not granted.
-    fn denied(&self, id: Option<RuleId>) -> Option<(RuleId, &TagRule)> {
+    pub(crate) fn denied(&self, id: Option<RuleId>) -> Option<(RuleId, &TagRule)> {
         let id = id?;
         let rule = self.inner.rules.rule(id);
         (!self.granted.contains(rule.category)).then_some((id, rule))
     }
 
-    fn category_name(&self, rule: &TagRule) -> &str {
+    pub(crate) fn category_name(&self, rule: &TagRule) -> &str {
         self.inner.categories.name(rule.category)
     }
 
@@ -40,56 +38,244 @@ impl Context {
     }
 }
 
-/// Per-document mutable state, output included.
-#[derive(Debug, Default)]
-pub(crate) struct State {
-    pub(crate) report: Report,
-    /// What the rewriter emitted and the filter has not handed out yet.
-    pub(crate) out: Vec<u8>,
-    /// Where held-back output starts in `out`, while a split inline script
-    /// or `<noscript>` block is being judged.
-    pub(crate) hold: Option<usize>,
-    /// Whether `insert_after_body_open` was inserted.
-    inserted: bool,
-    script: ScriptText,
-    noscript: NoscriptText,
+/// An attribute value as text (bytes that are not UTF-8 replaced: rules are ASCII).
+pub(crate) fn text(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
 }
 
-/// The inline script being read.
-#[derive(Debug, Default)]
-struct ScriptText {
-    /// Whether this script's text is to be judged (inline and executable).
-    inspect: bool,
-    /// Text held back until it can be judged.
-    held: String,
-    /// The verdict, once reached before the end of the text.
-    verdict: Option<Verdict>,
+/// A URL an element loads, and the rule it matched (granted or not).
+#[derive(Debug)]
+pub(crate) struct Loaded<'d> {
+    pub(crate) element: ElementKind,
+    /// The attribute it came from.
+    pub(crate) attr: &'static str,
+    pub(crate) url: Cow<'d, str>,
+    pub(crate) rule: Option<RuleId>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
-    /// Pass the rest through.
-    Keep,
-    /// Drop the rest.
-    Drop,
+/// What a `<script>` start tag is.
+#[derive(Debug)]
+pub(crate) enum Script<'d> {
+    /// Not run by the browser (a data block, a consent manager's inert tag).
+    Inert,
+    /// Inline: its text is to be judged.
+    Inline,
+    /// External.
+    External(Loaded<'d>),
 }
 
-/// The `<noscript>` content being read.
-#[derive(Debug, Default)]
-struct NoscriptText {
-    held: String,
-    overflowed: bool,
-}
-
-impl State {
-    fn record(&mut self, rule: RuleId, element: ElementKind, action: Action, inline: bool) {
-        self.report.enforcements.push(Enforcement {
-            rule,
-            element,
-            action,
-            inline,
-        });
+/// Reads a `<script>` start tag.
+pub(crate) fn script<'d>(ctx: &Context, data: &'d [u8], tag: &StartTag<'_>) -> Script<'d> {
+    let script_type = tag.attr(data, "type").map(text);
+    if !is_executable_script_type(script_type.as_deref()) {
+        return Script::Inert;
     }
+    let Some(src) = tag.attr(data, "src").map(text) else {
+        return Script::Inline;
+    };
+    let rule = ctx
+        .inner
+        .rules
+        .match_url(&src, ElementKind::Script, ctx.first_party());
+    Script::External(Loaded {
+        element: ElementKind::Script,
+        attr: "src",
+        url: src,
+        rule,
+    })
+}
+
+/// The element kind a tag rule covers for an HTML start tag.
+pub(crate) fn element_kind(name: TagName) -> Option<ElementKind> {
+    Some(match name {
+        TagName::Script => ElementKind::Script,
+        TagName::Iframe => ElementKind::Iframe,
+        TagName::Frame => ElementKind::Frame,
+        TagName::Img | TagName::Image => ElementKind::Img,
+        TagName::Embed => ElementKind::Embed,
+        TagName::Object => ElementKind::Object,
+        TagName::Link => ElementKind::Link,
+        _ => return None,
+    })
+}
+
+/// Reads the URL an iframe, frame, img, embed, object or link loads.
+pub(crate) fn element<'d>(
+    ctx: &Context,
+    kind: ElementKind,
+    data: &'d [u8],
+    tag: &StartTag<'_>,
+) -> Option<Loaded<'d>> {
+    let rules = &ctx.inner.rules;
+    let fp = ctx.first_party();
+    let attr = |name: &str| tag.attr(data, name).map(text);
+    let (attr, url, rule) = match kind {
+        ElementKind::Link => {
+            let (Some(rel), Some(href)) = (attr("rel"), attr("href")) else {
+                return None;
+            };
+            let mut loads = false;
+            let mut hints = false;
+            for token in rel.split_ascii_whitespace() {
+                let is = |names: &[&str]| names.iter().any(|n| token.eq_ignore_ascii_case(n));
+                loads |= is(&[
+                    "stylesheet",
+                    "preload",
+                    "prefetch",
+                    "modulepreload",
+                    "prerender",
+                ]);
+                hints |= is(&["preconnect", "dns-prefetch"]);
+            }
+            let rule = if loads {
+                rules.match_url(&href, kind, fp)
+            } else if hints {
+                rules.match_hint(&href, fp)
+            } else {
+                return None;
+            };
+            ("href", href, rule)
+        }
+        ElementKind::Iframe => {
+            // A lazy `data-src` counts, unless a browser-side consent manager
+            // gates the element (it will only load it on consent).
+            let gated = CMP_GATES.iter().any(|g| tag.has(data, g));
+            let candidates: &[&'static str] = if gated {
+                &["src"]
+            } else {
+                &["src", "data-src", "data-lazy-src"]
+            };
+            let (name, url) = candidates
+                .iter()
+                .find_map(|&a| attr(a).filter(|v| !v.trim().is_empty()).map(|v| (a, v)))?;
+            let rule = rules.match_url(&url, kind, fp);
+            (name, url, rule)
+        }
+        ElementKind::Object => {
+            let url = attr("data")?;
+            let rule = rules.match_url(&url, kind, fp);
+            ("data", url, rule)
+        }
+        ElementKind::Script => return None,
+        ElementKind::Frame | ElementKind::Img | ElementKind::Embed => {
+            let url = attr("src")?;
+            let rule = rules.match_url(&url, kind, fp);
+            ("src", url, rule)
+        }
+    };
+    Some(Loaded {
+        element: kind,
+        attr,
+        url,
+        rule,
+    })
+}
+
+/// What to do with an element whose rule is denied.
+pub(crate) fn element_action(loaded: &Loaded<'_>, rule: &TagRule) -> Action {
+    match (loaded.element, rule.action) {
+        (
+            ElementKind::Iframe | ElementKind::Frame | ElementKind::Embed | ElementKind::Object,
+            Action::Placeholder,
+        ) => Action::Placeholder,
+        (ElementKind::Iframe | ElementKind::Frame | ElementKind::Img, Action::Neutralize)
+            if loaded.attr == "src" =>
+        {
+            Action::Neutralize
+        }
+        (ElementKind::Script, Action::Neutralize) => Action::Neutralize,
+        _ => Action::Remove,
+    }
+}
+
+/// Inline scripts cannot become placeholders: that means removal.
+pub(crate) fn inline_action(action: Action) -> Action {
+    match action {
+        Action::Neutralize => Action::Neutralize,
+        Action::Remove | Action::Placeholder => Action::Remove,
+    }
+}
+
+/// Closes the (emptied) original script and opens an inert one that holds
+/// its text, so a browser-side consent tool can re-enable it.
+pub(crate) fn inert_script_start(ctx: &Context, rule: &TagRule) -> String {
+    format!(
+        "</script><script type=\"text/plain\" data-consent-category=\"{}\" data-consentry-injected=\"neutralized\">",
+        placeholder::escape_config_text(ctx.category_name(rule))
+    )
+}
+
+/// The notice replacing a blocked embed.
+pub(crate) fn placeholder_html(
+    ctx: &Context,
+    rule: &TagRule,
+    url: &str,
+    data: &[u8],
+    tag: &StartTag<'_>,
+) -> String {
+    let attr = |name: &str| tag.attr(data, name).map(|v| text(v).into_owned());
+    let embed = placeholder::Embed {
+        class: attr("class"),
+        style: attr("style"),
+        width: attr("width"),
+        height: attr("height"),
+        id: attr("id"),
+    };
+    placeholder::html(
+        &rule.vendor,
+        ctx.category_name(rule),
+        url,
+        &embed,
+        ctx.placeholder_form.as_deref(),
+    )
+}
+
+/// The start tag with every `remove` attribute taken out and each `set`
+/// attribute given its value (in place if it exists, else appended), the
+/// rest as written. Values are document text: only `"` is escaped.
+pub(crate) fn rebuild_tag(
+    data: &[u8],
+    tag: &StartTag<'_>,
+    remove: &[&str],
+    set: &[(&str, &str)],
+) -> Vec<u8> {
+    let named = |a: &crate::html::scanner::Attribute, n: &str| {
+        data[a.name.clone()].eq_ignore_ascii_case(n.as_bytes())
+    };
+    let attribute = |name: &str, value: &str| {
+        format!("{name}=\"{}\"", value.replace('"', "&quot;")).into_bytes()
+    };
+    let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
+    for a in tag.attributes {
+        if remove.iter().any(|n| named(a, n)) {
+            edits.push((a.lead, a.span.end, Vec::new()));
+        }
+    }
+    let end_of_attrs = tag
+        .attributes
+        .last()
+        .map_or(tag.name_span.end, |a| a.span.end);
+    let mut appended = Vec::new();
+    for (name, value) in set {
+        match tag.attributes.iter().find(|a| named(a, name)) {
+            Some(a) => edits.push((a.span.start, a.span.end, attribute(name, value))),
+            None => {
+                appended.push(b' ');
+                appended.extend(attribute(name, value));
+            }
+        }
+    }
+    edits.push((end_of_attrs, end_of_attrs, appended));
+    edits.sort_by_key(|e| (e.0, e.1));
+    let mut out = Vec::with_capacity(tag.span.len() + 128);
+    let mut at = tag.span.start;
+    for (start, end, text) in edits {
+        out.extend_from_slice(&data[at..start.max(at)]);
+        out.extend(text);
+        at = at.max(end);
+    }
+    out.extend_from_slice(&data[at..tag.span.end]);
+    out
 }
 
 /// Whether a `<script type>` value makes the browser run the script.
@@ -136,366 +322,6 @@ const EXECUTABLE_SCRIPT_TYPES: [&str; 18] = [
     "text/partytown",
 ];
 
-/// A `<script>` start tag: judge external scripts by URL, mark inline ones for text inspection.
-pub(crate) fn on_script<H: HandlerTypes>(
-    el: &mut Element<'_, '_, H>,
-    ctx: &Context,
-    st: &mut State,
-) {
-    st.script = ScriptText::default();
-    let script_type = el.get_attribute("type");
-    if !is_executable_script_type(script_type.as_deref()) {
-        return;
-    }
-    let Some(src) = el.get_attribute("src") else {
-        st.script.inspect = true;
-        return;
-    };
-    let Some((id, rule)) = ctx.denied(ctx.inner.rules.match_url(
-        &src,
-        ElementKind::Script,
-        ctx.first_party(),
-    )) else {
-        return;
-    };
-    let action = match rule.action {
-        Action::Neutralize => Action::Neutralize,
-        Action::Remove | Action::Placeholder => Action::Remove,
-    };
-    st.record(id, ElementKind::Script, action, false);
-    if ctx.report_only {
-        return;
-    }
-    match action {
-        Action::Neutralize => {
-            el.remove_attribute("src");
-            set(el, "data-src", &src);
-            if let Some(t) = &script_type {
-                set(el, "data-type", t);
-            }
-            set(el, "type", "text/plain");
-            set(el, "data-consent-category", ctx.category_name(rule));
-        }
-        _ => el.remove(),
-    }
-}
-
-/// A piece of inline script text. Its output is held back, verbatim, until
-/// the script's last chunk, then judged and released, dropped or made
-/// inert. (lol_html hands over a script's text and then an empty last
-/// chunk, so nearly every script is held; one delivered as a single last
-/// chunk is judged in place.)
-pub(crate) fn on_script_text(chunk: &mut TextChunk<'_>, ctx: &Context, st: &mut State) {
-    if !st.script.inspect {
-        return;
-    }
-    let last = chunk.last_in_text_node();
-    match st.script.verdict {
-        Some(Verdict::Drop) if !ctx.report_only => chunk.remove(),
-        Some(_) => {}
-        None if st.script.held.is_empty() && last => {
-            if let Some((id, rule)) =
-                ctx.denied(ctx.inner.rules.match_inline(chunk.as_str(), ctx.granted))
-            {
-                let action = inline_action(rule.action);
-                st.record(id, ElementKind::Script, action, true);
-                if !ctx.report_only {
-                    match action {
-                        Action::Neutralize => {
-                            chunk.before(&inert_script_start(ctx, rule), ContentType::Html)
-                        }
-                        _ => chunk.remove(),
-                    }
-                }
-            }
-        }
-        None => {
-            if st.script.held.is_empty() && !ctx.report_only {
-                st.hold = Some(st.out.len());
-            }
-            st.script.held.push_str(chunk.as_str());
-            if last || st.script.held.len() >= ctx.inner.limits.inline_script {
-                let verdict = judge_held_script(chunk, ctx, st);
-                st.script.verdict = Some(verdict);
-            }
-        }
-    }
-    if last {
-        st.script = ScriptText::default();
-    }
-}
-
-/// Judges the held script text and applies the verdict to the held output
-/// and to `chunk` (the piece being handled, not yet emitted).
-fn judge_held_script(chunk: &mut TextChunk<'_>, ctx: &Context, st: &mut State) -> Verdict {
-    let text = std::mem::take(&mut st.script.held);
-    let mark = st.hold.take();
-    let Some((id, rule)) = ctx.denied(ctx.inner.rules.match_inline(&text, ctx.granted)) else {
-        return Verdict::Keep;
-    };
-    let action = inline_action(rule.action);
-    st.record(id, ElementKind::Script, action, true);
-    let mark = match mark {
-        Some(mark) if !ctx.report_only => mark,
-        _ => return Verdict::Keep,
-    };
-    if action == Action::Neutralize {
-        // The text so far, and all that follows, now belongs to an inert script.
-        let start = inert_script_start(ctx, rule);
-        st.out.splice(mark..mark, start.into_bytes());
-        Verdict::Keep
-    } else {
-        st.out.truncate(mark);
-        chunk.remove();
-        Verdict::Drop
-    }
-}
-
-/// At the end of a document that stopped inside a held script or noscript
-/// block: judge what was held (a script) or drop it (a noscript block).
-pub(crate) fn finish_held(ctx: &Context, st: &mut State) {
-    let Some(mark) = st.hold.take() else { return };
-    let text = std::mem::take(&mut st.script.held);
-    let denied = if st.script.inspect {
-        ctx.denied(ctx.inner.rules.match_inline(&text, ctx.granted))
-            .is_some()
-    } else {
-        true
-    };
-    if denied {
-        st.out.truncate(mark);
-    }
-}
-
-/// Inline scripts cannot become placeholders: that means removal.
-fn inline_action(action: Action) -> Action {
-    match action {
-        Action::Neutralize => Action::Neutralize,
-        Action::Remove | Action::Placeholder => Action::Remove,
-    }
-}
-
-/// Closes the (emptied) original script and opens an inert one that holds
-/// its text, so a browser-side consent tool can re-enable it.
-fn inert_script_start(ctx: &Context, rule: &TagRule) -> String {
-    format!(
-        "</script><script type=\"text/plain\" data-consent-category=\"{}\" data-consentry-injected=\"neutralized\">",
-        placeholder::escape_config_text(ctx.category_name(rule))
-    )
-}
-
-/// A piece of `<noscript>` content (raw markup, since scripting is on):
-/// its output is held back verbatim, then the rules run over it as a
-/// fragment, and only a changed fragment replaces it.
-pub(crate) fn on_noscript_text(
-    chunk: &mut TextChunk<'_>,
-    ctx: &Context,
-    st: &mut State,
-    filter: &FragmentFilter<'_>,
-) {
-    let last = chunk.last_in_text_node();
-    if st.noscript.held.is_empty() && last && !st.noscript.overflowed {
-        let text = chunk.as_str();
-        if text.contains('<') {
-            let outcome = filter(text);
-            apply_noscript(chunk, ctx, st, outcome, None);
-        }
-        return;
-    }
-    if !st.noscript.overflowed {
-        if st.noscript.held.is_empty() && !ctx.report_only {
-            st.hold = Some(st.out.len());
-        }
-        st.noscript.held.push_str(chunk.as_str());
-        if st.noscript.held.len() > ctx.inner.limits.noscript {
-            // Too large to judge: fail closed and drop the block's content.
-            st.noscript.overflowed = true;
-            st.noscript.held = String::new();
-            if let Some(mark) = st.hold.take() {
-                st.out.truncate(mark);
-            }
-        }
-    }
-    if st.noscript.overflowed {
-        if !ctx.report_only {
-            chunk.remove();
-        }
-    } else if last {
-        let held = std::mem::take(&mut st.noscript.held);
-        let outcome = filter(&held);
-        let mark = st.hold.take();
-        apply_noscript(chunk, ctx, st, outcome, mark);
-    }
-    if last {
-        st.noscript = NoscriptText::default();
-    }
-}
-
-/// Applies the filtered `<noscript>` content: unchanged content stays as it
-/// was (held output at `mark` is released), changed or unparseable content
-/// replaces it.
-fn apply_noscript(
-    chunk: &mut TextChunk<'_>,
-    ctx: &Context,
-    st: &mut State,
-    outcome: Option<(String, Vec<Enforcement>)>,
-    mark: Option<usize>,
-) {
-    let changed = match outcome {
-        Some((filtered, enforcements)) => {
-            let changed = !enforcements.is_empty();
-            st.report.enforcements.extend(enforcements);
-            changed.then_some(Some(filtered))
-        }
-        // Unparseable content: fail closed.
-        None => Some(None),
-    };
-    let (Some(replacement), false) = (changed, ctx.report_only) else {
-        return;
-    };
-    if let Some(mark) = mark {
-        st.out.truncate(mark);
-    }
-    match replacement {
-        Some(filtered) => chunk.replace(&filtered, ContentType::Html),
-        None => chunk.remove(),
-    }
-}
-
-/// Every other element kind: judge its URL, apply the rule's action.
-pub(crate) fn on_element<H: HandlerTypes>(
-    el: &mut Element<'_, '_, H>,
-    kind: ElementKind,
-    ctx: &Context,
-    st: &mut State,
-) {
-    let rules = &ctx.inner.rules;
-    let fp = ctx.first_party();
-    let (attr, url, id) = match kind {
-        ElementKind::Link => {
-            let (Some(rel), Some(href)) = (el.get_attribute("rel"), el.get_attribute("href"))
-            else {
-                return;
-            };
-            let mut loads = false;
-            let mut hints = false;
-            for token in rel.split_ascii_whitespace() {
-                let is = |names: &[&str]| names.iter().any(|n| token.eq_ignore_ascii_case(n));
-                loads |= is(&[
-                    "stylesheet",
-                    "preload",
-                    "prefetch",
-                    "modulepreload",
-                    "prerender",
-                ]);
-                hints |= is(&["preconnect", "dns-prefetch"]);
-            }
-            let id = if loads {
-                rules.match_url(&href, kind, fp)
-            } else if hints {
-                rules.match_hint(&href, fp)
-            } else {
-                None
-            };
-            ("href", href, id)
-        }
-        ElementKind::Iframe => {
-            // A lazy `data-src` counts, unless a browser-side consent manager
-            // gates the element (it will only load it on consent).
-            let gated = CMP_GATES.iter().any(|g| el.has_attribute(g));
-            let candidates: &[&str] = if gated {
-                &["src"]
-            } else {
-                &["src", "data-src", "data-lazy-src"]
-            };
-            let Some((attr, url)) = candidates.iter().find_map(|&a| {
-                el.get_attribute(a)
-                    .filter(|v| !v.trim().is_empty())
-                    .map(|v| (a, v))
-            }) else {
-                return;
-            };
-            let id = rules.match_url(&url, kind, fp);
-            (attr, url, id)
-        }
-        ElementKind::Object => {
-            let Some(url) = el.get_attribute("data") else {
-                return;
-            };
-            let id = rules.match_url(&url, kind, fp);
-            ("data", url, id)
-        }
-        ElementKind::Script => return,
-        ElementKind::Frame | ElementKind::Img | ElementKind::Embed => {
-            let Some(url) = el.get_attribute("src") else {
-                return;
-            };
-            let id = rules.match_url(&url, kind, fp);
-            ("src", url, id)
-        }
-    };
-    let Some((id, rule)) = ctx.denied(id) else {
-        return;
-    };
-    let action = match (kind, rule.action) {
-        (
-            ElementKind::Iframe | ElementKind::Frame | ElementKind::Embed | ElementKind::Object,
-            Action::Placeholder,
-        ) => Action::Placeholder,
-        (ElementKind::Iframe | ElementKind::Frame | ElementKind::Img, Action::Neutralize)
-            if attr == "src" =>
-        {
-            Action::Neutralize
-        }
-        _ => Action::Remove,
-    };
-    st.record(id, kind, action, false);
-    if ctx.report_only {
-        return;
-    }
-    match action {
-        Action::Remove => el.remove(),
-        Action::Neutralize => {
-            el.remove_attribute("src");
-            set(el, "data-src", &url);
-            set(el, "data-consent-category", ctx.category_name(rule));
-        }
-        Action::Placeholder => {
-            let embed = placeholder::Embed {
-                class: el.get_attribute("class"),
-                style: el.get_attribute("style"),
-                width: el.get_attribute("width"),
-                height: el.get_attribute("height"),
-                id: el.get_attribute("id"),
-            };
-            let html = placeholder::html(
-                &rule.vendor,
-                ctx.category_name(rule),
-                &url,
-                &embed,
-                ctx.placeholder_form.as_deref(),
-            );
-            el.replace(&html, ContentType::Html);
-        }
-    }
-}
-
-/// Inserts `insert_after_body_open` after the first `<body>` start tag.
-pub(crate) fn on_body<H: HandlerTypes>(el: &mut Element<'_, '_, H>, ctx: &Context, st: &mut State) {
-    if let (Some(html), false) = (&ctx.insert_after_body_open, st.inserted) {
-        el.prepend(html, ContentType::Html);
-        st.inserted = true;
-    }
-}
-
-/// At the end of a document without a `<body>` tag: appends `insert_after_body_open`.
-pub(crate) fn finish_insert(ctx: &Context, st: &mut State) {
-    if let (Some(html), false) = (&ctx.insert_after_body_open, st.inserted) {
-        st.out.extend_from_slice(html.as_bytes());
-        st.inserted = true;
-    }
-}
-
 /// Attributes by which browser-side consent managers (Klaro, Cookiebot,
 /// orestbida/cookieconsent, Complianz, …) mark elements they hold back.
 const CMP_GATES: [&str; 6] = [
@@ -506,11 +332,6 @@ const CMP_GATES: [&str; 6] = [
     "data-service",
     "data-cmplz-src",
 ];
-
-fn set<H: HandlerTypes>(el: &mut Element<'_, '_, H>, name: &str, value: &str) {
-    // Attribute names here are static and valid.
-    let _ = el.set_attribute(name, value);
-}
 
 #[cfg(test)]
 mod tests {
