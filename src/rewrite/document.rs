@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
-use super::handlers::{self, Context, Loaded, Script};
-use super::{Enforcement, Reference, Report, RewriteError};
+use url::Url;
+
+use super::handlers::{self, Context, Decision, Edit, Follow};
+use super::{urls, Enforcement, Report, RewriteError};
 use crate::html::edit::Editor;
 use crate::html::scanner::{EndTag, Handler, Namespace, Scanner, StartTag, TagName};
 use crate::policy::tags::{Action, ElementKind, RuleId};
@@ -24,8 +26,19 @@ enum Mode {
 /// Text held back until it can be judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum HeldKind {
-    Script,
+    Script { svg: bool },
+    Style,
     Noscript,
+}
+
+impl HeldKind {
+    fn end(self) -> TagName {
+        match self {
+            HeldKind::Script { .. } => TagName::Script,
+            HeldKind::Style => TagName::Style,
+            HeldKind::Noscript => TagName::Noscript,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +46,17 @@ struct Held {
     kind: HeldKind,
     /// Where the text starts.
     start: usize,
+}
+
+/// Where a document sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Nesting {
+    /// The response itself.
+    Top,
+    /// The markup of a `<noscript>` block.
+    Noscript,
+    /// An `iframe srcdoc` document.
+    Srcdoc,
 }
 
 /// The per-document state: decisions applied to the stream.
@@ -43,21 +67,25 @@ pub(crate) struct Document {
     report: Report,
     mode: Mode,
     held: Option<Held>,
-    /// Markup inside a `<noscript>` block: no nested blocks, no insertion.
-    fragment: bool,
+    nesting: Nesting,
     inserted: bool,
+    /// The `<base href>` URL, once one was read (only the first counts).
+    base: Option<Url>,
+    base_seen: bool,
 }
 
 impl Document {
-    pub(crate) fn new(ctx: Arc<Context>, fragment: bool) -> Self {
+    pub(crate) fn new(ctx: Arc<Context>, nesting: Nesting) -> Self {
         Document {
             ctx,
             editor: Editor::default(),
             report: Report::default(),
             mode: Mode::Pass,
             held: None,
-            fragment,
+            nesting,
             inserted: false,
+            base: None,
+            base_seen: false,
         }
     }
 
@@ -82,16 +110,6 @@ impl Document {
         });
     }
 
-    fn reference(&mut self, loaded: &Loaded<'_>) {
-        if self.ctx.collect_references {
-            self.report.references.push(Reference {
-                element: loaded.element,
-                url: loaded.url.to_string(),
-                rule: loaded.rule,
-            });
-        }
-    }
-
     /// After a write: applies the limits on held text, decides everything
     /// the scanner no longer needs and returns where the bytes still
     /// needed start.
@@ -100,10 +118,21 @@ impl Document {
         if let Some(held) = self.held {
             let len = data.len() - held.start;
             match held.kind {
-                HeldKind::Script if len >= limits.inline_script => {
+                HeldKind::Script { svg } if len >= limits.inline_script => {
                     // Judged on its start; the rest follows the verdict.
                     self.held = None;
-                    self.judge_script(data, held.start, data.len(), false);
+                    self.judge_script(data, held.start, data.len(), svg, false);
+                }
+                HeldKind::Style if len >= limits.inline_script => {
+                    // Judged piece by piece, cut after a rule (`}`) so
+                    // that no `url()` is split.
+                    let text = &data[held.start..];
+                    let cut = memchr::memrchr(b'}', text).map_or(text.len(), |i| i + 1);
+                    self.judge_style(data, held.start, held.start + cut);
+                    self.held = Some(Held {
+                        kind: HeldKind::Style,
+                        start: held.start + cut,
+                    });
                 }
                 HeldKind::Noscript if len > limits.noscript => {
                     // Too large to judge: fail closed and drop its content.
@@ -144,7 +173,10 @@ impl Document {
     pub(crate) fn finish(&mut self, data: &[u8]) {
         if let Some(held) = self.held.take() {
             match held.kind {
-                HeldKind::Script => self.judge_script(data, held.start, data.len(), true),
+                HeldKind::Script { svg } => {
+                    self.judge_script(data, held.start, data.len(), svg, true)
+                }
+                HeldKind::Style => self.judge_style(data, held.start, data.len()),
                 // An unterminated block cannot be judged: fail closed.
                 HeldKind::Noscript if !self.ctx.report_only => {
                     self.editor.keep(data, held.start);
@@ -157,10 +189,10 @@ impl Document {
             Mode::Pass => self.editor.keep(data, data.len()),
             _ => self.editor.remove(data.len()),
         }
-        if let (Some(html), false, false) = (
+        if let (Some(html), false, Nesting::Top) = (
             &self.ctx.insert_after_body_open,
             self.inserted,
-            self.fragment,
+            self.nesting,
         ) {
             self.editor.insert(html.as_bytes());
             self.inserted = true;
@@ -169,10 +201,15 @@ impl Document {
 
     /// Judges inline script text `data[start..end]`; `complete` when that is
     /// all of it.
-    fn judge_script(&mut self, data: &[u8], start: usize, end: usize, complete: bool) {
+    fn judge_script(&mut self, data: &[u8], start: usize, end: usize, svg: bool, complete: bool) {
         let ctx = self.ctx.clone();
-        let text = handlers::text(&data[start..end]);
-        let Some((id, rule)) = ctx.denied(ctx.inner.rules.match_inline(&text, ctx.granted)) else {
+        let raw = &data[start..end];
+        let text = if svg {
+            urls::text_content(raw)
+        } else {
+            String::from_utf8_lossy(raw)
+        };
+        let Some((id, rule)) = ctx.denied_inline(&text) else {
             return;
         };
         let action = handlers::inline_action(rule.action);
@@ -195,6 +232,25 @@ impl Document {
         }
     }
 
+    /// Judges `<style>` text `data[start..end]`: denied `url()`s become `none`.
+    fn judge_style(&mut self, data: &[u8], start: usize, end: usize) {
+        let raw = &data[start..end];
+        if !handlers::contains_url_call(raw) {
+            return;
+        }
+        let css = ascii_view(raw);
+        let judged = handlers::css_text(&self.ctx, self.base.as_ref(), &css);
+        self.report.enforcements.extend(judged.enforcements);
+        self.report.references.extend(judged.references);
+        if self.ctx.report_only {
+            return;
+        }
+        for span in judged.denied {
+            self.editor
+                .replace(data, start + span.start..start + span.end, b"none");
+        }
+    }
+
     /// Runs the rules over a `<noscript>` block's markup; a changed block
     /// replaces the original.
     fn judge_noscript(&mut self, data: &[u8], start: usize, end: usize) {
@@ -202,7 +258,7 @@ impl Document {
         if memchr::memchr(b'<', markup).is_none() {
             return;
         }
-        let (filtered, report) = filter_fragment(&self.ctx, markup);
+        let (filtered, report) = filter_nested(&self.ctx, markup, Nesting::Noscript);
         let changed = !report.enforcements.is_empty();
         self.report.enforcements.extend(report.enforcements);
         self.report.references.extend(report.references);
@@ -211,113 +267,102 @@ impl Document {
         }
     }
 
-    fn on_script(&mut self, data: &[u8], tag: &StartTag<'_>) {
-        let ctx = self.ctx.clone();
-        let loaded = match handlers::script(&ctx, data, tag) {
-            Script::Inert => return,
-            Script::Inline => {
-                let empty = tag.self_closing && tag.namespace != Namespace::Html;
-                if !empty {
-                    self.held = Some(Held {
-                        kind: HeldKind::Script,
-                        start: tag.span.end,
-                    });
-                }
-                return;
+    /// Applies the decision on a start tag.
+    fn apply(&mut self, data: &[u8], tag: &StartTag<'_>, mut decision: Decision) {
+        if let Some(base) = decision.base.take() {
+            if !self.base_seen {
+                self.base = Some(base);
             }
-            Script::External(loaded) => loaded,
-        };
-        self.reference(&loaded);
-        let Some((id, rule)) = ctx.denied(loaded.rule) else {
-            return;
-        };
-        let action = handlers::element_action(&loaded, rule);
-        self.record(id, ElementKind::Script, action, false);
-        if ctx.report_only {
+        }
+        if tag.name == TagName::Base && tag.namespace == Namespace::Html {
+            self.base_seen |= tag.has(data, "href");
+        }
+        if let Some(i) = decision.srcdoc {
+            self.srcdoc(data, tag, i, &mut decision);
+        }
+        self.report.enforcements.append(&mut decision.enforcements);
+        self.report.references.append(&mut decision.references);
+        self.held = match decision.follow {
+            Follow::Pass => None,
+            Follow::Script { svg } => Some(HeldKind::Script { svg }),
+            Follow::Style => Some(HeldKind::Style),
+            Follow::Noscript => (self.nesting != Nesting::Noscript).then_some(HeldKind::Noscript),
+        }
+        .map(|kind| Held {
+            kind,
+            start: tag.span.end,
+        });
+        if self.ctx.report_only {
             return;
         }
-        if action == Action::Neutralize {
-            let script_type = tag.attr(data, "type").map(handlers::text);
-            let category = ctx.category_name(rule);
-            let mut set = vec![("data-src", &*loaded.url)];
-            if let Some(t) = script_type.as_deref() {
-                set.push(("data-type", t));
-            }
-            set.push(("type", "text/plain"));
-            set.push(("data-consent-category", category));
-            let new = handlers::rebuild_tag(data, tag, &["src"], &set);
-            self.editor.replace(data, tag.span.clone(), &new);
-        } else {
-            self.editor.replace(data, tag.span.clone(), b"");
-            if !(tag.self_closing && tag.namespace != Namespace::Html) {
-                self.mode = Mode::DropElement {
-                    name: TagName::Script,
-                    depth: 0,
+        let has_content = match tag.namespace {
+            Namespace::Html => matches!(
+                tag.name,
+                TagName::Script | TagName::Iframe | TagName::Object
+            ),
+            _ => !tag.self_closing,
+        };
+        match decision.edit {
+            Edit::Remove | Edit::Replace(_) => {
+                let html = match decision.edit {
+                    Edit::Replace(html) => html.into_bytes(),
+                    _ => Vec::new(),
                 };
+                self.editor.replace(data, tag.span.clone(), &html);
+                self.held = None;
+                if has_content {
+                    self.mode = Mode::DropElement {
+                        name: tag.name,
+                        depth: 0,
+                    };
+                }
             }
+            Edit::Keep if !decision.remove.is_empty() || !decision.set.is_empty() => {
+                let new = handlers::rebuild_tag(data, tag, &decision.remove, &decision.set);
+                self.editor.replace(data, tag.span.clone(), &new);
+            }
+            Edit::Keep => {}
         }
     }
 
-    fn on_element(&mut self, kind: ElementKind, data: &[u8], tag: &StartTag<'_>) {
-        let ctx = self.ctx.clone();
-        let Some(loaded) = handlers::element(&ctx, kind, data, tag) else {
+    /// An `iframe srcdoc`: its document rewritten; changed, it replaces the value.
+    fn srcdoc(&mut self, data: &[u8], tag: &StartTag<'_>, i: usize, decision: &mut Decision) {
+        let Some(value) = tag.attributes[i].value.clone() else {
             return;
         };
-        self.reference(&loaded);
-        let Some((id, rule)) = ctx.denied(loaded.rule) else {
-            return;
-        };
-        let action = handlers::element_action(&loaded, rule);
-        self.record(id, kind, action, false);
-        if ctx.report_only {
+        let html = urls::attribute_value(&data[value]);
+        if !html.contains('<') {
             return;
         }
-        let replacement = match action {
-            Action::Remove => Vec::new(),
-            Action::Neutralize => {
-                let new = handlers::rebuild_tag(
-                    data,
-                    tag,
-                    &["src"],
-                    &[
-                        ("data-src", &loaded.url),
-                        ("data-consent-category", ctx.category_name(rule)),
-                    ],
-                );
-                self.editor.replace(data, tag.span.clone(), &new);
-                return;
-            }
-            Action::Placeholder => {
-                handlers::placeholder_html(&ctx, rule, &loaded.url, data, tag).into_bytes()
-            }
-        };
-        self.editor.replace(data, tag.span.clone(), &replacement);
-        if matches!(tag.name, TagName::Iframe | TagName::Object) {
-            self.mode = Mode::DropElement {
-                name: tag.name,
-                depth: 0,
-            };
+        let (filtered, report) = filter_nested(&self.ctx, html.as_bytes(), Nesting::Srcdoc);
+        let changed = !report.enforcements.is_empty();
+        decision.enforcements.extend(report.enforcements);
+        decision.references.extend(report.references);
+        if changed {
+            let filtered = String::from_utf8_lossy(&filtered);
+            decision
+                .set
+                .push(("srcdoc", handlers::escape_decoded(&filtered)));
         }
     }
 }
 
+/// Bytes as text with the same offsets: non-UTF-8 bytes read as `?`.
+fn ascii_view(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.into(),
+        Err(_) => bytes
+            .iter()
+            .map(|&b| if b.is_ascii() { b as char } else { '?' })
+            .collect::<String>()
+            .into(),
+    }
+}
+
 impl Handler for Document {
-    fn wants(&self, name: TagName) -> bool {
-        match name {
-            TagName::Script
-            | TagName::Iframe
-            | TagName::Frame
-            | TagName::Img
-            | TagName::Image
-            | TagName::Embed
-            | TagName::Object
-            | TagName::Link => true,
-            TagName::Noscript => !self.fragment,
-            TagName::Body => {
-                self.ctx.insert_after_body_open.is_some() && !self.inserted && !self.fragment
-            }
-            _ => false,
-        }
+    fn wants(&self, _: TagName) -> bool {
+        // Any element can carry an event handler or a `style`.
+        true
     }
 
     fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>) {
@@ -330,30 +375,18 @@ impl Handler for Document {
         if self.mode != Mode::Pass || self.held.is_some() {
             return;
         }
-        if tag.name == TagName::Script {
-            return self.on_script(data, tag);
-        }
-        if tag.namespace != Namespace::Html {
-            return;
-        }
-        match tag.name {
-            TagName::Noscript if !self.fragment => {
-                self.held = Some(Held {
-                    kind: HeldKind::Noscript,
-                    start: tag.span.end,
-                });
-            }
-            TagName::Body => {
-                if let (Some(html), false) = (&self.ctx.insert_after_body_open, self.inserted) {
-                    self.editor.keep(data, tag.span.end);
-                    self.editor.insert(html.as_bytes());
-                    self.inserted = true;
-                }
-            }
-            name => {
-                if let Some(kind) = handlers::element_kind(name) {
-                    self.on_element(kind, data, tag);
-                }
+        let decision = handlers::decide(&self.ctx, self.base.as_ref(), data, tag);
+        let removed = matches!(decision.edit, Edit::Remove | Edit::Replace(_));
+        self.apply(data, tag, decision);
+        if tag.name == TagName::Body
+            && tag.namespace == Namespace::Html
+            && self.nesting == Nesting::Top
+            && !removed
+        {
+            if let (Some(html), false) = (&self.ctx.insert_after_body_open, self.inserted) {
+                self.editor.keep(data, tag.span.end);
+                self.editor.insert(html.as_bytes());
+                self.inserted = true;
             }
         }
     }
@@ -377,34 +410,23 @@ impl Handler for Document {
             Mode::Pass => {}
             _ => return,
         }
-        match self.held {
-            Some(
-                held @ Held {
-                    kind: HeldKind::Script,
-                    ..
-                },
-            ) if tag.name == TagName::Script => {
-                self.held = None;
-                self.judge_script(data, held.start, tag.span.start, true);
-            }
-            Some(
-                held @ Held {
-                    kind: HeldKind::Noscript,
-                    ..
-                },
-            ) if tag.name == TagName::Noscript => {
-                self.held = None;
-                self.judge_noscript(data, held.start, tag.span.start);
-            }
-            _ => {}
+        let Some(held) = self.held.filter(|h| h.kind.end() == tag.name) else {
+            return;
+        };
+        self.held = None;
+        let end = tag.span.start;
+        match held.kind {
+            HeldKind::Script { svg } => self.judge_script(data, held.start, end, svg, true),
+            HeldKind::Style => self.judge_style(data, held.start, end),
+            HeldKind::Noscript => self.judge_noscript(data, held.start, end),
         }
     }
 }
 
-/// Filters markup inside a `<noscript>` block as a document of its own:
-/// the output and what was done.
-fn filter_fragment(ctx: &Arc<Context>, markup: &[u8]) -> (Vec<u8>, Report) {
-    let mut doc = Document::new(ctx.clone(), true);
+/// Filters markup nested in the document (a `<noscript>` block, an
+/// `iframe srcdoc`) as a document of its own: the output and what was done.
+fn filter_nested(ctx: &Arc<Context>, markup: &[u8], nesting: Nesting) -> (Vec<u8>, Report) {
+    let mut doc = Document::new(ctx.clone(), nesting);
     let mut scanner = Scanner::new();
     scanner.feed(markup, true, &mut doc);
     doc.finish(markup);

@@ -4,14 +4,25 @@
 //! A [`Rewriter`] is built once per policy (rules shared); [`Rewriter::filter`]
 //! then makes a cheap per-response [`HtmlFilter`] that is fed chunk by chunk
 //! and never buffers the whole document. Only a tag of interest being read,
-//! inline scripts and `<noscript>` blocks are held back, each up to a bound,
-//! until they can be judged.
+//! inline scripts, `<style>` and `<noscript>` blocks are held back, each up
+//! to a bound, until they can be judged.
+//!
+//! URLs are read as a browser reads them ([`urls`]: character references,
+//! WHATWG parsing, `<base href>`) from every place HTML fetches or runs
+//! something: `src`, `srcset`/`imagesrcset`, lazy-loading `data-*`, object
+//! `data`, SVG `href`, `iframe srcdoc` (rewritten as the document it is),
+//! meta refresh, `ping`, `poster`, `background`, link rels, event handlers
+//! that fire by themselves, `javascript:` URLs and CSS `url()`. Comments,
+//! data blocks and tags a consent manager gates are left as they are.
+//! `<template>` content is enforced like the rest of the page: a script can
+//! stamp it into the document at any time.
 
 mod document;
 mod handlers;
 pub mod placeholder;
 #[cfg(test)]
 mod tests;
+pub mod urls;
 
 use std::sync::Arc;
 
@@ -183,7 +194,7 @@ impl Rewriter {
         });
         Ok(HtmlFilter {
             scanner: Scanner::new(),
-            document: document::Document::new(ctx, false),
+            document: document::Document::new(ctx, document::Nesting::Top),
             carried: Vec::new(),
         })
     }
