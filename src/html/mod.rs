@@ -6,5 +6,7 @@
 //! came, so a document with nothing to change comes back byte for byte
 //! whatever its chunking.
 
+#[cfg(test)]
+mod conformance;
 pub mod edit;
 pub mod scanner;

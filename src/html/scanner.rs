@@ -233,6 +233,8 @@ pub struct EndTag {
     pub name: TagName,
     /// From `<` to just after `>`.
     pub span: Span,
+    /// The tag name as written.
+    pub name_span: Span,
 }
 
 /// What the scanner reports to.
@@ -242,7 +244,7 @@ pub trait Handler {
     fn wants(&self, name: TagName) -> bool;
     /// A wanted start tag, complete.
     fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>);
-    /// An end tag, complete (every one with a known name).
+    /// An end tag, complete.
     fn end_tag(&mut self, data: &[u8], tag: &EndTag);
 }
 
@@ -373,9 +375,12 @@ pub struct Scanner {
     lt: usize,
     /// End tag candidate or double-escape name being read.
     tmp: NameBuf,
-    /// The element whose raw text is being read.
-    raw: TagName,
+    /// The last start tag's name: the element whose raw text is being read.
+    raw: NameBuf,
     foreign: Vec<Frame>,
+    /// Whether start tags switch states as the tree builder would (off
+    /// only for the tokenizer conformance tests).
+    tree_construction: bool,
 }
 
 impl Default for Scanner {
@@ -397,9 +402,31 @@ impl Scanner {
             tag: Tag::default(),
             lt: 0,
             tmp: NameBuf::default(),
-            raw: TagName::Other,
+            raw: NameBuf::default(),
             foreign: Vec::new(),
+            tree_construction: true,
         }
+    }
+
+    /// A bare tokenizer starting in `state` (as html5lib's tokenizer tests
+    /// name it) after a start tag named `last_start_tag`: no tree
+    /// construction. `None` for a state it does not model.
+    #[cfg(test)]
+    pub(crate) fn tokenizer(state: &str, last_start_tag: &str) -> Option<Scanner> {
+        let mut scanner = Scanner::new();
+        scanner.tree_construction = false;
+        for b in last_start_tag.bytes() {
+            scanner.raw.push(b);
+        }
+        scanner.state = match state {
+            "Data state" => State::Data,
+            "PLAINTEXT state" => State::Plaintext,
+            "RCDATA state" | "RAWTEXT state" => State::Raw,
+            "Script data state" => State::Script,
+            "CDATA section state" => State::Cdata,
+            _ => return None,
+        };
+        Some(scanner)
     }
 
     /// The first byte of `data` the scanner may still need (a wanted tag
@@ -823,7 +850,7 @@ impl Scanner {
                             end_tag: true,
                             name: self.tmp,
                             name_end: pos,
-                            kind: Some(self.raw),
+                            kind: Some(self.raw.get().map_or(TagName::Other, TagName::from_lower)),
                             hold: true,
                             attrs: std::mem::take(&mut self.tag.attrs),
                             ..Tag::default()
@@ -985,21 +1012,10 @@ impl Scanner {
         !self.foreign.is_empty()
     }
 
-    /// Whether the end tag candidate closes the current raw text element.
+    /// Whether the end tag candidate closes the current raw text element
+    /// (is named as the last start tag).
     fn appropriate(&self) -> bool {
-        let name: &[u8] = match self.raw {
-            TagName::Script => b"script",
-            TagName::Style => b"style",
-            TagName::Xmp => b"xmp",
-            TagName::Iframe => b"iframe",
-            TagName::Noembed => b"noembed",
-            TagName::Noframes => b"noframes",
-            TagName::Noscript => b"noscript",
-            TagName::Title => b"title",
-            TagName::Textarea => b"textarea",
-            _ => return false,
-        };
-        self.tmp.is(name)
+        self.tmp.get().is_some() && self.tmp.get() == self.raw.get()
     }
 
     fn begin_tag(&mut self, start: usize, end_tag: bool) {
@@ -1077,37 +1093,37 @@ impl Scanner {
         let kind = self.tag.kind.unwrap_or(TagName::Other);
         if self.tag.end_tag {
             self.state = State::Data;
-            self.end_foreign(kind);
-            if kind != TagName::Other {
-                h.end_tag(
-                    data,
-                    &EndTag {
-                        name: kind,
-                        span: self.tag.start..end,
-                    },
-                );
+            if self.tree_construction {
+                self.end_foreign(kind);
             }
+            h.end_tag(
+                data,
+                &EndTag {
+                    name: kind,
+                    span: self.tag.start..end,
+                    name_span: self.tag.start + 2..self.tag.name_end,
+                },
+            );
             return;
         }
-        let namespace = self.place_start(data, kind);
+        let namespace = if self.tree_construction {
+            self.place_start(data, kind)
+        } else {
+            Namespace::Html
+        };
         let kind = match (kind, namespace) {
             (TagName::Image, Namespace::Html) => TagName::Img,
             _ => kind,
         };
         self.state = State::Data;
-        if namespace == Namespace::Html {
-            match kind.content() {
-                Content::Data => {}
-                Content::Raw => {
-                    self.raw = kind;
-                    self.state = State::Raw;
-                }
-                Content::Script => {
-                    self.raw = kind;
-                    self.state = State::Script;
-                }
-                Content::Plaintext => self.state = State::Plaintext,
-            }
+        self.raw = self.tag.name;
+        if namespace == Namespace::Html && self.tree_construction {
+            self.state = match kind.content() {
+                Content::Data => State::Data,
+                Content::Raw => State::Raw,
+                Content::Script => State::Script,
+                Content::Plaintext => State::Plaintext,
+            };
         }
         if self.tag.record && h.wants(kind) {
             h.start_tag(
