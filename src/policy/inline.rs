@@ -392,8 +392,8 @@ const SHARED_NAMES: [&str; 58] = [
 
 /// What to remove for the counting hits of a cleanly lexed script:
 /// - the top-level statements holding them, when the statements kept do
-///   not name anything the removed ones do (a variable, a function, a
-///   vendor's global);
+///   not refer to any name the removed ones use (a variable, a function,
+///   a vendor's global);
 /// - else, when every hit sits in a statement that only points an element
 ///   at a URL (`el.src = …;`, `el.setAttribute('src', …);`) inside a
 ///   block, those statements: they define nothing the rest could miss;
@@ -414,21 +414,20 @@ fn statement_removal(text: &str, tokens: &[Token], counting: &[&Hit]) -> InlineR
     if removed.iter().all(|&r| r) {
         return InlineRemoval::Whole;
     }
-    // Names passed as strings count too: `}(window, document, 'gravity')`
-    // defines the global `gravity`.
+    // Every name the removed statements use counts, properties too
+    // (`f.fbq = …` with `f` being `window`), and names passed as strings:
+    // `}(window, document, 'gravity')` defines the global `gravity`.
     let removed_names: HashSet<&str> = statements
         .iter()
         .zip(&removed)
         .filter(|(_, &r)| r)
-        .flat_map(|(s, _)| {
-            let tokens = &tokens[s.clone()];
-            let strings = tokens
-                .iter()
-                .filter(|t| t.kind == Kind::Str)
-                .map(|t| &text[content(text, t)])
-                .filter(|s| is_identifier(s));
-            root_names(text, tokens).into_iter().chain(strings)
+        .flat_map(|(s, _)| &tokens[s.clone()])
+        .filter_map(|t| match t.kind {
+            Kind::Ident => Some(&text[t.range.clone()]),
+            Kind::Str => Some(&text[content(text, t)]).filter(|s| is_identifier(s)),
+            _ => None,
         })
+        .filter(|name| !SHARED_NAMES.contains(name))
         .collect();
     let shared = statements
         .iter()

@@ -1,6 +1,7 @@
 //! One document being rewritten: the scanner's events in, the decisions of
 //! [`super::handlers`] applied as span edits.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use url::Url;
@@ -9,6 +10,7 @@ use super::handlers::{self, Context, Decision, Edit, Follow};
 use super::{urls, Enforcement, Report, RewriteError};
 use crate::html::edit::Editor;
 use crate::html::scanner::{EndTag, Handler, Namespace, Scanner, StartTag, TagName};
+use crate::policy::inline::InlineRemoval;
 use crate::policy::tags::{Action, ElementKind, RuleId};
 
 /// What happens to input until an end tag.
@@ -209,12 +211,27 @@ impl Document {
         } else {
             String::from_utf8_lossy(raw)
         };
-        let Some((id, rule)) = ctx.denied_inline(&text) else {
+        let Some(verdict) = ctx.inner.rules.decide_inline(&text, ctx.granted) else {
+            return;
+        };
+        let Some((id, rule)) = ctx.denied(Some(verdict.rule)) else {
             return;
         };
         let action = handlers::inline_action(rule.action);
         self.record(id, ElementKind::Script, action, true);
         if ctx.report_only {
+            return;
+        }
+        // Only the loader statements go, when the text is all there and its
+        // offsets are the input's (valid UTF-8, no character references).
+        let same_offsets = !svg && matches!(text, Cow::Borrowed(_));
+        if let (InlineRemoval::Statements(ranges), Action::Remove, true, true) =
+            (&verdict.removal, action, complete, same_offsets)
+        {
+            for range in ranges {
+                self.editor.keep(data, start + range.start);
+                self.editor.remove(start + range.end);
+            }
             return;
         }
         self.editor.keep(data, start);
