@@ -312,13 +312,13 @@ impl Document {
         if self.ctx.report_only {
             return;
         }
-        let has_content = match tag.namespace {
-            Namespace::Html => matches!(
+        // Foreign elements lose their start tag only: their content is not
+        // rendered or run, and an unclosed one ends with any ancestor.
+        let has_content = tag.namespace == Namespace::Html
+            && matches!(
                 tag.name,
                 TagName::Script | TagName::Iframe | TagName::Object
-            ),
-            _ => !tag.self_closing,
-        };
+            );
         match decision.edit {
             Edit::Remove | Edit::Replace(_) => {
                 let html = match decision.edit {
@@ -427,7 +427,12 @@ impl Handler for Document {
             Mode::Pass => {}
             _ => return,
         }
-        let Some(held) = self.held.filter(|h| h.kind.end() == tag.name) else {
+        // An SVG script left open ends with its `<svg>`.
+        let ends = |h: &Held| {
+            h.kind.end() == tag.name
+                || (h.kind == HeldKind::Script { svg: true } && tag.name == TagName::Svg)
+        };
+        let Some(held) = self.held.filter(ends) else {
             return;
         };
         self.held = None;

@@ -212,13 +212,16 @@ impl<'a, 'd> Reader<'a, 'd> {
         for (i, a) in tag.attributes.iter().enumerate() {
             let name = &self.data[a.name.clone()];
             let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
-            let handler = AUTOMATIC_EVENTS.iter().any(|e| is(e));
-            let interesting = handler
-                || is("style")
-                || is("background")
-                || is("poster")
-                || (link && is("ping"))
-                || (image && (is("srcset") || (is("data-srcset") && !self.gated())));
+            // Most attributes are none of these: one byte tells.
+            let interesting = match name.first().map(u8::to_ascii_lowercase) {
+                Some(b'o') => AUTOMATIC_EVENTS.iter().any(|e| is(e)),
+                Some(b's') => is("style") || (image && is("srcset")),
+                Some(b'b') => is("background"),
+                Some(b'p') => is("poster") || (link && is("ping")),
+                Some(b'd') => image && is("data-srcset") && !self.gated(),
+                _ => false,
+            };
+            let handler = interesting && name[0].eq_ignore_ascii_case(&b'o');
             // Only the first of duplicate attributes counts.
             if !interesting
                 || tag.attributes[..i]
