@@ -44,6 +44,10 @@ pub struct State {
     pub tunnels: upgrade::Tunnels,
 }
 
+/// A request extension: the request came over TLS terminated here.
+#[derive(Clone, Copy, Debug)]
+pub struct TlsConnection;
+
 /// Handles one request from `client`; never fails (errors become 502/504 responses).
 pub async fn handle(
     state: Arc<State>,
@@ -130,7 +134,12 @@ async fn proxy(
     if let Some(protocol) = upgrade {
         headers::set_upgrade(&mut parts.headers, protocol);
     }
-    headers::add_forwarded(&mut parts.headers, client.ip(), host.as_ref());
+    let proto = if parts.extensions.get::<TlsConnection>().is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    headers::add_forwarded(&mut parts.headers, client.ip(), host.as_ref(), proto);
     match (state.host_header, &host) {
         (HostHeader::Upstream, _) => {
             parts.headers.insert(HOST, state.upstream.host().clone());
