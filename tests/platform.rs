@@ -442,6 +442,115 @@ mod tls {
         assert!(seen.lock().unwrap().len() >= 44);
     }
 
+    /// `consentry run` (the real binary) with `config`, killed on drop.
+    struct Binary(std::process::Child);
+
+    impl Drop for Binary {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn free_port() -> SocketAddr {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+    }
+
+    /// Sets both files' modification times back to `times`, so that only
+    /// a SIGHUP (not the change check) can pick up new contents.
+    fn restore_times(files: &Files, times: [std::time::SystemTime; 2]) {
+        for (path, time) in [files.cert(), files.key()].into_iter().zip(times) {
+            std::fs::File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_modified(time)
+                .unwrap();
+        }
+    }
+
+    async fn admin_metrics(admin: SocketAddr) -> String {
+        let mut stream = TcpStream::connect(admin).await.unwrap();
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).await.unwrap();
+        text
+    }
+
+    #[tokio::test]
+    async fn the_binary_reloads_its_certificate_on_sighup() {
+        let (up, _) = upstream().await;
+        let ca = Ca::new();
+        let files = Files::new("sighup");
+        let first = ca.leaf();
+        files.install(&first);
+        // A second leaf with files of the same sizes as the first.
+        let second = std::iter::repeat_with(|| ca.leaf())
+            .find(|l| l.0.len() == first.0.len() && l.1.len() == first.1.len())
+            .unwrap();
+        let config = files.dir.join("consentry.toml");
+        std::fs::write(&config, files.config(up)).unwrap();
+        let (listen, admin) = (free_port(), free_port());
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_consentry"))
+            .args(["run", "--config", config.to_str().unwrap()])
+            .args([
+                "--listen",
+                &listen.to_string(),
+                "--admin-listen",
+                &admin.to_string(),
+            ])
+            .env("RUST_LOG", "warn")
+            .env_remove("CONSENTRY_CONFIG")
+            .env_remove("CONSENTRY_UPSTREAM")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let binary = Binary(child);
+        let client = ca.client(&[b"http/1.1"], &[&rustls::version::TLS13]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(listen).await.is_err() {
+            assert!(Instant::now() < deadline, "consentry did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let stream = connect(&client, listen).await;
+        assert_eq!(leaf_of(&stream), first.2);
+        let mut open = http1(stream).await;
+        get_ok(&mut open).await;
+
+        let times =
+            [files.cert(), files.key()].map(|p| std::fs::metadata(p).unwrap().modified().unwrap());
+        files.install(&second);
+        restore_times(&files, times);
+        // The change check sees nothing new: still the first certificate.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        assert_eq!(leaf_of(&connect(&client, listen).await), first.2);
+
+        let hup = std::process::Command::new("kill")
+            .args(["-HUP", &binary.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(hup.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while leaf_of(&connect(&client, listen).await) != second.2 {
+            assert!(
+                Instant::now() < deadline,
+                "SIGHUP did not reload the certificate"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        get_ok(&mut open).await;
+        let metrics = admin_metrics(admin).await;
+        assert!(
+            metrics.contains("consentry_tls_reloads_total{result=\"ok\"} 1"),
+            "{metrics}"
+        );
+    }
+
     #[tokio::test]
     async fn unreadable_tls_files_fail_the_start_naming_the_key() {
         let (up, _) = upstream().await;
