@@ -52,6 +52,10 @@
 //! `proxy.timeouts.body_idle` while the client waits (a stalled upstream
 //! body) is aborted and counted as an upstream `timeout`.
 //!
+//! TLS: with `[proxy.tls]` the listener terminates TLS 1.2/1.3 (ALPN h2,
+//! http/1.1) with certificate files reloaded on SIGHUP and on change, see
+//! [`CertFiles`].
+//!
 //! Hot reload: each request takes one snapshot of the [`SharedPolicy`], so
 //! a swapped policy applies to the next request. The listening address,
 //! upstream, Host-header choice, pool and timeouts are read once, when the
