@@ -25,6 +25,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("decode_klaro", decode_klaro),
     ("decode_onetrust", decode_onetrust),
     ("decode_tcf", decode_tcf),
+    ("differential", differential),
     ("rewrite", rewrite),
 ];
 
@@ -129,6 +130,27 @@ pub fn decode_tcf(data: &[u8]) {
     let _ = d.describe(&value);
 }
 
+#[path = "../tests/support/differential.rs"]
+mod differential_support;
+
+/// The scanner against html5ever's full parser on arbitrary bytes split at
+/// the point the first byte names: every element of interest the parser
+/// builds, the scanner sees with the same URL attributes.
+pub fn differential(data: &[u8]) {
+    let Some((&split, html)) = data.split_first() else {
+        return;
+    };
+    let cut = (split as usize).min(html.len());
+    let cuts: &[usize] = if cut > 0 && cut < html.len() {
+        &[cut]
+    } else {
+        &[]
+    };
+    if let Err(e) = differential_support::compare(html, cuts, false) {
+        panic!("the scanner disagrees with html5ever: {e}");
+    }
+}
+
 fn builtin_policy() -> &'static Policy {
     static POLICY: OnceLock<Arc<Policy>> = OnceLock::new();
     POLICY.get_or_init(Policy::builtin)
@@ -149,6 +171,7 @@ pub fn rewrite(data: &[u8]) {
         report_only: false,
         insert_after_body_open: None,
         placeholder_form: None,
+        collect_references: false,
     };
     let all: CategorySet = policy.categories.all();
     for granted in [CategorySet::NECESSARY_ONLY, all] {

@@ -307,7 +307,7 @@ pub struct CatalogueFile<T> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HtmlFile {
-    /// lol_html's parser memory limit per response, bytes.
+    /// The most bytes of one tag of interest the rewriter holds while reading it.
     #[serde(default = "default_parser_memory")]
     pub parser_memory_limit: usize,
     /// The most inline-script text held back while judging it, bytes.
