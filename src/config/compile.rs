@@ -422,6 +422,19 @@ impl Compiler<'_> {
             shutdown_grace: f.timeouts.shutdown_grace,
             pool_max_idle_per_host: f.pool_max_idle_per_host,
             client_header_timeout: f.timeouts.client_header,
+            tls: f.tls.as_ref().map(|t| self.tls(t)).transpose()?,
+        })
+    }
+
+    fn tls(&self, f: &super::file::TlsFile) -> Result<super::TlsSettings, ConfigError> {
+        for (key, path) in [("proxy.tls.cert", &f.cert), ("proxy.tls.key", &f.key)] {
+            if path.trim().is_empty() {
+                return Err(self.error(key, "give the path of a PEM file"));
+            }
+        }
+        Ok(super::TlsSettings {
+            cert: f.cert.clone().into(),
+            key: f.key.clone().into(),
         })
     }
 

@@ -353,6 +353,18 @@ pub struct ProxyFile {
     /// Idle upstream connections kept per host.
     #[serde(default = "default_pool_idle")]
     pub pool_max_idle_per_host: usize,
+    /// TLS termination on the proxy listener (off without this table).
+    pub tls: Option<TlsFile>,
+}
+
+/// `[proxy.tls]`: PEM files, reloaded on SIGHUP and on change.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFile {
+    /// The certificate chain, leaf first.
+    pub cert: String,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: String,
 }
 
 impl Default for ProxyFile {
@@ -365,6 +377,7 @@ impl Default for ProxyFile {
             cache: CacheFile::default(),
             timeouts: TimeoutsFile::default(),
             pool_max_idle_per_host: default_pool_idle(),
+            tls: None,
         }
     }
 }

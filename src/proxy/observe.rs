@@ -201,6 +201,8 @@ pub struct Audit {
     pub policy: Arc<Policy>,
     /// The request id.
     pub request_id: HeaderValue,
+    /// The W3C trace id, when the request carried a valid `traceparent`.
+    pub trace_id: Option<String>,
     /// The requested host.
     pub host: Option<HeaderValue>,
     /// The request URI.
@@ -243,6 +245,7 @@ impl Audit {
         tracing::info!(
             target: "consentry::enforcement",
             request_id = %String::from_utf8_lossy(self.request_id.as_bytes()),
+            trace_id = self.trace_id.as_deref(),
             host = %self.host.as_ref().map_or("".into(), |h| String::from_utf8_lossy(h.as_bytes())),
             path = self.uri.path(),
             consent_source = self.consent.source.name(),
