@@ -4,8 +4,12 @@
 
 pub mod category;
 pub mod consent;
+pub mod consent_mode;
 pub mod cookies;
+pub mod filter_list;
 pub mod literal_set;
 pub mod request_cookies;
 pub mod set_cookie;
+pub mod tag_sources;
 pub mod tags;
+pub mod third_party;
