@@ -30,6 +30,16 @@ pub fn same_site(a: &str, b: &str) -> bool {
     if a.eq_ignore_ascii_case(b) {
         return true;
     }
+    // A registrable domain has at least two labels: hosts that do not end
+    // in the same two labels are different sites, without a list lookup.
+    let mut labels_a = a.trim_end_matches('.').rsplit('.');
+    let mut labels_b = b.trim_end_matches('.').rsplit('.');
+    for _ in 0..2 {
+        match (labels_a.next(), labels_b.next()) {
+            (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => {}
+            _ => return false,
+        }
+    }
     let (a, b) = (lower(a), lower(b));
     registrable_domain(&a) == registrable_domain(&b)
 }
