@@ -12,6 +12,7 @@ pub mod admin;
 pub mod config;
 pub mod consent_ui;
 pub mod demo;
+pub mod html;
 pub mod policy;
 pub mod proxy;
 pub mod reload;
