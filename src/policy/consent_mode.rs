@@ -54,31 +54,17 @@ pub fn needs_defaults(granted: CategorySet) -> bool {
         .any(|c| !granted.contains(c))
 }
 
-/// The inline `<script>` that sets the consent defaults for a visitor
-/// granted `granted`, with `nonce` (the page's CSP nonce) when given; `None`
-/// when [`needs_defaults`] is false. Both modes set `ads_data_redaction`
-/// while `ad_storage` is denied, and `url_passthrough` off.
-pub fn defaults_script(granted: CategorySet, nonce: Option<&str>) -> Option<String> {
+/// The JavaScript that sets the consent defaults for a visitor granted
+/// `granted`; `None` when [`needs_defaults`] is false. It sets
+/// `ads_data_redaction` while `ad_storage` is denied, and `url_passthrough`
+/// off.
+pub fn defaults_js(granted: CategorySet) -> Option<String> {
     if !needs_defaults(granted) {
         return None;
     }
-    let mut out = String::with_capacity(512);
-    out.push_str("<script");
-    if let Some(nonce) = nonce {
-        out.push_str(" nonce=\"");
-        for c in nonce.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '"' => out.push_str("&quot;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                c => out.push(c),
-            }
-        }
-        out.push('"');
-    }
+    let mut out = String::with_capacity(480);
     out.push_str(
-        " data-consentry-injected=\"consent-mode\">window.dataLayer=window.dataLayer||[];\
+        "window.dataLayer=window.dataLayer||[];\
          function gtag(){dataLayer.push(arguments);}gtag('consent','default',{",
     );
     for (i, (name, category)) in CONSENT_TYPES.iter().enumerate() {
@@ -95,7 +81,32 @@ pub fn defaults_script(granted: CategorySet, nonce: Option<&str>) -> Option<Stri
     if !granted.contains(Category::MARKETING) {
         out.push_str("gtag('set','ads_data_redaction',true);");
     }
-    out.push_str("gtag('set','url_passthrough',false);</script>");
+    out.push_str("gtag('set','url_passthrough',false);");
+    Some(out)
+}
+
+/// [`defaults_js`] as an inline `<script>` element, with `nonce` (the
+/// page's CSP nonce) when given.
+pub fn defaults_script(granted: CategorySet, nonce: Option<&str>) -> Option<String> {
+    let js = defaults_js(granted)?;
+    let mut out = String::with_capacity(js.len() + 96);
+    out.push_str("<script");
+    if let Some(nonce) = nonce {
+        out.push_str(" nonce=\"");
+        for c in nonce.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '"' => out.push_str("&quot;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    out.push_str(" data-consentry-injected=\"consent-mode\">");
+    out.push_str(&js);
+    out.push_str("</script>");
     Some(out)
 }
 
