@@ -1,6 +1,8 @@
 //! `[[tags.filter_list]]`: small Adblock-Plus-syntax lists written for these
 //! tests (tests/data/filter_lists/), loaded through the config, matched by
-//! URL, request type and page, and reloaded when a list changes.
+//! URL, request type and page, and reloaded when a list changes; and, over
+//! the same real sockets, `tags.unclassified = "report"` counted in
+//! `/metrics` terms in both modes.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -448,4 +450,33 @@ async fn a_changed_list_is_reloaded_over_real_sockets() {
     }
     stop.send(()).unwrap();
     watcher.await.unwrap();
+}
+
+#[tokio::test]
+async fn unclassified_reports_are_counted_in_both_modes() {
+    const PAGE: &str = "<!doctype html><html><head>\
+        <script src=\"https://cdn.unknown-vendor.example/w.js\"></script>\
+        <script src=\"https://static.site.example/app.js\"></script>\
+        </head><body><iframe src=\"https://frames.unknown-vendor.example/f\"></iframe></body></html>";
+    let handle = consentry::admin::exporter::install().unwrap();
+    let up = upstream(PAGE).await;
+    for (mode, expected) in [("enforce", 1.0), ("report-only", 2.0)] {
+        let config = format!(
+            "mode = \"{mode}\"\n[tags]\nunclassified = \"report\"\n\
+             [consent_ui]\nbanner = \"never\"\n[proxy]\nupstream = \"http://{up}\"\n"
+        );
+        let policy = shared(Arc::new(compile(&config, "test").unwrap()));
+        let proxy = Proxy::bind("127.0.0.1:0".parse().unwrap(), policy)
+            .await
+            .unwrap();
+        let addr = proxy.local_addr().unwrap();
+        tokio::spawn(proxy.run(std::future::pending()));
+        assert_eq!(get(addr).await, PAGE, "{mode}: reported, not changed");
+        let text = handle.render();
+        for element in ["script", "iframe"] {
+            let line =
+                format!("consentry_unclassified_tags_total{{element=\"{element}\"}} {expected}");
+            assert!(text.contains(&line), "{mode}: {line} in {text}");
+        }
+    }
 }
