@@ -27,6 +27,9 @@ pub const DEFAULT_CONFIG: &str = include_str!("../../config/consentry.toml");
 /// The built-in tag catalogue.
 pub const TAG_CATALOGUE: &str = include_str!("../../catalogue/trackers.toml");
 
+/// The built-in long-tail tag catalogue, loaded after [`TAG_CATALOGUE`].
+pub const TAG_CATALOGUE_LONGTAIL: &str = include_str!("../../catalogue/trackers-longtail.toml");
+
 /// The built-in cookie catalogue.
 pub const COOKIE_CATALOGUE: &str = include_str!("../../catalogue/cookies.toml");
 

@@ -6,7 +6,11 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::category::{Category, CategorySet};
+use super::consent_mode::ConsentMode;
+use super::filter_list::{FilterLists, RequestType};
 use super::inline::{InlineLiteral, InlineMatcher, InlineVerdict};
+use super::tag_sources::TagSources;
+use super::third_party::{same_site, UnclassifiedPolicy};
 
 /// What the rewriter does with a matching element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -139,6 +143,8 @@ pub struct TagRule {
     pub action: Action,
     /// The elements the rule covers.
     pub elements: ElementKinds,
+    /// Google Consent Mode handling, for Google tags whose action is `gcm-*`.
+    pub consent_mode: Option<ConsentMode>,
 }
 
 /// The index of a rule in [`TagRules::rules`].
@@ -172,6 +178,8 @@ pub struct TagRules {
     /// Loader signatures and tracker host names of inline scripts.
     inline: InlineMatcher,
     categories: CategorySet,
+    /// Filter lists and the unclassified policy, consulted after the rules.
+    sources: TagSources,
 }
 
 impl TagRules {
@@ -230,6 +238,7 @@ impl TagRules {
                 category: spec.category,
                 action: spec.action,
                 elements: spec.elements,
+                consent_mode: None,
             });
         }
         for list in hosts.values_mut() {
@@ -241,7 +250,31 @@ impl TagRules {
             path_suffixes,
             inline: InlineMatcher::new(literals),
             categories,
+            sources: TagSources::default(),
         })
+    }
+
+    /// Adds filter `lists` and the `unclassified` policy, consulted after
+    /// the rules; each list (and `Remove`-mode unclassified tags) gets a
+    /// synthetic rule at the end of [`TagRules::rules`].
+    pub fn with_sources(mut self, lists: FilterLists, unclassified: UnclassifiedPolicy) -> Self {
+        self.sources = TagSources::new(lists, unclassified, &mut self.rules, &mut self.categories);
+        self
+    }
+
+    /// Sets the Google Consent Mode handling of rule `id`.
+    pub fn set_consent_mode(&mut self, id: RuleId, mode: Option<ConsentMode>) {
+        self.rules[id].consent_mode = mode;
+    }
+
+    /// The filter lists in use.
+    pub fn filter_lists(&self) -> &FilterLists {
+        self.sources.lists()
+    }
+
+    /// The policy for unclassified third parties.
+    pub fn unclassified_policy(&self) -> &UnclassifiedPolicy {
+        self.sources.unclassified()
     }
 
     /// Every compiled rule; [`RuleId`]s index this slice.
@@ -266,23 +299,64 @@ impl TagRules {
 
     /// The rule covering a `kind` element that loads `url`, if any.
     ///
-    /// `first_party` is the page's own host: URLs on it never match.
+    /// `first_party` is the page's own host: URLs on its site (registrable
+    /// domain) never match host rules or lists. Filter lists see the
+    /// element's default [`RequestType`].
     pub fn match_url(
         &self,
         url: &str,
         kind: ElementKind,
         first_party: Option<&str>,
     ) -> Option<RuleId> {
-        let by_host = UrlTarget::parse(url, |host| self.knows_host(host)).and_then(|target| {
-            if first_party.is_some_and(|fp| fp.eq_ignore_ascii_case(&target.host)) {
-                return None;
-            }
+        self.match_request(url, kind, RequestType::of(kind), first_party)
+    }
+
+    /// [`TagRules::match_url`] with the request type filter lists see
+    /// (`Stylesheet` for `<link rel=stylesheet>`). Own rules win over lists;
+    /// an unclassified third party comes last.
+    pub fn match_request(
+        &self,
+        url: &str,
+        kind: ElementKind,
+        request: RequestType,
+        first_party: Option<&str>,
+    ) -> Option<RuleId> {
+        let target = UrlTarget::parse(url, |host| self.knows_host(host));
+        let third_party =
+            |target: &UrlTarget| !first_party.is_some_and(|fp| same_site(fp, &target.host));
+        let by_host = target.as_ref().and_then(|target| {
             self.lookup(&target.host, |entry| {
                 (entry.path.is_empty() || starts_with_ignore_case(target.path, &entry.path))
                     && self.rules[entry.rule].elements.contains(kind)
             })
+            .filter(|_| third_party(target))
         });
-        by_host.or_else(|| self.match_path_suffix(url, kind))
+        by_host
+            .or_else(|| self.match_path_suffix(url, kind))
+            .or_else(|| {
+                let target = target.as_ref()?;
+                self.sources
+                    .match_list(url, &target.host, request, first_party)
+                    .or_else(|| {
+                        self.sources
+                            .match_unclassified(&target.host, kind, first_party)
+                    })
+            })
+    }
+
+    /// Whether a `kind` element loading `url`, for which
+    /// [`TagRules::match_url`] found nothing, is a third party that the
+    /// unclassified policy reports (`report` mode).
+    pub fn reports_unclassified(
+        &self,
+        url: &str,
+        kind: ElementKind,
+        first_party: Option<&str>,
+    ) -> bool {
+        let policy = self.sources.unclassified();
+        policy.mode() == super::third_party::UnclassifiedMode::Report
+            && UrlTarget::parse(url, |_| false)
+                .is_some_and(|target| policy.applies(&target.host, kind, first_party))
     }
 
     /// Path-suffix rules (`/matomo.js`) apply on any host, the page's own included.
@@ -307,11 +381,16 @@ impl TagRules {
     /// `url`: only whole-host patterns count, since a hint names no path.
     pub fn match_hint(&self, url: &str, first_party: Option<&str>) -> Option<RuleId> {
         let target = UrlTarget::parse(url, |host| self.knows_host(host))?;
-        if first_party.is_some_and(|fp| fp.eq_ignore_ascii_case(&target.host)) {
+        if first_party.is_some_and(|fp| same_site(fp, &target.host)) {
             return None;
         }
         self.lookup(&target.host, |entry| {
             entry.path.is_empty() && self.rules[entry.rule].elements.contains(ElementKind::Link)
+        })
+        .or_else(|| {
+            let origin = format!("https://{}/", target.host);
+            self.sources
+                .match_list(&origin, &target.host, RequestType::Other, first_party)
         })
     }
 

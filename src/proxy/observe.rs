@@ -117,6 +117,9 @@ pub fn tags(policy: &Policy, report: &Report) {
         )
         .increment(1);
     }
+    for u in &report.unclassified {
+        counter!("consentry_unclassified_tags_total", "element" => u.element.name()).increment(1);
+    }
 }
 
 /// Counts unclassified cookie names with bounded label cardinality: the
@@ -229,6 +232,18 @@ impl Audit {
         let enforcements = report.map_or(&[][..], |r| &r.enforcements[..]);
         if let Some(report) = report {
             tags(&self.policy, report);
+            if !report.unclassified.is_empty() {
+                let mut urls: Vec<&str> =
+                    report.unclassified.iter().map(|u| u.url.as_str()).collect();
+                urls.dedup();
+                tracing::info!(
+                    target: "consentry::unclassified",
+                    host = %self.host.as_ref().map_or("".into(), |h| String::from_utf8_lossy(h.as_bytes())),
+                    path = self.uri.path(),
+                    urls = %urls.join(" "),
+                    "unclassified third-party tags (tags.unclassified = \"report\")"
+                );
+            }
         }
         if enforcements.is_empty() && !self.has_cookie_actions() {
             return;

@@ -10,6 +10,7 @@ use super::handlers::{self, Context, Decision, Edit, Follow};
 use super::{urls, Enforcement, Report, RewriteError};
 use crate::html::edit::Editor;
 use crate::html::scanner::{EndTag, Handler, Namespace, Scanner, StartTag, TagName};
+use crate::policy::consent_mode;
 use crate::policy::inline::InlineRemoval;
 use crate::policy::tags::{Action, ElementKind, RuleId};
 
@@ -71,6 +72,8 @@ pub(crate) struct Document {
     held: Option<Held>,
     nesting: Nesting,
     inserted: bool,
+    /// Whether the Google Consent Mode defaults were placed (or were not needed).
+    consent_defaults_placed: bool,
     /// The `<base href>` URL, once one was read (only the first counts).
     base: Option<Url>,
     base_seen: bool,
@@ -86,6 +89,7 @@ impl Document {
             held: None,
             nesting,
             inserted: false,
+            consent_defaults_placed: false,
             base: None,
             base_seen: false,
         }
@@ -211,12 +215,19 @@ impl Document {
         } else {
             String::from_utf8_lossy(raw)
         };
-        let Some(verdict) = ctx.inner.rules.decide_inline(&text, ctx.granted) else {
+        let Some((verdict, rule)) = ctx.denied_inline(&text) else {
+            if !self.consent_defaults_placed && ctx.consent_mode_inline(&text) {
+                // The defaults open the first Google tag's own script: its
+                // nonce already covers them.
+                self.consent_defaults_placed = true;
+                if let Some(js) = self.consent_defaults() {
+                    self.editor.keep(data, start);
+                    self.editor.insert(js.as_bytes());
+                }
+            }
             return;
         };
-        let Some((id, rule)) = ctx.denied(Some(verdict.rule)) else {
-            return;
-        };
+        let id = verdict.rule;
         let action = handlers::inline_action(rule.action);
         self.record(id, ElementKind::Script, action, true);
         if ctx.report_only {
@@ -247,6 +258,16 @@ impl Document {
                 };
             }
         }
+    }
+
+    /// The Google Consent Mode defaults (JavaScript) this document gets
+    /// before its first kept Google tag: none in report-only mode, inside
+    /// `<noscript>` or when every mapped category is granted.
+    fn consent_defaults(&self) -> Option<String> {
+        if self.ctx.report_only || self.nesting == Nesting::Noscript {
+            return None;
+        }
+        consent_mode::defaults_js(self.ctx.granted)
     }
 
     /// Judges `<style>` text `data[start..end]`: denied `url()`s become `none`.
@@ -299,6 +320,18 @@ impl Document {
         }
         self.report.enforcements.append(&mut decision.enforcements);
         self.report.references.append(&mut decision.references);
+        self.report.unclassified.append(&mut decision.unclassified);
+        if decision.consent_defaults && !self.consent_defaults_placed {
+            self.consent_defaults_placed = true;
+            if self.consent_defaults().is_some() {
+                let nonce = tag.attr(data, "nonce").map(urls::attribute_value);
+                let script = consent_mode::defaults_script(self.ctx.granted, nonce.as_deref());
+                if let Some(script) = script {
+                    self.editor.keep(data, tag.span.start);
+                    self.editor.insert(script.as_bytes());
+                }
+            }
+        }
         self.held = match decision.follow {
             Follow::Pass => None,
             Follow::Script { svg } => Some(HeldKind::Script { svg }),
