@@ -24,7 +24,7 @@ pub mod texts;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::config::file::{BannerFile, ConsentUiFile};
+use crate::config::file::{BannerFile, CategoryFile, ConsentUiFile};
 use crate::policy::category::{Categories, CategorySet};
 use crate::policy::consent::consentry::{self, Stamp, CONSENT_ID_LEN};
 use crate::policy::consent::{Explanation, Outcome, Source};
@@ -96,9 +96,12 @@ pub struct ConsentUi {
 pub const STYLESHEET: &str = include_str!("consentry.css");
 
 impl ConsentUi {
-    /// Compiles `[consent_ui]`; errors are `(key below consent_ui, reason)`.
+    /// Compiles `[consent_ui]`, with the titles and descriptions of
+    /// `[[categories.category]]` (which `[consent_ui.texts]` may still
+    /// override); errors are `(key below consent_ui, reason)`.
     pub fn compile(
         f: &ConsentUiFile,
+        declared: &[CategoryFile],
         categories: &Categories,
         rules: &TagRules,
         cookie_name: &str,
@@ -141,11 +144,14 @@ impl ConsentUi {
             .iter()
             .map(|l| (l.to_string(), texts::builtin(l).expect("built-in language")))
             .collect();
+        for (language, texts) in &mut languages {
+            for d in declared {
+                texts.declare_category(language, d, &f.default_language);
+            }
+        }
         for (language, given) in &f.texts {
             let key = format!("texts.{language}");
-            let valid = (2..=3).contains(&language.len())
-                && language.bytes().all(|b| b.is_ascii_lowercase());
-            if !valid {
+            if !texts::is_language(language) {
                 return Err(err(
                     &key,
                     "a language is a lower-case two- or three-letter code such as `en`".into(),
@@ -173,7 +179,10 @@ impl ConsentUi {
             match languages.iter_mut().find(|(l, _)| l == language) {
                 Some((_, texts)) => *texts = texts.clone().overridden(given),
                 None => {
-                    let base = texts::builtin("en").expect("English is built in");
+                    let mut base = texts::builtin("en").expect("English is built in");
+                    for d in declared {
+                        base.declare_category(language, d, &f.default_language);
+                    }
                     languages.push((language.clone(), base.overridden(given)));
                 }
             }
