@@ -484,19 +484,21 @@ impl Compiler<'_> {
         rule: &TagRuleFile,
         declared: bool,
     ) -> Result<TagFacts, ConfigError> {
-        if rule
-            .privacy_policy
-            .as_deref()
-            .is_some_and(|u| !is_web_url(u))
-        {
-            return Err(self.error(
-                format!("{key}.privacy_policy"),
-                "must be an http(s) URL without spaces, quotes or angle brackets",
-            ));
+        for (field, url) in [
+            ("privacy_policy", &rule.privacy_policy),
+            ("opt_out", &rule.opt_out),
+        ] {
+            if url.as_deref().is_some_and(|u| !is_web_url(u)) {
+                return Err(self.error(
+                    format!("{key}.{field}"),
+                    "must be an http(s) URL without spaces, quotes or angle brackets",
+                ));
+            }
         }
         Ok(TagFacts {
             purpose: rule.purpose.clone(),
             privacy_policy: rule.privacy_policy.clone(),
+            opt_out: rule.opt_out.clone(),
             declared,
         })
     }

@@ -367,6 +367,8 @@ pub struct TagRuleFile {
     pub purpose: Option<String>,
     /// The vendor's privacy policy URL.
     pub privacy_policy: Option<String>,
+    /// Where visitors can opt out with the vendor, if it offers that.
+    pub opt_out: Option<String>,
 }
 
 /// A tag rule's action.

@@ -128,6 +128,8 @@ pub struct TagFacts {
     pub purpose: Option<String>,
     /// The vendor's privacy policy.
     pub privacy_policy: Option<String>,
+    /// Where visitors can opt out with the vendor.
+    pub opt_out: Option<String>,
     /// Whether the config says the site uses it.
     pub declared: bool,
 }
