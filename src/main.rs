@@ -57,6 +57,28 @@ enum Command {
         #[command(flatten)]
         request: RequestArgs,
     },
+    /// Print the site's cookie policy, generated from the config (and what was observed).
+    Policy(PolicyArgs),
+}
+
+/// `consentry policy` options.
+#[derive(Args)]
+struct PolicyArgs {
+    /// Config file (default: the built-in config).
+    #[arg(long, env = "CONSENTRY_CONFIG")]
+    config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "html")]
+    format: consentry::policy_doc::Format,
+    /// Language: `en` or `de`.
+    #[arg(long, default_value = "en")]
+    lang: String,
+    /// An observed file (from `run --observed-out` or `scan --out`): also list what it saw.
+    #[arg(long)]
+    observed: Option<PathBuf>,
+    /// HTML without `<html>` and `<head>`, to embed in the site's own page.
+    #[arg(long)]
+    fragment: bool,
 }
 
 /// `consentry run` options. Each setting: flag > environment > config file > built-in default.
@@ -152,6 +174,7 @@ fn main() -> ExitCode {
             charset,
         } => rewrite(&request, url, charset),
         Command::Explain { request } => explain(&request),
+        Command::Policy(args) => policy(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -283,6 +306,42 @@ fn rewrite(
     let (out, _report) = filter.end().map_err(|e| e.to_string())?;
     stdout.write_all(&out).map_err(io_err)?;
     stdout.flush().map_err(io_err)
+}
+
+fn policy(args: &PolicyArgs) -> Result<(), String> {
+    let policy = load_policy(args.config.as_deref())?;
+    let observed = args
+        .observed
+        .as_deref()
+        .map(consentry::observed::Observed::read)
+        .transpose()?;
+    let doc = consentry::policy_doc::build(&policy, observed.as_ref(), &args.lang)
+        .map_err(|e| format!("--lang: {e}"))?;
+    if !doc.unclassified.cookies.is_empty() || !doc.unclassified.hosts.is_empty() {
+        eprintln!(
+            "consentry: {} cookies and {} hosts in the observed file are not classified and not listed; see `consentry check --observed`",
+            doc.unclassified.cookies.len(),
+            doc.unclassified.hosts.len()
+        );
+    }
+    emit(&consentry::policy_doc::render(
+        &doc,
+        args.format,
+        args.fragment,
+    ))
+}
+
+/// Writes `text` to standard output; a reader that went away (`| head`)
+/// ends the command quietly.
+fn emit(text: &str) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("I/O error: {e}")),
+        _ => Ok(()),
+    }
 }
 
 fn explain(request: &RequestArgs) -> Result<(), String> {

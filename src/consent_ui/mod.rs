@@ -11,6 +11,7 @@
 //! | `POST {prefix}/consent` | records a choice (see [`form`]) and `303`s back |
 //! | `GET {prefix}/consent` | the current decision as JSON (what `consentry explain` prints) |
 //! | `GET {prefix}/preferences` | what is granted now; change or withdraw it |
+//! | `GET {prefix}/policy` | the cookie policy generated from the config ([`crate::policy_doc`]) |
 //! | `GET {prefix}/consentry.<hash>.css` | the stylesheet, cached for a year |
 //!
 //! This module builds markup, validates input and decides; the HTTP glue
@@ -53,6 +54,8 @@ pub enum Route {
     Consent,
     /// `{prefix}/preferences`
     Preferences,
+    /// `{prefix}/policy`: the generated cookie policy.
+    Policy,
     /// `{prefix}/consentry.<hash>.css`
     Stylesheet,
     /// Anything else under the prefix (answered 404, never forwarded).
@@ -227,6 +230,7 @@ impl ConsentUi {
                 return Some(match rest {
                     "/consent" => Route::Consent,
                     "/preferences" => Route::Preferences,
+                    "/policy" => Route::Policy,
                     _ if path == self.stylesheet_path => Route::Stylesheet,
                     _ => Route::NotFound,
                 });
@@ -428,6 +432,7 @@ mod tests {
             Some(Route::Preferences)
         );
         assert_eq!(ui.route(ui.stylesheet_url()), Some(Route::Stylesheet));
+        assert_eq!(ui.route("/_consentry/policy"), Some(Route::Policy));
         assert_eq!(
             ui.route("/_consentry/consentry.0.css"),
             Some(Route::NotFound)
