@@ -245,16 +245,15 @@ fn check(config: Option<PathBuf>) -> Result<(), String> {
     let policy = load_policy(config.as_deref())?;
     let (exact, prefix, pattern) = policy.cookies.classifier().sizes();
     let rules = policy.rewriter.rules();
-    println!(
-        "{}: ok ({} tag rules, {} host patterns, {} cookie entries)",
+    emit(&format!(
+        "{}: ok ({} tag rules, {} host patterns, {} cookie entries)\n",
         config
             .as_deref()
             .map_or("<built-in>".into(), |p| p.display().to_string()),
         rules.rules().len(),
         rules.host_pattern_count(),
         exact + prefix + pattern,
-    );
-    Ok(())
+    ))
 }
 
 fn rewrite(
@@ -281,8 +280,9 @@ fn rewrite(
     let mut buf = vec![0u8; 64 << 10];
     let io_err = |e: std::io::Error| format!("I/O error: {e}");
     if !policy.rewriter.needs_rewrite(consent.granted) {
-        std::io::copy(&mut stdin, &mut stdout).map_err(io_err)?;
-        return stdout.flush().map_err(io_err);
+        return quiet_on_closed_pipe(
+            std::io::copy(&mut stdin, &mut stdout).and_then(|_| stdout.flush()),
+        );
     }
     let options = FilterOptions {
         first_party,
@@ -301,11 +301,12 @@ fn rewrite(
             break;
         }
         let out = filter.write(&buf[..n]).map_err(|e| e.to_string())?;
-        stdout.write_all(&out).map_err(io_err)?;
+        if let Err(e) = stdout.write_all(&out) {
+            return quiet_on_closed_pipe(Err(e));
+        }
     }
     let (out, _report) = filter.end().map_err(|e| e.to_string())?;
-    stdout.write_all(&out).map_err(io_err)?;
-    stdout.flush().map_err(io_err)
+    quiet_on_closed_pipe(stdout.write_all(&out).and_then(|()| stdout.flush()))
 }
 
 fn policy(args: &PolicyArgs) -> Result<(), String> {
@@ -335,10 +336,16 @@ fn policy(args: &PolicyArgs) -> Result<(), String> {
 /// ends the command quietly.
 fn emit(text: &str) -> Result<(), String> {
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    quiet_on_closed_pipe(
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush()),
+    )
+}
+
+/// An output error, except a closed pipe: the reader has all it wanted.
+fn quiet_on_closed_pipe(result: std::io::Result<()>) -> Result<(), String> {
+    match result {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("I/O error: {e}")),
         _ => Ok(()),
     }
@@ -352,9 +359,8 @@ fn explain(request: &RequestArgs) -> Result<(), String> {
         .consent
         .explain(&policy.signals(&cookies, |name| header(&headers, name)));
     let json = consentry::consent_ui::explain_json(&policy, &explanation);
-    println!(
-        "{}",
+    emit(&format!(
+        "{}\n",
         serde_json::to_string_pretty(&json).expect("JSON values serialize")
-    );
-    Ok(())
+    ))
 }
