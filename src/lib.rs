@@ -13,6 +13,7 @@ pub mod admin;
 pub mod config;
 pub mod consent_ui;
 pub mod demo;
+pub mod discovery;
 pub mod observed;
 pub mod policy;
 pub mod policy_doc;

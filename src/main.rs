@@ -35,11 +35,15 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
-    /// Validate a config file (exit 0, or non-zero with `file: key: reason`).
+    /// Validate a config file (exit 0, or non-zero with `file: key: reason`);
+    /// warn, one line each, about what it leaves undescribed or unclassified.
     Check {
         /// Config file (default: the built-in config).
         #[arg(long, env = "CONSENTRY_CONFIG")]
         config: Option<PathBuf>,
+        /// An observed file: warn about its cookies and hosts no rule classifies.
+        #[arg(long)]
+        observed: Option<PathBuf>,
     },
     /// Rewrite one HTML document from stdin to stdout, as the proxy would for this request.
     Rewrite {
@@ -108,6 +112,13 @@ struct RunArgs {
     /// Write the per-request enforcement events as JSON lines to FILE (`-` = stdout).
     #[arg(long, env = "CONSENTRY_ENFORCEMENT_LOG", value_name = "FILE|-")]
     enforcement_log: Option<String>,
+    /// Write what was discovered on the site (cookies, third parties) to FILE, as
+    /// `policy --observed` and `check --observed` read it: on shutdown and every interval.
+    #[arg(long, env = "CONSENTRY_OBSERVED_OUT", value_name = "FILE")]
+    observed_out: Option<PathBuf>,
+    /// How often `--observed-out` is rewritten (`30s`, `5m`, …).
+    #[arg(long, default_value = "5m", value_parser = consentry::config::file::duration::parse)]
+    observed_interval: std::time::Duration,
 }
 
 /// A request's consent-relevant parts, given on the command line.
@@ -167,7 +178,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Demo { site_port, listen } => demo(site_port, listen),
-        Command::Check { config } => check(config),
+        Command::Check { config, observed } => check(config, observed),
         Command::Rewrite {
             request,
             url,
@@ -233,7 +244,20 @@ fn run(args: RunArgs) -> Result<(), String> {
     let policy = source.load().map_err(|e| e.to_string())?;
     let metrics = consentry::admin::exporter::install()
         .map_err(|e| format!("cannot install the metrics recorder: {e}"))?;
-    runtime(policy.proxy.workers)?.block_on(consentry::service::run(source, policy, metrics))
+    let observed_out = args
+        .observed_out
+        .map(|path| consentry::service::ObservedOut {
+            path,
+            interval: args
+                .observed_interval
+                .max(std::time::Duration::from_secs(1)),
+        });
+    runtime(policy.proxy.workers)?.block_on(consentry::service::run(
+        source,
+        policy,
+        metrics,
+        observed_out,
+    ))
 }
 
 fn demo(site_port: u16, listen: SocketAddr) -> Result<(), String> {
@@ -241,11 +265,15 @@ fn demo(site_port: u16, listen: SocketAddr) -> Result<(), String> {
     runtime(0)?.block_on(consentry::demo::run(site_port, listen))
 }
 
-fn check(config: Option<PathBuf>) -> Result<(), String> {
+fn check(config: Option<PathBuf>, observed: Option<PathBuf>) -> Result<(), String> {
     let policy = load_policy(config.as_deref())?;
+    let observed = observed
+        .as_deref()
+        .map(consentry::observed::Observed::read)
+        .transpose()?;
     let (exact, prefix, pattern) = policy.cookies.classifier().sizes();
     let rules = policy.rewriter.rules();
-    emit(&format!(
+    let mut out = format!(
         "{}: ok ({} tag rules, {} host patterns, {} cookie entries)\n",
         config
             .as_deref()
@@ -253,7 +281,11 @@ fn check(config: Option<PathBuf>) -> Result<(), String> {
         rules.rules().len(),
         rules.host_pattern_count(),
         exact + prefix + pattern,
-    ))
+    );
+    for warning in consentry::policy_doc::warnings(&policy, observed.as_ref()) {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
+    emit(&out)
 }
 
 fn rewrite(

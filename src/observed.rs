@@ -19,6 +19,9 @@ pub struct Observed {
     pub version: u32,
     /// Site host -> what was seen there.
     pub sites: BTreeMap<String, SiteObserved>,
+    /// Site hosts not kept because the cap on sites was reached.
+    #[serde(default)]
+    pub sites_dropped: u64,
 }
 
 /// What was seen on one site host.
@@ -31,12 +34,34 @@ pub struct SiteObserved {
     /// Third-party hosts the site's HTML references, sorted.
     #[serde(default)]
     pub hosts: Vec<ObservedHost>,
+    /// Tag rules that matched the site's HTML, sorted.
+    #[serde(default)]
+    pub tags: Vec<ObservedTag>,
     /// Distinct cookie names not kept because the per-site cap was reached.
     #[serde(default)]
     pub cookies_dropped: u64,
     /// Distinct hosts not kept because the per-site cap was reached.
     #[serde(default)]
     pub hosts_dropped: u64,
+    /// Distinct tag rules not kept because the per-site cap was reached.
+    #[serde(default)]
+    pub tags_dropped: u64,
+}
+
+/// One tag rule that matched the site's HTML (by URL or inline script).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedTag {
+    /// The rule's id.
+    pub rule: String,
+    /// The rule's category.
+    pub category: String,
+    /// The elements it matched, sorted.
+    #[serde(default)]
+    pub elements: Vec<String>,
+    /// A page path where it matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 /// One cookie name.
@@ -130,6 +155,18 @@ impl Observed {
         names
     }
 
+    /// Every distinct tag rule id that matched, over all sites, sorted.
+    pub fn tag_rules(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .sites
+            .values()
+            .flat_map(|s| s.tags.iter().map(|t| t.rule.as_str()))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// Every distinct third-party host with the rule it matched (if any), sorted.
     pub fn hosts(&self) -> Vec<(&str, Option<&str>)> {
         let mut hosts: Vec<(&str, Option<&str>)> = self
@@ -170,14 +207,22 @@ mod tests {
                     category: None,
                     path: None,
                 }],
+                tags: vec![ObservedTag {
+                    rule: "youtube".into(),
+                    category: "marketing".into(),
+                    elements: vec!["iframe".into()],
+                    path: None,
+                }],
                 cookies_dropped: 3,
                 hosts_dropped: 0,
+                tags_dropped: 0,
             },
         );
         let text = observed.to_json();
         assert_eq!(Observed::parse(&text), Ok(observed.clone()));
         assert_eq!(observed.cookie_names(), vec!["_ga"]);
         assert_eq!(observed.hosts(), vec![("cdn.unknown.test", None)]);
+        assert_eq!(observed.tag_rules(), vec!["youtube"]);
 
         let truncated = Observed::parse(&text[..text.len() / 2]).unwrap_err();
         assert!(truncated.contains("truncated"), "{truncated}");

@@ -182,6 +182,11 @@ pub fn build(
                 None => unclassified.cookies.push(name.to_string()),
             }
         }
+        for id in observed.tag_rules() {
+            if let Some(i) = rules.rules().iter().position(|r| r.id == id) {
+                services.entry(i).or_default();
+            }
+        }
         for (host, rule) in observed.hosts() {
             let by_id = rule.and_then(|id| rules.rules().iter().position(|r| r.id == id));
             let matched = by_id.or_else(|| {
@@ -293,4 +298,66 @@ pub fn build(
         categories,
         unclassified,
     })
+}
+
+/// What `consentry check` warns about: categories without a description
+/// (in the consent UI's English texts), and cookies and hosts in `observed`
+/// that no rule of `policy` classifies. One sentence each.
+pub fn warnings(policy: &Policy, observed: Option<&Observed>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let texts = policy
+        .consent_ui
+        .texts("en")
+        .expect("English consent texts are built in");
+    for (_, name) in policy.categories.iter_names() {
+        if texts.category(name).description.trim().is_empty() {
+            warnings.push(format!(
+                "category `{name}` has no description: give its [[categories.category]] `description = {{ en = \"...\" }}`"
+            ));
+        }
+    }
+    let Some(observed) = observed else {
+        return warnings;
+    };
+    let classifier = policy.cookies.classifier();
+    let rules = policy.rewriter.rules();
+    for (site, seen) in &observed.sites {
+        for cookie in &seen.cookies {
+            if classifier.entry(&cookie.name).is_none() {
+                warnings.push(format!(
+                    "cookie `{}` seen on {site}{} is not classified: add a [[cookies.rule]] for it",
+                    cookie.name,
+                    cookie
+                        .path
+                        .as_deref()
+                        .map(|p| format!(" ({p})"))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+        for host in &seen.hosts {
+            let known = host
+                .rule
+                .as_deref()
+                .is_some_and(|id| rules.rules().iter().any(|r| r.id == id))
+                || rules
+                    .match_url(
+                        &format!("https://{}/", host.host),
+                        ElementKind::Script,
+                        None,
+                    )
+                    .is_some();
+            if !known {
+                warnings.push(format!(
+                    "host `{}` loaded by {site}{} is not classified: add a [[tags.rule]] for it",
+                    host.host,
+                    host.path
+                        .as_deref()
+                        .map(|p| format!(" ({p})"))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+    }
+    warnings
 }

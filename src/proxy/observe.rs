@@ -213,6 +213,8 @@ pub struct Audit {
     pub stripped_set_cookies: Vec<String>,
     /// Names of the request cookies withheld from upstream.
     pub dropped_cookies: Vec<String>,
+    /// Where the tags the rewriter matched are recorded, and the site key.
+    pub discovery: Option<(Arc<crate::discovery::Discovery>, String)>,
 }
 
 impl Audit {
@@ -227,6 +229,19 @@ impl Audit {
         let enforcements = report.map_or(&[][..], |r| &r.enforcements[..]);
         if let Some(report) = report {
             tags(&self.policy, report);
+        }
+        if let Some((discovery, site)) = &self.discovery {
+            let rules = self.policy.rewriter.rules();
+            for e in enforcements {
+                let rule = rules.rule(e.rule);
+                discovery.tag(
+                    site,
+                    &rule.id,
+                    self.policy.categories.name(rule.category),
+                    e.element.name(),
+                    self.uri.path(),
+                );
+            }
         }
         if enforcements.is_empty() && !self.has_cookie_actions() {
             return;

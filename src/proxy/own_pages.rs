@@ -33,6 +33,7 @@ const PAGE_CSP: &str =
 /// Answers one request under the prefix.
 pub async fn serve(
     policy: &Policy,
+    discovery: &crate::discovery::Discovery,
     route: Route,
     parts: request::Parts,
     body: Incoming,
@@ -43,7 +44,7 @@ pub async fn serve(
         (Route::Consent, &Method::GET | &Method::HEAD) => consent_json(policy, &parts.headers),
         (Route::Preferences, &Method::GET | &Method::HEAD) => preferences(policy, &parts),
         (Route::Stylesheet, &Method::GET | &Method::HEAD) => stylesheet(),
-        (Route::Policy, &Method::GET | &Method::HEAD) => policy_page(policy, &parts),
+        (Route::Policy, &Method::GET | &Method::HEAD) => policy_page(policy, discovery, &parts),
         (Route::NotFound, _) => text(StatusCode::NOT_FOUND, "404 Not Found\n"),
         (Route::Consent, _) => method_not_allowed("GET, HEAD, POST"),
         (Route::Preferences | Route::Stylesheet | Route::Policy, _) => {
@@ -150,8 +151,13 @@ fn preferences(policy: &Policy, parts: &request::Parts) -> Response<ProxyBody> {
     ))
 }
 
-/// The cookie policy in the visitor's language (`?lang=` or `Accept-Language`).
-fn policy_page(policy: &Policy, parts: &request::Parts) -> Response<ProxyBody> {
+/// The cookie policy in the visitor's language (`?lang=` or
+/// `Accept-Language`), with what was discovered on this site host.
+fn policy_page(
+    policy: &Policy,
+    discovery: &crate::discovery::Discovery,
+    parts: &request::Parts,
+) -> Response<ProxyBody> {
     let asked = parts.uri.query().and_then(|q| {
         q.split('&')
             .find_map(|pair| pair.strip_prefix("lang="))
@@ -170,7 +176,11 @@ fn policy_page(policy: &Policy, parts: &request::Parts) -> Response<ProxyBody> {
             )
         })
         .unwrap_or("en");
-    match crate::policy_doc::build(policy, None, language) {
+    let site = crate::discovery::site_key(
+        header(&parts.headers, HOST).or_else(|| parts.uri.authority().map(|a| a.as_str())),
+    );
+    let observed = discovery.site_snapshot(&site);
+    match crate::policy_doc::build(policy, Some(&observed), language) {
         Ok(doc) => page(crate::policy_doc::render(
             &doc,
             crate::policy_doc::Format::Html,
