@@ -20,5 +20,6 @@ pub mod policy_doc;
 pub mod proxy;
 pub mod reload;
 pub mod rewrite;
+pub mod scan;
 pub mod service;
 pub mod telemetry;

@@ -63,6 +63,31 @@ enum Command {
     },
     /// Print the site's cookie policy, generated from the config (and what was observed).
     Policy(PolicyArgs),
+    /// Crawl a site and report the cookies and third-party tags of each page,
+    /// classified or flagged; print draft rules for what nothing classifies.
+    Scan(ScanArgs),
+}
+
+/// `consentry scan` options.
+#[derive(Args)]
+struct ScanArgs {
+    /// Where to start (http://): only links to the same scheme, host and port are followed.
+    url: String,
+    /// Config file whose rules classify what is found (default: the built-in config).
+    #[arg(long, env = "CONSENTRY_CONFIG")]
+    config: Option<PathBuf>,
+    /// The most pages fetched.
+    #[arg(long, default_value_t = 50)]
+    max_pages: usize,
+    /// Write what was found as an observed file (for `policy --observed` and `check --observed`).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// The pause between requests (robots.txt's Crawl-delay wins when longer).
+    #[arg(long, default_value = "500ms", value_parser = consentry::config::file::duration::parse)]
+    delay: std::time::Duration,
+    /// The most bytes read from one page, in MiB.
+    #[arg(long, default_value_t = 5)]
+    max_body_mib: usize,
 }
 
 /// `consentry policy` options.
@@ -186,6 +211,7 @@ fn main() -> ExitCode {
         } => rewrite(&request, url, charset),
         Command::Explain { request } => explain(&request),
         Command::Policy(args) => policy(&args),
+        Command::Scan(args) => scan(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -362,6 +388,55 @@ fn policy(args: &PolicyArgs) -> Result<(), String> {
         args.format,
         args.fragment,
     ))
+}
+
+fn scan(args: &ScanArgs) -> Result<(), String> {
+    use std::io::IsTerminal;
+    let policy = load_policy(args.config.as_deref())?;
+    let start = url::Url::parse(&args.url).map_err(|e| format!("`{}`: {e}", args.url))?;
+    let options = consentry::scan::Options {
+        start: start.clone(),
+        max_pages: args.max_pages.max(1),
+        delay: args.delay,
+        max_body: args.max_body_mib.max(1) << 20,
+        max_redirects: 10,
+        timeout: std::time::Duration::from_secs(15),
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(options.max_pages as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} pages {wide_msg}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let report = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?
+        .block_on(consentry::scan::scan(&policy, &options, |event| {
+            let consentry::scan::Event::Fetching { url, done, .. } = event;
+            bar.set_position(done as u64);
+            bar.set_message(url.to_string());
+        }))?;
+    bar.finish_and_clear();
+    if let Some(out) = &args.out {
+        let site = consentry::discovery::site_key(start.host_str());
+        report
+            .observed(&site)
+            .write(out)
+            .map_err(|e| format!("{}: cannot write: {e}", out.display()))?;
+    }
+    let draft = report.draft_config();
+    let mut text = report.text();
+    if !draft.is_empty() {
+        text.push('\n');
+        text.push_str(&draft);
+    }
+    emit(&text)
 }
 
 /// Writes `text` to standard output; a reader that went away (`| head`)
