@@ -26,6 +26,7 @@ fn rewrite(c: &mut Criterion) {
         report_only: false,
         insert_after_body_open: None,
         placeholder_form: None,
+        collect_references: false,
     };
     let mut group = c.benchmark_group("rewrite");
     group.sample_size(20);
@@ -112,6 +113,7 @@ fn small_page(c: &mut Criterion) {
         report_only: false,
         insert_after_body_open: None,
         placeholder_form: None,
+        collect_references: false,
     };
     let html = include_bytes!("load/page1k.html");
     let mut group = c.benchmark_group("small_page");

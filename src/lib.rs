@@ -14,6 +14,7 @@ pub mod config;
 pub mod consent_ui;
 pub mod demo;
 pub mod discovery;
+pub mod html;
 pub mod observed;
 pub mod policy;
 pub mod policy_doc;

@@ -348,6 +348,7 @@ fn rewrite(
         report_only,
         insert_after_body_open: None,
         placeholder_form: None,
+        collect_references: false,
     };
     let mut filter = policy
         .rewriter

@@ -127,6 +127,11 @@ pub fn restart_required(old: &Policy, new: &Policy) -> Vec<(&'static str, String
             format!("{:?}", b.shutdown_grace),
         ),
         (
+            "proxy.timeouts.client_header",
+            format!("{:?}", a.client_header_timeout),
+            format!("{:?}", b.client_header_timeout),
+        ),
+        (
             "admin.listen",
             old.admin.listen.to_string(),
             new.admin.listen.to_string(),

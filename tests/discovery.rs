@@ -1,6 +1,6 @@
 //! Discovery from live traffic over real sockets: a multi-page test site
 //! behind the proxy sets cookies on several paths (some classified, some
-//! not) and loads third-party tags; the admin listener's `/discovered` and
+//! not) and loads third-party tags (some known, some not); the admin listener's `/discovered` and
 //! `consentry run --observed-out` report them, and `policy --observed` and
 //! `check --observed` read the file.
 
@@ -84,6 +84,22 @@ async fn the_admin_listener_reports_what_the_proxy_saw() {
     assert_eq!(cookie("_fbp").path.as_deref(), Some("/blog"));
     assert!(cookie("mystery").sent_by_browser && cookie("mystery").category.is_none());
     assert_eq!(cookie("_gid").category.as_deref(), Some("analytics"));
+    let host = |name: &str| site.hosts.iter().find(|h| h.host == name).unwrap();
+    assert_eq!(
+        host("www.googletagmanager.com").rule.as_deref(),
+        Some("google-analytics")
+    );
+    assert_eq!(host("www.googletagmanager.com").elements, ["script"]);
+    assert_eq!(host("cdn.unknown-widgets.test").rule, None);
+    assert_eq!(
+        host("cdn.unknown-widgets.test").path.as_deref(),
+        Some("/shop")
+    );
+    assert_eq!(
+        host("www.youtube.com").category.as_deref(),
+        Some("marketing")
+    );
+    assert!(!site.hosts.iter().any(|h| h.host == "127.0.0.1"));
     let tags: Vec<&str> = site.tags.iter().map(|t| t.rule.as_str()).collect();
     assert!(tags.contains(&"google-analytics"), "{tags:?}");
     assert!(tags.contains(&"youtube"), "{tags:?}");
@@ -162,8 +178,10 @@ fn run_writes_the_observed_file_that_policy_and_check_read() {
         .lines()
         .filter(|l| l.starts_with("warning: "))
         .collect();
-    assert_eq!(warnings.len(), 1, "{stdout}");
+    assert_eq!(warnings.len(), 2, "{stdout}");
     assert!(warnings[0].contains("cookie `cart_token` seen on 127.0.0.1 (/shop) is not classified"));
+    assert!(warnings[1]
+        .contains("host `cdn.unknown-widgets.test` loaded by 127.0.0.1 (/shop) is not classified"));
 
     let out = Command::new(BIN)
         .args([
@@ -188,5 +206,6 @@ fn run_writes_the_observed_file_that_policy_and_check_read() {
         assert!(text.contains(listed), "{listed} missing: {text}");
     }
     assert_eq!(json["unclassified"]["cookies"][0], "cart_token");
+    assert_eq!(json["unclassified"]["hosts"][0], "cdn.unknown-widgets.test");
     let _ = std::fs::remove_dir_all(&dir);
 }

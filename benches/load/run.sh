@@ -149,14 +149,24 @@ grep -q '</html>' "$T/b" || fail "1 KB page: truncated"
 fetch "$CSY" /page50k.html
 grep -q '^HTTP/1.1 200' "$T/h" || fail "50 KB page: status $(head -1 "$T/h")"
 [ "$(wc -c <"$T/b")" -gt 30000 ] || fail "50 KB page: body too short"
-FULL="consentry=necessary%2Cpreferences%2Canalytics%2Cmarketing"
+# Full consent from the site's own consent manager (OneTrust): the page must
+# come back byte for byte. Consent given through Consentry's own banner adds
+# exactly one thing, the "Cookie settings" link.
+FULL="OptanonConsent=groups=C0001%3A1%2CC0002%3A1%2CC0003%3A1%2CC0004%3A1"
 fetch "$UP" /page50k.html; cp "$T/b" "$T/html.up"
 fetch "$CSY" /page50k.html -H "Cookie: $FULL"
 cmp -s "$T/b" "$T/html.up" || fail "full consent: the page was modified"
 grep -qi '^set-cookie: _ga=' "$T/h" || fail "full consent: _ga was stripped"
+fetch "$CSY" /page50k.html -H "Cookie: consentry=necessary%2Cpreferences%2Canalytics%2Cmarketing"
+python3 - "$T/html.up" "$T/b" <<'PY' || fail "full consent via Consentry's cookie: more than the settings link changed"
+import re, sys
+up, got = (open(f, "rb").read() for f in sys.argv[1:])
+link = re.search(rb'<consentry-settings data-consentry-injected="settings-link".*?</consentry-settings>', got, re.S)
+sys.exit(0 if link and got[:link.start()] + got[link.end():] == up else 1)
+PY
 fetch "$NGX" /page50k.html
 cmp -s "$T/b" "$T/html.up" || fail "nginx proxy: body differs from upstream"
-echo "correctness: ok (JS untouched, _ga/_fbp stripped, sessionid kept, GA tag blocked, full consent untouched)"
+echo "correctness: ok (JS untouched, _ga/_fbp stripped, sessionid kept, GA tag blocked, full consent untouched, own cookie adds only the settings link)"
 
 # ---- load
 CLK_TCK=$(getconf CLK_TCK)

@@ -23,6 +23,9 @@ fuzz_target!(|data: &[u8]| {
         first_party: Some("www.example.org".into()),
         charset: None,
         report_only: false,
+        insert_after_body_open: None,
+        placeholder_form: None,
+        collect_references: false,
     };
     for granted in [CategorySet::NECESSARY_ONLY, policy.categories.all()] {
         let Ok(mut filter) = policy.rewriter.filter(granted, &options) else { return };

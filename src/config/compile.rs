@@ -600,6 +600,7 @@ impl Compiler<'_> {
             body_idle_timeout: f.timeouts.body_idle,
             shutdown_grace: f.timeouts.shutdown_grace,
             pool_max_idle_per_host: f.pool_max_idle_per_host,
+            client_header_timeout: f.timeouts.client_header,
         })
     }
 

@@ -396,7 +396,7 @@ pub struct CatalogueFile<T> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HtmlFile {
-    /// lol_html's parser memory limit per response, bytes.
+    /// The most bytes of one tag of interest the rewriter holds while reading it.
     #[serde(default = "default_parser_memory")]
     pub parser_memory_limit: usize,
     /// The most inline-script text held back while judging it, bytes.
@@ -499,6 +499,10 @@ pub struct TimeoutsFile {
     /// Grace period for in-flight requests on shutdown.
     #[serde(default = "d25s", with = "duration")]
     pub shutdown_grace: Duration,
+    /// A client's request headers, from the request's first byte (nginx's
+    /// `client_header_timeout`).
+    #[serde(default = "d60s", with = "duration")]
+    pub client_header: Duration,
 }
 
 impl Default for TimeoutsFile {
@@ -509,6 +513,7 @@ impl Default for TimeoutsFile {
             idle: d90s(),
             body_idle: d60s(),
             shutdown_grace: d25s(),
+            client_header: d60s(),
         }
     }
 }

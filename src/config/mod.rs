@@ -114,6 +114,8 @@ pub struct ProxySettings {
     pub shutdown_grace: Duration,
     /// Idle upstream connections kept per host.
     pub pool_max_idle_per_host: usize,
+    /// How long a client gets to send a request's headers.
+    pub client_header_timeout: Duration,
 }
 
 /// What the admin listener's `/readyz` checks.

@@ -1,6 +1,7 @@
 //! Discovery from live traffic: per site host, every cookie name the
-//! upstream sets or the browser sends, and every third party the site's
-//! HTML loads, each with its classification or flagged unclassified.
+//! upstream sets or the browser sends, every third-party host the site's
+//! HTML loads from (the rewriter's references) and every tag rule that
+//! matched, each with its classification or flagged unclassified.
 //!
 //! Memory is bounded: at most [`Limits::sites`] hosts, and per host at most
 //! [`Limits::cookies`] cookie names, [`Limits::hosts`] third-party hosts and

@@ -257,6 +257,8 @@ async fn proxy(
         report_only: !enforce,
         insert_after_body_open: injection.as_ref().and_then(|i| i.banner.clone()),
         placeholder_form: (enforce && needs_rewrite).then(|| ui.grant_form(&policy, granted)),
+        // Discovery records the third parties the page loads.
+        collect_references: true,
     };
     if (injection.is_some() || options.placeholder_form.is_some())
         && policy.proxy.cache == CacheSafety::Vary

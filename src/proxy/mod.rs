@@ -43,7 +43,9 @@
 //! Timeouts: connect and response-header timeouts towards upstream; idle
 //! keep-alive connections are closed after `proxy.timeouts.idle` on both
 //! sides (for clients, HTTP/1.1 connections that send no request headers
-//! within that time). HTTP/2 client connections that go quiet are pinged
+//! within that time). An HTTP/1 client that starts a request gets
+//! `proxy.timeouts.client_header` to finish its headers (also counted from
+//! the connection's start for the first request). HTTP/2 client connections that go quiet are pinged
 //! every `idle` (at most 20 s) and closed when a ping is not answered within
 //! the same time; hyper has no idle close for HTTP/2, so a healthy idle
 //! HTTP/2 connection stays open. A response body that yields nothing for
@@ -58,6 +60,7 @@
 mod body;
 mod codec;
 mod handler;
+mod header_timeout;
 mod headers;
 mod idle;
 mod observe;
@@ -113,6 +116,7 @@ impl Proxy {
             state,
             timeouts: server::Timeouts {
                 idle: settings.idle_timeout,
+                client_header: settings.client_header_timeout,
                 body_idle: settings.body_idle_timeout,
                 grace: settings.shutdown_grace,
             },

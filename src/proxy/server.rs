@@ -14,6 +14,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use super::handler::{self, State};
+use super::header_timeout::{HeaderDeadline, ResponseDone};
 use super::idle::IdleTimeout;
 
 /// How long closing tunnels get once the grace period is over.
@@ -31,6 +32,8 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 pub struct Timeouts {
     /// Idle keep-alive connections.
     pub idle: Duration,
+    /// An HTTP/1 request's headers, from its first byte.
+    pub client_header: Duration,
     /// A response body that yields nothing for this long is aborted.
     pub body_idle: Duration,
     /// How long in-flight requests get on shutdown.
@@ -48,10 +51,14 @@ pub async fn serve(
 ) -> io::Result<()> {
     let Timeouts {
         idle: idle_timeout,
+        client_header,
         body_idle,
         grace,
     } = timeouts;
     let mut builder = auto::Builder::new(TokioExecutor::new());
+    // hyper's header-read timer starts when a connection waits for a
+    // request, so it is the keep-alive idle timeout; the header timeout
+    // proper (from a request's first byte) is HeaderDeadline's.
     builder
         .http1()
         .timer(TokioTimer::new())
@@ -78,11 +85,19 @@ pub async fn serve(
                     let builder = builder.clone();
                     let state = state.clone();
                     tokio::spawn(async move {
+                        let (stream, phase) = HeaderDeadline::new(stream, client_header);
                         let service = service_fn(move |request| {
+                            phase.request_started();
                             let response = handler::handle(state.clone(), peer, request);
+                            let phase = phase.clone();
                             async move {
                                 let response = response.await?;
-                                Ok::<_, Infallible>(response.map(|body| IdleTimeout::new(body, body_idle)))
+                                if response.status() == http::StatusCode::SWITCHING_PROTOCOLS {
+                                    phase.upgraded();
+                                }
+                                Ok::<_, Infallible>(response.map(|body| {
+                                    ResponseDone::new(IdleTimeout::new(body, body_idle), phase)
+                                }))
                             }
                         });
                         let connection = builder

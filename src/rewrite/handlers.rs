@@ -1,16 +1,15 @@
-//! Element and text handlers: read attributes, ask the tag rules, apply the action.
+//! Decisions: read a start tag as a browser reads it, ask the tag rules,
+//! say what to do. Pure: [`super::document`] applies what they decide.
 
 use std::sync::Arc;
 
-use lol_html::html_content::{ContentType, Element, TextChunk};
-use lol_html::HandlerTypes;
+use url::Url;
 
-use super::{placeholder, Enforcement, Inner, Report};
+use super::urls::{self, Target};
+use super::{placeholder, Enforcement, Inner, Reference};
+use crate::html::scanner::{StartTag, TagName};
 use crate::policy::category::CategorySet;
 use crate::policy::tags::{Action, ElementKind, RuleId, TagRule};
-
-/// Filters a markup fragment: the result and what was done, `None` if unparseable.
-pub(crate) type FragmentFilter<'a> = dyn Fn(&str) -> Option<(String, Vec<Enforcement>)> + 'a;
 
 /// Per-document, read-only context.
 #[derive(Debug)]
@@ -21,75 +20,674 @@ pub(crate) struct Context {
     pub(crate) report_only: bool,
     pub(crate) insert_after_body_open: Option<Arc<str>>,
     pub(crate) placeholder_form: Option<Arc<placeholder::GrantForm>>,
+    pub(crate) collect_references: bool,
 }
 
 impl Context {
     /// The rule `id` when its category is not granted.
-    fn denied(&self, id: Option<RuleId>) -> Option<(RuleId, &TagRule)> {
+    pub(crate) fn denied(&self, id: Option<RuleId>) -> Option<(RuleId, &TagRule)> {
         let id = id?;
         let rule = self.inner.rules.rule(id);
         (!self.granted.contains(rule.category)).then_some((id, rule))
     }
 
-    fn category_name(&self, rule: &TagRule) -> &str {
+    pub(crate) fn category_name(&self, rule: &TagRule) -> &str {
         self.inner.categories.name(rule.category)
     }
 
     fn first_party(&self) -> Option<&str> {
         self.first_party.as_deref()
     }
-}
 
-/// Per-document mutable state, output included.
-#[derive(Debug, Default)]
-pub(crate) struct State {
-    pub(crate) report: Report,
-    /// What the rewriter emitted and the filter has not handed out yet.
-    pub(crate) out: Vec<u8>,
-    /// Where held-back output starts in `out`, while a split inline script
-    /// or `<noscript>` block is being judged.
-    pub(crate) hold: Option<usize>,
-    /// Whether `insert_after_body_open` was inserted.
-    inserted: bool,
-    script: ScriptText,
-    noscript: NoscriptText,
-}
-
-/// The inline script being read.
-#[derive(Debug, Default)]
-struct ScriptText {
-    /// Whether this script's text is to be judged (inline and executable).
-    inspect: bool,
-    /// Text held back until it can be judged.
-    held: String,
-    /// The verdict, once reached before the end of the text.
-    verdict: Option<Verdict>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
-    /// Pass the rest through.
-    Keep,
-    /// Drop the rest.
-    Drop,
-}
-
-/// The `<noscript>` content being read.
-#[derive(Debug, Default)]
-struct NoscriptText {
-    held: String,
-    overflowed: bool,
-}
-
-impl State {
-    fn record(&mut self, rule: RuleId, element: ElementKind, action: Action, inline: bool) {
-        self.report.enforcements.push(Enforcement {
-            rule,
-            element,
-            action,
-            inline,
-        });
+    /// The rule denying inline code `text`, if any.
+    pub(crate) fn denied_inline(&self, text: &str) -> Option<(RuleId, &TagRule)> {
+        self.denied(self.inner.rules.match_inline(text, self.granted))
     }
+}
+
+/// What becomes of a start tag's element.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) enum Edit {
+    /// Kept as written (unless attribute edits apply).
+    #[default]
+    Keep,
+    /// The element goes, with its content when it has any.
+    Remove,
+    /// The element is replaced by this markup, its content dropped.
+    Replace(String),
+}
+
+/// What follows the start tag.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Follow {
+    /// Nothing to judge.
+    #[default]
+    Pass,
+    /// Inline script text, judged at its end (`svg`: parsed as data, so
+    /// character references are decoded).
+    Script { svg: bool },
+    /// `<style>` text: its `url()`s are judged.
+    Style,
+    /// `<noscript>` markup, rewritten as a fragment.
+    Noscript,
+}
+
+/// The decision on one start tag.
+#[derive(Debug, Default)]
+pub(crate) struct Decision {
+    pub(crate) edit: Edit,
+    /// Attributes (by index) to take out, every duplicate of their name too.
+    pub(crate) remove: Vec<usize>,
+    /// Attributes to set (in place if present, else appended).
+    pub(crate) set: Vec<(&'static str, String)>,
+    /// An `iframe srcdoc` to rewrite as the document it is: attribute index.
+    pub(crate) srcdoc: Option<usize>,
+    pub(crate) follow: Follow,
+    pub(crate) enforcements: Vec<Enforcement>,
+    pub(crate) references: Vec<Reference>,
+    /// A `<base href>` setting the document's base URL.
+    pub(crate) base: Option<Url>,
+}
+
+/// A URL read from an attribute, with the rule it matched.
+struct Found {
+    target: Target,
+    rule: Option<RuleId>,
+}
+
+/// The reading of one start tag.
+struct Reader<'a, 'd> {
+    ctx: &'a Context,
+    base: Option<&'a Url>,
+    data: &'d [u8],
+    tag: &'a StartTag<'a>,
+    decision: Decision,
+}
+
+impl<'a, 'd> Reader<'a, 'd> {
+    /// The first attribute called `name`: its index and decoded value.
+    fn attr(&self, name: &str) -> Option<(usize, std::borrow::Cow<'d, str>)> {
+        let i = self
+            .tag
+            .attributes
+            .iter()
+            .position(|a| self.data[a.name.clone()].eq_ignore_ascii_case(name.as_bytes()))?;
+        let value = self.tag.attributes[i]
+            .value
+            .clone()
+            .map_or(&self.data[0..0], |v| &self.data[v]);
+        Some((i, urls::attribute_value(value)))
+    }
+
+    /// Reads `value` as a URL a `kind` element loads and matches it.
+    fn url(&mut self, value: &str, kind: ElementKind, hint: bool) -> Option<Found> {
+        let target = urls::read(value, self.base)?;
+        let rules = &self.ctx.inner.rules;
+        let rule = match target.javascript() {
+            Some(code) => rules.match_inline(&code, self.ctx.granted),
+            None if hint => rules.match_hint(target.as_str(), self.ctx.first_party()),
+            None => rules.match_url(target.as_str(), kind, self.ctx.first_party()),
+        };
+        if self.ctx.collect_references && target.javascript().is_none() {
+            self.decision.references.push(Reference {
+                element: kind,
+                url: target.absolute(self.ctx.first_party()),
+                rule,
+            });
+        }
+        Some(Found { target, rule })
+    }
+
+    /// The denied rule of `found`, recorded with `action`.
+    fn deny(
+        &mut self,
+        found: &Found,
+        kind: ElementKind,
+        action: impl Fn(&TagRule) -> Action,
+    ) -> Option<(RuleId, &'a TagRule)> {
+        let (id, rule) = self.ctx.denied(found.rule)?;
+        self.decision.enforcements.push(Enforcement {
+            rule: id,
+            element: kind,
+            action: action(rule),
+            inline: found.target.javascript().is_some(),
+        });
+        Some((id, rule))
+    }
+
+    /// The decoded value of attribute `i`.
+    fn value(&self, i: usize) -> std::borrow::Cow<'d, str> {
+        let a = &self.tag.attributes[i];
+        urls::attribute_value(a.value.clone().map_or(&self.data[0..0], |v| &self.data[v]))
+    }
+
+    /// An attribute whose URL, if denied, only that attribute loads: it goes.
+    fn url_attribute(&mut self, name: &str, kind: ElementKind) {
+        if let Some((i, _)) = self.attr(name) {
+            self.url_attribute_at(i, kind);
+        }
+    }
+
+    fn url_attribute_at(&mut self, i: usize, kind: ElementKind) {
+        let value = self.value(i);
+        let Some(found) = self.url(&value, kind, false) else {
+            return;
+        };
+        if self.deny(&found, kind, |_| Action::Remove).is_some() {
+            self.decision.remove.push(i);
+        }
+    }
+
+    /// A list of URLs (`srcset` candidates, `ping`): the attribute goes if any is denied.
+    fn url_list_attribute(&mut self, name: &str, kind: ElementKind, srcset: bool) {
+        if let Some((i, _)) = self.attr(name) {
+            self.url_list_attribute_at(i, kind, srcset);
+        }
+    }
+
+    fn url_list_attribute_at(&mut self, i: usize, kind: ElementKind, srcset: bool) {
+        let value = self.value(i);
+        let list: Vec<&str> = if srcset {
+            urls::srcset(&value)
+        } else {
+            value.split_ascii_whitespace().collect()
+        };
+        let mut denied = false;
+        for url in list {
+            if let Some(found) = self.url(url, kind, false) {
+                denied |= self.deny(&found, kind, |_| Action::Remove).is_some();
+            }
+        }
+        if denied {
+            self.decision.remove.push(i);
+        }
+    }
+
+    /// Every attribute that can make any element fetch or run something:
+    /// event handlers, `style`, `background`, `poster`, `ping`, `srcset`s.
+    fn common_attributes(&mut self) {
+        let tag = self.tag;
+        let image = matches!(tag.name, TagName::Img | TagName::Source);
+        let link = matches!(tag.name, TagName::A | TagName::Area);
+        for (i, a) in tag.attributes.iter().enumerate() {
+            let name = &self.data[a.name.clone()];
+            let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+            let handler = AUTOMATIC_EVENTS.iter().any(|e| is(e));
+            let interesting = handler
+                || is("style")
+                || is("background")
+                || is("poster")
+                || (link && is("ping"))
+                || (image && (is("srcset") || (is("data-srcset") && !self.gated())));
+            // Only the first of duplicate attributes counts.
+            if !interesting
+                || tag.attributes[..i]
+                    .iter()
+                    .any(|b| self.data[b.name.clone()].eq_ignore_ascii_case(name))
+            {
+                continue;
+            }
+            if handler {
+                let code = self.value(i);
+                if let Some((id, _)) = self.ctx.denied_inline(&code) {
+                    self.decision.enforcements.push(Enforcement {
+                        rule: id,
+                        element: ElementKind::Script,
+                        action: Action::Remove,
+                        inline: true,
+                    });
+                    self.decision.remove.push(i);
+                }
+            } else if is("style") {
+                self.style_attribute(i);
+            } else if is("background") || is("poster") {
+                self.url_attribute_at(i, ElementKind::Img);
+            } else {
+                self.url_list_attribute_at(i, ElementKind::Img, !is("ping"));
+            }
+        }
+    }
+
+    /// A `style` attribute: denied `url()`s become `none`.
+    fn style_attribute(&mut self, i: usize) {
+        let raw = self.tag.attributes[i]
+            .value
+            .clone()
+            .map_or(&self.data[0..0], |v| &self.data[v]);
+        if !contains_url_call(raw) {
+            return;
+        }
+        let css = urls::attribute_value(raw);
+        let judged = css_text(self.ctx, self.base, &css);
+        self.decision.enforcements.extend(judged.enforcements);
+        self.decision.references.extend(judged.references);
+        if !judged.denied.is_empty() {
+            let mut out = String::new();
+            let mut at = 0;
+            for span in judged.denied {
+                out.push_str(&css[at..span.start]);
+                out.push_str("none");
+                at = span.end;
+            }
+            out.push_str(&css[at..]);
+            self.decision.set.push(("style", escape_decoded(&out)));
+        }
+    }
+
+    /// Whether a browser-side consent manager gates the element (it loads
+    /// lazy URLs only on consent).
+    fn gated(&self) -> bool {
+        CMP_GATES.iter().any(|g| self.tag.has(self.data, g))
+    }
+
+    /// The element's own URL (every candidate: a lazy loader swaps
+    /// `data-src` in later): if one is denied, the element goes (or is made
+    /// inert, or becomes a placeholder, as its rule says).
+    fn element_url(&mut self, kind: ElementKind, candidates: &[&'static str]) {
+        for &attr in candidates {
+            let Some((_, value)) = self.attr(attr) else {
+                continue;
+            };
+            if value.trim().is_empty() {
+                continue;
+            }
+            let Some(found) = self.url(&value, kind, false) else {
+                continue;
+            };
+            if self.ctx.denied(found.rule).is_some() {
+                return self.deny_element(kind, attr, found);
+            }
+        }
+    }
+
+    fn deny_element(&mut self, kind: ElementKind, attr: &'static str, found: Found) {
+        let javascript = found.target.javascript().is_some();
+        let action = |rule: &TagRule| element_action(kind, attr, javascript, rule.action);
+        let Some((_, rule)) = self.deny(&found, kind, action) else {
+            return;
+        };
+        match action(rule) {
+            Action::Remove => self.decision.edit = Edit::Remove,
+            Action::Neutralize => {
+                let (i, raw) = self.raw_attr(attr);
+                self.decision.remove.push(i);
+                self.decision
+                    .set
+                    .push(("data-src", raw.replace('"', "&quot;")));
+                if kind == ElementKind::Script {
+                    if let Some(t) = self.tag.attr(self.data, "type") {
+                        let t = String::from_utf8_lossy(t).replace('"', "&quot;");
+                        self.decision.set.push(("data-type", t));
+                    }
+                    self.decision.set.push(("type", "text/plain".into()));
+                }
+                self.decision.set.push((
+                    "data-consent-category",
+                    self.ctx.category_name(rule).replace('"', "&quot;"),
+                ));
+            }
+            Action::Placeholder => {
+                let (_, raw) = self.raw_attr(attr);
+                self.decision.edit =
+                    Edit::Replace(placeholder_html(self.ctx, rule, &raw, self.data, self.tag));
+            }
+        }
+    }
+
+    /// The first attribute `name` as written.
+    fn raw_attr(&self, name: &str) -> (usize, String) {
+        let i = self
+            .tag
+            .attributes
+            .iter()
+            .position(|a| self.data[a.name.clone()].eq_ignore_ascii_case(name.as_bytes()))
+            .unwrap_or(0);
+        let raw = self.tag.attr(self.data, name).unwrap_or_default();
+        (i, String::from_utf8_lossy(raw).into_owned())
+    }
+
+    fn script(&mut self) {
+        let svg = self.tag.namespace != crate::html::scanner::Namespace::Html;
+        let script_type = self.attr("type").map(|(_, v)| v);
+        if !is_executable_script_type(script_type.as_deref()) {
+            return;
+        }
+        let src: &[&'static str] = if svg {
+            &["href", "xlink:href"]
+        } else {
+            &["src"]
+        };
+        if src.iter().any(|a| self.tag.has(self.data, a)) {
+            self.element_url(ElementKind::Script, src);
+        } else if !(svg && self.tag.self_closing) {
+            self.decision.follow = Follow::Script { svg };
+        }
+    }
+
+    fn link(&mut self) {
+        let Some((_, rel)) = self.attr("rel") else {
+            return;
+        };
+        let mut loads = false;
+        let mut hints = false;
+        for token in rel.split_ascii_whitespace() {
+            let is = |names: &[&str]| names.iter().any(|n| token.eq_ignore_ascii_case(n));
+            loads |= is(&[
+                "stylesheet",
+                "preload",
+                "prefetch",
+                "modulepreload",
+                "prerender",
+            ]);
+            hints |= is(&["preconnect", "dns-prefetch"]);
+        }
+        if !loads && !hints {
+            return;
+        }
+        if loads {
+            self.url_list_attribute("imagesrcset", ElementKind::Link, true);
+        }
+        let Some((_, href)) = self.attr("href") else {
+            return;
+        };
+        let Some(found) = self.url(&href, ElementKind::Link, !loads) else {
+            return;
+        };
+        self.deny_element(ElementKind::Link, "href", found);
+    }
+
+    fn meta(&mut self) {
+        let refresh = self
+            .attr("http-equiv")
+            .is_some_and(|(_, v)| v.trim().eq_ignore_ascii_case("refresh"));
+        let Some((_, content)) = self.attr("content").filter(|_| refresh) else {
+            return;
+        };
+        let Some(url) = urls::meta_refresh(&content) else {
+            return;
+        };
+        let Some(found) = self.url(url, ElementKind::Iframe, false) else {
+            return;
+        };
+        if self
+            .deny(&found, ElementKind::Iframe, |_| Action::Remove)
+            .is_some()
+        {
+            self.decision.edit = Edit::Remove;
+        }
+    }
+}
+
+/// Decides what to do with a start tag; `base` is the document's base URL so far.
+pub(crate) fn decide(
+    ctx: &Context,
+    base: Option<&Url>,
+    data: &[u8],
+    tag: &StartTag<'_>,
+) -> Decision {
+    use crate::html::scanner::Namespace;
+    let mut r = Reader {
+        ctx,
+        base,
+        data,
+        tag,
+        decision: Decision::default(),
+    };
+    match (tag.name, tag.namespace) {
+        (TagName::Script, _) => r.script(),
+        (TagName::Image, Namespace::Svg) => {
+            r.element_url(ElementKind::Img, &["href", "xlink:href"]);
+        }
+        (_, Namespace::Svg | Namespace::MathMl) => {}
+        (TagName::Base, _) => {
+            if let Some((_, href)) = r.attr("href") {
+                r.decision.base = urls::base(&href);
+            }
+        }
+        (TagName::Img, _) => {
+            let lazy: &[&'static str] = if r.gated() {
+                &["src"]
+            } else {
+                &[
+                    "src",
+                    "data-src",
+                    "data-lazy-src",
+                    "data-original",
+                    "data-lazy",
+                ]
+            };
+            r.element_url(ElementKind::Img, lazy);
+        }
+        (TagName::Iframe, _) => {
+            if let Some((i, _)) = r.attr("srcdoc") {
+                r.decision.srcdoc = Some(i);
+            }
+            let lazy: &[&'static str] = if r.gated() {
+                &["src"]
+            } else {
+                &["src", "data-src", "data-lazy-src"]
+            };
+            r.element_url(ElementKind::Iframe, lazy);
+        }
+        (TagName::Frame, _) => r.element_url(ElementKind::Frame, &["src"]),
+        (TagName::Embed, _) => r.element_url(ElementKind::Embed, &["src"]),
+        (TagName::Object, _) => r.element_url(ElementKind::Object, &["data"]),
+        (TagName::Link, _) => r.link(),
+        (TagName::Meta, _) => r.meta(),
+        (TagName::Style, _) => r.decision.follow = Follow::Style,
+        (TagName::Noscript, _) => r.decision.follow = Follow::Noscript,
+        (TagName::Video | TagName::Audio | TagName::Source | TagName::Track, _) => {
+            r.url_attribute("src", ElementKind::Img);
+        }
+        (TagName::Input, _) => {
+            let image = r
+                .attr("type")
+                .is_some_and(|(_, t)| t.trim().eq_ignore_ascii_case("image"));
+            if image {
+                r.url_attribute("src", ElementKind::Img);
+            }
+        }
+        _ => {}
+    }
+    if r.decision.edit == Edit::Keep {
+        r.common_attributes();
+    }
+    r.decision
+}
+
+/// What CSS text fetches, judged.
+#[derive(Debug, Default)]
+pub(crate) struct CssJudgement {
+    /// The `url()` tokens (and `@import` strings) to replace by `none`, in order.
+    pub(crate) denied: Vec<std::ops::Range<usize>>,
+    pub(crate) enforcements: Vec<Enforcement>,
+    pub(crate) references: Vec<Reference>,
+}
+
+/// Judges every URL CSS text fetches (as an `img` would: backgrounds,
+/// fonts, imports).
+pub(crate) fn css_text(ctx: &Context, base: Option<&Url>, css: &str) -> CssJudgement {
+    let mut judged = CssJudgement::default();
+    for found in urls::css_urls(css) {
+        let Some(target) = urls::read(&found.url, base) else {
+            continue;
+        };
+        let rule = ctx
+            .inner
+            .rules
+            .match_url(target.as_str(), ElementKind::Img, ctx.first_party());
+        if ctx.collect_references {
+            judged.references.push(Reference {
+                element: ElementKind::Img,
+                url: target.absolute(ctx.first_party()),
+                rule,
+            });
+        }
+        if let Some((id, _)) = ctx.denied(rule) {
+            judged.enforcements.push(Enforcement {
+                rule: id,
+                element: ElementKind::Img,
+                action: Action::Remove,
+                inline: false,
+            });
+            judged.denied.push(found.span);
+        }
+    }
+    judged
+}
+
+/// Whether CSS text may fetch anything (a cheap test before reading it).
+pub(crate) fn contains_url_call(css: &[u8]) -> bool {
+    memchr::memchr(b'(', css).is_some() || memchr::memmem::find(css, b"@import").is_some()
+}
+
+/// A decoded value written back as attribute text.
+pub(crate) fn escape_decoded(value: &str) -> String {
+    value.replace('&', "&amp;").replace('"', "&quot;")
+}
+
+/// Event handler attributes that fire without the visitor doing anything
+/// (load and media events, animations, focus by `autofocus`): a loader in
+/// one runs like an inline script. Click handlers wait for the visitor.
+const AUTOMATIC_EVENTS: [&str; 18] = [
+    "onload",
+    "onerror",
+    "onloadstart",
+    "onloadeddata",
+    "onloadedmetadata",
+    "oncanplay",
+    "oncanplaythrough",
+    "onplay",
+    "onplaying",
+    "onpageshow",
+    "onreadystatechange",
+    "onanimationstart",
+    "onanimationiteration",
+    "onanimationend",
+    "ontransitionrun",
+    "ontransitionend",
+    "onfocus",
+    "onfocusin",
+];
+
+/// What to do with an element whose rule, asking `action`, is denied.
+fn element_action(kind: ElementKind, attr: &str, javascript: bool, action: Action) -> Action {
+    if javascript {
+        return Action::Remove;
+    }
+    match (kind, action) {
+        (
+            ElementKind::Iframe | ElementKind::Frame | ElementKind::Embed | ElementKind::Object,
+            Action::Placeholder,
+        ) => Action::Placeholder,
+        (ElementKind::Iframe | ElementKind::Frame | ElementKind::Img, Action::Neutralize)
+            if attr == "src" =>
+        {
+            Action::Neutralize
+        }
+        (ElementKind::Script, Action::Neutralize) if attr == "src" => Action::Neutralize,
+        _ => Action::Remove,
+    }
+}
+
+/// Inline scripts cannot become placeholders: that means removal.
+pub(crate) fn inline_action(action: Action) -> Action {
+    match action {
+        Action::Neutralize => Action::Neutralize,
+        Action::Remove | Action::Placeholder => Action::Remove,
+    }
+}
+
+/// Closes the (emptied) original script and opens an inert one that holds
+/// its text, so a browser-side consent tool can re-enable it.
+pub(crate) fn inert_script_start(ctx: &Context, rule: &TagRule) -> String {
+    format!(
+        "</script><script type=\"text/plain\" data-consent-category=\"{}\" data-consentry-injected=\"neutralized\">",
+        placeholder::escape_config_text(ctx.category_name(rule))
+    )
+}
+
+/// The notice replacing a blocked embed.
+fn placeholder_html(
+    ctx: &Context,
+    rule: &TagRule,
+    url: &str,
+    data: &[u8],
+    tag: &StartTag<'_>,
+) -> String {
+    let attr = |name: &str| {
+        tag.attr(data, name)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    };
+    let embed = placeholder::Embed {
+        class: attr("class"),
+        style: attr("style"),
+        width: attr("width"),
+        height: attr("height"),
+        id: attr("id"),
+    };
+    placeholder::html(
+        &rule.vendor,
+        ctx.category_name(rule),
+        url,
+        &embed,
+        ctx.placeholder_form.as_deref(),
+    )
+}
+
+/// The start tag with attributes `remove` (and every duplicate of their
+/// names) taken out and each `set` attribute given its value (in place if
+/// present, else appended), the rest as written. `set` values are written
+/// as given, between double quotes.
+pub(crate) fn rebuild_tag(
+    data: &[u8],
+    tag: &StartTag<'_>,
+    remove: &[usize],
+    set: &[(&str, String)],
+) -> Vec<u8> {
+    let name_of = |i: usize| &data[tag.attributes[i].name.clone()];
+    let removed = |i: usize| {
+        remove
+            .iter()
+            .any(|&r| name_of(r).eq_ignore_ascii_case(name_of(i)))
+    };
+    let attribute = |name: &str, value: &str| format!("{name}=\"{value}\"").into_bytes();
+    let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
+    for (i, a) in tag.attributes.iter().enumerate() {
+        if removed(i) {
+            edits.push((a.lead, a.span.end, Vec::new()));
+        }
+    }
+    let end_of_attrs = tag
+        .attributes
+        .last()
+        .map_or(tag.name_span.end, |a| a.span.end);
+    let mut appended = Vec::new();
+    for (name, value) in set {
+        let existing = tag
+            .attributes
+            .iter()
+            .enumerate()
+            .find(|(i, _)| name_of(*i).eq_ignore_ascii_case(name.as_bytes()) && !removed(*i));
+        match existing {
+            Some((_, a)) => edits.push((a.span.start, a.span.end, attribute(name, value))),
+            None => {
+                appended.push(b' ');
+                appended.extend(attribute(name, value));
+            }
+        }
+    }
+    edits.push((end_of_attrs, end_of_attrs, appended));
+    edits.sort_by_key(|e| (e.0, e.1));
+    let mut out = Vec::with_capacity(tag.span.len() + 128);
+    let mut at = tag.span.start;
+    for (start, end, text) in edits {
+        out.extend_from_slice(&data[at..start.max(at)]);
+        out.extend(text);
+        at = at.max(end);
+    }
+    out.extend_from_slice(&data[at..tag.span.end]);
+    out
 }
 
 /// Whether a `<script type>` value makes the browser run the script.
@@ -136,366 +734,6 @@ const EXECUTABLE_SCRIPT_TYPES: [&str; 18] = [
     "text/partytown",
 ];
 
-/// A `<script>` start tag: judge external scripts by URL, mark inline ones for text inspection.
-pub(crate) fn on_script<H: HandlerTypes>(
-    el: &mut Element<'_, '_, H>,
-    ctx: &Context,
-    st: &mut State,
-) {
-    st.script = ScriptText::default();
-    let script_type = el.get_attribute("type");
-    if !is_executable_script_type(script_type.as_deref()) {
-        return;
-    }
-    let Some(src) = el.get_attribute("src") else {
-        st.script.inspect = true;
-        return;
-    };
-    let Some((id, rule)) = ctx.denied(ctx.inner.rules.match_url(
-        &src,
-        ElementKind::Script,
-        ctx.first_party(),
-    )) else {
-        return;
-    };
-    let action = match rule.action {
-        Action::Neutralize => Action::Neutralize,
-        Action::Remove | Action::Placeholder => Action::Remove,
-    };
-    st.record(id, ElementKind::Script, action, false);
-    if ctx.report_only {
-        return;
-    }
-    match action {
-        Action::Neutralize => {
-            el.remove_attribute("src");
-            set(el, "data-src", &src);
-            if let Some(t) = &script_type {
-                set(el, "data-type", t);
-            }
-            set(el, "type", "text/plain");
-            set(el, "data-consent-category", ctx.category_name(rule));
-        }
-        _ => el.remove(),
-    }
-}
-
-/// A piece of inline script text. Its output is held back, verbatim, until
-/// the script's last chunk, then judged and released, dropped or made
-/// inert. (lol_html hands over a script's text and then an empty last
-/// chunk, so nearly every script is held; one delivered as a single last
-/// chunk is judged in place.)
-pub(crate) fn on_script_text(chunk: &mut TextChunk<'_>, ctx: &Context, st: &mut State) {
-    if !st.script.inspect {
-        return;
-    }
-    let last = chunk.last_in_text_node();
-    match st.script.verdict {
-        Some(Verdict::Drop) if !ctx.report_only => chunk.remove(),
-        Some(_) => {}
-        None if st.script.held.is_empty() && last => {
-            if let Some((id, rule)) =
-                ctx.denied(ctx.inner.rules.match_inline(chunk.as_str(), ctx.granted))
-            {
-                let action = inline_action(rule.action);
-                st.record(id, ElementKind::Script, action, true);
-                if !ctx.report_only {
-                    match action {
-                        Action::Neutralize => {
-                            chunk.before(&inert_script_start(ctx, rule), ContentType::Html)
-                        }
-                        _ => chunk.remove(),
-                    }
-                }
-            }
-        }
-        None => {
-            if st.script.held.is_empty() && !ctx.report_only {
-                st.hold = Some(st.out.len());
-            }
-            st.script.held.push_str(chunk.as_str());
-            if last || st.script.held.len() >= ctx.inner.limits.inline_script {
-                let verdict = judge_held_script(chunk, ctx, st);
-                st.script.verdict = Some(verdict);
-            }
-        }
-    }
-    if last {
-        st.script = ScriptText::default();
-    }
-}
-
-/// Judges the held script text and applies the verdict to the held output
-/// and to `chunk` (the piece being handled, not yet emitted).
-fn judge_held_script(chunk: &mut TextChunk<'_>, ctx: &Context, st: &mut State) -> Verdict {
-    let text = std::mem::take(&mut st.script.held);
-    let mark = st.hold.take();
-    let Some((id, rule)) = ctx.denied(ctx.inner.rules.match_inline(&text, ctx.granted)) else {
-        return Verdict::Keep;
-    };
-    let action = inline_action(rule.action);
-    st.record(id, ElementKind::Script, action, true);
-    let mark = match mark {
-        Some(mark) if !ctx.report_only => mark,
-        _ => return Verdict::Keep,
-    };
-    if action == Action::Neutralize {
-        // The text so far, and all that follows, now belongs to an inert script.
-        let start = inert_script_start(ctx, rule);
-        st.out.splice(mark..mark, start.into_bytes());
-        Verdict::Keep
-    } else {
-        st.out.truncate(mark);
-        chunk.remove();
-        Verdict::Drop
-    }
-}
-
-/// At the end of a document that stopped inside a held script or noscript
-/// block: judge what was held (a script) or drop it (a noscript block).
-pub(crate) fn finish_held(ctx: &Context, st: &mut State) {
-    let Some(mark) = st.hold.take() else { return };
-    let text = std::mem::take(&mut st.script.held);
-    let denied = if st.script.inspect {
-        ctx.denied(ctx.inner.rules.match_inline(&text, ctx.granted))
-            .is_some()
-    } else {
-        true
-    };
-    if denied {
-        st.out.truncate(mark);
-    }
-}
-
-/// Inline scripts cannot become placeholders: that means removal.
-fn inline_action(action: Action) -> Action {
-    match action {
-        Action::Neutralize => Action::Neutralize,
-        Action::Remove | Action::Placeholder => Action::Remove,
-    }
-}
-
-/// Closes the (emptied) original script and opens an inert one that holds
-/// its text, so a browser-side consent tool can re-enable it.
-fn inert_script_start(ctx: &Context, rule: &TagRule) -> String {
-    format!(
-        "</script><script type=\"text/plain\" data-consent-category=\"{}\" data-consentry-injected=\"neutralized\">",
-        placeholder::escape_config_text(ctx.category_name(rule))
-    )
-}
-
-/// A piece of `<noscript>` content (raw markup, since scripting is on):
-/// its output is held back verbatim, then the rules run over it as a
-/// fragment, and only a changed fragment replaces it.
-pub(crate) fn on_noscript_text(
-    chunk: &mut TextChunk<'_>,
-    ctx: &Context,
-    st: &mut State,
-    filter: &FragmentFilter<'_>,
-) {
-    let last = chunk.last_in_text_node();
-    if st.noscript.held.is_empty() && last && !st.noscript.overflowed {
-        let text = chunk.as_str();
-        if text.contains('<') {
-            let outcome = filter(text);
-            apply_noscript(chunk, ctx, st, outcome, None);
-        }
-        return;
-    }
-    if !st.noscript.overflowed {
-        if st.noscript.held.is_empty() && !ctx.report_only {
-            st.hold = Some(st.out.len());
-        }
-        st.noscript.held.push_str(chunk.as_str());
-        if st.noscript.held.len() > ctx.inner.limits.noscript {
-            // Too large to judge: fail closed and drop the block's content.
-            st.noscript.overflowed = true;
-            st.noscript.held = String::new();
-            if let Some(mark) = st.hold.take() {
-                st.out.truncate(mark);
-            }
-        }
-    }
-    if st.noscript.overflowed {
-        if !ctx.report_only {
-            chunk.remove();
-        }
-    } else if last {
-        let held = std::mem::take(&mut st.noscript.held);
-        let outcome = filter(&held);
-        let mark = st.hold.take();
-        apply_noscript(chunk, ctx, st, outcome, mark);
-    }
-    if last {
-        st.noscript = NoscriptText::default();
-    }
-}
-
-/// Applies the filtered `<noscript>` content: unchanged content stays as it
-/// was (held output at `mark` is released), changed or unparseable content
-/// replaces it.
-fn apply_noscript(
-    chunk: &mut TextChunk<'_>,
-    ctx: &Context,
-    st: &mut State,
-    outcome: Option<(String, Vec<Enforcement>)>,
-    mark: Option<usize>,
-) {
-    let changed = match outcome {
-        Some((filtered, enforcements)) => {
-            let changed = !enforcements.is_empty();
-            st.report.enforcements.extend(enforcements);
-            changed.then_some(Some(filtered))
-        }
-        // Unparseable content: fail closed.
-        None => Some(None),
-    };
-    let (Some(replacement), false) = (changed, ctx.report_only) else {
-        return;
-    };
-    if let Some(mark) = mark {
-        st.out.truncate(mark);
-    }
-    match replacement {
-        Some(filtered) => chunk.replace(&filtered, ContentType::Html),
-        None => chunk.remove(),
-    }
-}
-
-/// Every other element kind: judge its URL, apply the rule's action.
-pub(crate) fn on_element<H: HandlerTypes>(
-    el: &mut Element<'_, '_, H>,
-    kind: ElementKind,
-    ctx: &Context,
-    st: &mut State,
-) {
-    let rules = &ctx.inner.rules;
-    let fp = ctx.first_party();
-    let (attr, url, id) = match kind {
-        ElementKind::Link => {
-            let (Some(rel), Some(href)) = (el.get_attribute("rel"), el.get_attribute("href"))
-            else {
-                return;
-            };
-            let mut loads = false;
-            let mut hints = false;
-            for token in rel.split_ascii_whitespace() {
-                let is = |names: &[&str]| names.iter().any(|n| token.eq_ignore_ascii_case(n));
-                loads |= is(&[
-                    "stylesheet",
-                    "preload",
-                    "prefetch",
-                    "modulepreload",
-                    "prerender",
-                ]);
-                hints |= is(&["preconnect", "dns-prefetch"]);
-            }
-            let id = if loads {
-                rules.match_url(&href, kind, fp)
-            } else if hints {
-                rules.match_hint(&href, fp)
-            } else {
-                None
-            };
-            ("href", href, id)
-        }
-        ElementKind::Iframe => {
-            // A lazy `data-src` counts, unless a browser-side consent manager
-            // gates the element (it will only load it on consent).
-            let gated = CMP_GATES.iter().any(|g| el.has_attribute(g));
-            let candidates: &[&str] = if gated {
-                &["src"]
-            } else {
-                &["src", "data-src", "data-lazy-src"]
-            };
-            let Some((attr, url)) = candidates.iter().find_map(|&a| {
-                el.get_attribute(a)
-                    .filter(|v| !v.trim().is_empty())
-                    .map(|v| (a, v))
-            }) else {
-                return;
-            };
-            let id = rules.match_url(&url, kind, fp);
-            (attr, url, id)
-        }
-        ElementKind::Object => {
-            let Some(url) = el.get_attribute("data") else {
-                return;
-            };
-            let id = rules.match_url(&url, kind, fp);
-            ("data", url, id)
-        }
-        ElementKind::Script => return,
-        ElementKind::Frame | ElementKind::Img | ElementKind::Embed => {
-            let Some(url) = el.get_attribute("src") else {
-                return;
-            };
-            let id = rules.match_url(&url, kind, fp);
-            ("src", url, id)
-        }
-    };
-    let Some((id, rule)) = ctx.denied(id) else {
-        return;
-    };
-    let action = match (kind, rule.action) {
-        (
-            ElementKind::Iframe | ElementKind::Frame | ElementKind::Embed | ElementKind::Object,
-            Action::Placeholder,
-        ) => Action::Placeholder,
-        (ElementKind::Iframe | ElementKind::Frame | ElementKind::Img, Action::Neutralize)
-            if attr == "src" =>
-        {
-            Action::Neutralize
-        }
-        _ => Action::Remove,
-    };
-    st.record(id, kind, action, false);
-    if ctx.report_only {
-        return;
-    }
-    match action {
-        Action::Remove => el.remove(),
-        Action::Neutralize => {
-            el.remove_attribute("src");
-            set(el, "data-src", &url);
-            set(el, "data-consent-category", ctx.category_name(rule));
-        }
-        Action::Placeholder => {
-            let embed = placeholder::Embed {
-                class: el.get_attribute("class"),
-                style: el.get_attribute("style"),
-                width: el.get_attribute("width"),
-                height: el.get_attribute("height"),
-                id: el.get_attribute("id"),
-            };
-            let html = placeholder::html(
-                &rule.vendor,
-                ctx.category_name(rule),
-                &url,
-                &embed,
-                ctx.placeholder_form.as_deref(),
-            );
-            el.replace(&html, ContentType::Html);
-        }
-    }
-}
-
-/// Inserts `insert_after_body_open` after the first `<body>` start tag.
-pub(crate) fn on_body<H: HandlerTypes>(el: &mut Element<'_, '_, H>, ctx: &Context, st: &mut State) {
-    if let (Some(html), false) = (&ctx.insert_after_body_open, st.inserted) {
-        el.prepend(html, ContentType::Html);
-        st.inserted = true;
-    }
-}
-
-/// At the end of a document without a `<body>` tag: appends `insert_after_body_open`.
-pub(crate) fn finish_insert(ctx: &Context, st: &mut State) {
-    if let (Some(html), false) = (&ctx.insert_after_body_open, st.inserted) {
-        st.out.extend_from_slice(html.as_bytes());
-        st.inserted = true;
-    }
-}
-
 /// Attributes by which browser-side consent managers (Klaro, Cookiebot,
 /// orestbida/cookieconsent, Complianz, …) mark elements they hold back.
 const CMP_GATES: [&str; 6] = [
@@ -506,11 +744,6 @@ const CMP_GATES: [&str; 6] = [
     "data-service",
     "data-cmplz-src",
 ];
-
-fn set<H: HandlerTypes>(el: &mut Element<'_, '_, H>, name: &str, value: &str) {
-    // Attribute names here are static and valid.
-    let _ = el.set_attribute(name, value);
-}
 
 #[cfg(test)]
 mod tests {

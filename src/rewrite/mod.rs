@@ -1,23 +1,32 @@
-//! The streaming HTML rewriter: lol_html glue that applies tag rules.
+//! The streaming HTML rewriter: applies tag rules to what
+//! [`crate::html::scanner`] finds.
 //!
-//! A [`Rewriter`] is built once per policy (selectors parsed, rules shared);
-//! [`Rewriter::filter`] then makes a cheap per-response [`HtmlFilter`] that
-//! is fed chunk by chunk and never buffers the whole document. Only inline
-//! scripts and `<noscript>` blocks are held back, each up to a bound, until
-//! they can be judged.
+//! A [`Rewriter`] is built once per policy (rules shared); [`Rewriter::filter`]
+//! then makes a cheap per-response [`HtmlFilter`] that is fed chunk by chunk
+//! and never buffers the whole document. Only a tag of interest being read,
+//! inline scripts, `<style>` and `<noscript>` blocks are held back, each up
+//! to a bound, until they can be judged.
+//!
+//! URLs are read as a browser reads them ([`urls`]: character references,
+//! WHATWG parsing, `<base href>`) from every place HTML fetches or runs
+//! something: `src`, `srcset`/`imagesrcset`, lazy-loading `data-*`, object
+//! `data`, SVG `href`, `iframe srcdoc` (rewritten as the document it is),
+//! meta refresh, `ping`, `poster`, `background`, link rels, event handlers
+//! that fire by themselves, `javascript:` URLs and CSS `url()`. Comments,
+//! data blocks and tags a consent manager gates are left as they are.
+//! `<template>` content is enforced like the rest of the page: a script can
+//! stamp it into the document at any time.
 
+mod document;
 mod handlers;
 pub mod placeholder;
 #[cfg(test)]
 mod tests;
+pub mod urls;
 
-use std::borrow::Cow;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use lol_html::errors::RewritingError;
-use lol_html::send::{ElementContentHandlers, HtmlRewriter, Settings};
-use lol_html::{AsciiCompatibleEncoding, MemorySettings, Selector};
-
+use crate::html::scanner::Scanner;
 use crate::policy::category::{Categories, CategorySet};
 use crate::policy::tags::{Action, ElementKind, RuleId, TagRules};
 
@@ -26,7 +35,8 @@ pub use handlers::is_executable_script_type;
 /// Bounds on what one response may make the rewriter hold in memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// lol_html's own buffer limit (a single huge tag or attribute needs it whole).
+    /// The most bytes of one tag of interest held while it is read (a single
+    /// huge tag or attribute needs it whole).
     pub parser_memory: usize,
     /// The most inline-script text held back while deciding; past it the
     /// script is judged on what was seen.
@@ -58,7 +68,7 @@ pub enum RewriteError {
         /// The limit in force.
         limit: usize,
     },
-    /// Any other lol_html failure.
+    /// Any other failure (kept for callers that count failures by kind).
     #[error("HTML rewriting failed: {0}")]
     Parser(String),
 }
@@ -81,6 +91,19 @@ pub struct Enforcement {
 pub struct Report {
     /// Every action, in document order.
     pub enforcements: Vec<Enforcement>,
+    /// Every URL-bearing element, when [`FilterOptions::collect_references`] asked for them.
+    pub references: Vec<Reference>,
+}
+
+/// A URL an element of the document loads, and the rule it matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    /// The element loading it.
+    pub element: ElementKind,
+    /// The URL.
+    pub url: String,
+    /// The rule it matches, granted or not (`None`: no rule knows it).
+    pub rule: Option<RuleId>,
 }
 
 /// Per-response options.
@@ -97,6 +120,8 @@ pub struct FilterOptions {
     pub insert_after_body_open: Option<Arc<str>>,
     /// The consent form a blocked embed's placeholder offers (none: a plain notice).
     pub placeholder_form: Option<Arc<placeholder::GrantForm>>,
+    /// List every URL-bearing element in [`Report::references`].
+    pub collect_references: bool,
 }
 
 /// Precompiled rewriting settings, shared by every response of a policy.
@@ -105,48 +130,22 @@ pub struct Rewriter {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
-struct Selectors {
-    script: Selector,
-    iframe: Selector,
-    frame: Selector,
-    img: Selector,
-    embed: Selector,
-    object: Selector,
-    link: Selector,
-    noscript: Selector,
-    body: Selector,
-}
-
-/// Everything the handlers of one policy share.
+/// Everything the documents of one policy share.
 #[derive(Debug)]
 pub(crate) struct Inner {
     rules: Arc<TagRules>,
     categories: Categories,
     limits: Limits,
-    selectors: Selectors,
 }
 
 impl Rewriter {
     /// Settings for `rules`, naming categories from `categories`.
     pub fn new(rules: Arc<TagRules>, categories: Categories, limits: Limits) -> Self {
-        let parse = |s: &str| s.parse::<Selector>().expect("static selectors parse");
         Rewriter {
             inner: Arc::new(Inner {
                 rules,
                 categories,
                 limits,
-                selectors: Selectors {
-                    script: parse("script"),
-                    iframe: parse("iframe"),
-                    frame: parse("frame"),
-                    img: parse("img"),
-                    embed: parse("embed"),
-                    object: parse("object"),
-                    link: parse("link"),
-                    noscript: parse("noscript"),
-                    body: parse("body"),
-                },
             }),
         }
     }
@@ -168,25 +167,22 @@ impl Rewriter {
         granted: CategorySet,
         options: &FilterOptions,
     ) -> Result<HtmlFilter, RewriteError> {
-        // The document is tokenized as windows-1252 whatever its charset:
-        // every byte maps to one character and back, so text the rewriter
-        // passes through (which lol_html re-encodes) keeps its exact bytes,
-        // even where a page's bytes do not match its declared charset. HTML
-        // syntax and every rule (hosts, signatures) are ASCII, which all
-        // ASCII-compatible charsets share. Only the others are refused.
+        // The scanner reads bytes: HTML syntax and every rule (hosts,
+        // signatures) are ASCII, which all ASCII-compatible charsets share,
+        // and bytes nobody edits pass through as they came, even where a
+        // page's bytes do not match its declared charset. Only charsets
+        // that are not ASCII-compatible (UTF-16 and the like) are refused.
         if let Some(declared) = options
             .charset
             .as_deref()
             .and_then(|label| encoding_rs::Encoding::for_label(label.trim().as_bytes()))
         {
-            if AsciiCompatibleEncoding::new(declared).is_none() {
+            if !declared.is_ascii_compatible() {
                 return Err(RewriteError::UnsupportedCharset(
                     declared.name().to_string(),
                 ));
             }
         }
-        let encoding = AsciiCompatibleEncoding::new(encoding_rs::WINDOWS_1252)
-            .expect("windows-1252 is ASCII-compatible");
         let ctx = Arc::new(handlers::Context {
             inner: self.inner.clone(),
             granted,
@@ -194,187 +190,66 @@ impl Rewriter {
             report_only: options.report_only,
             insert_after_body_open: options.insert_after_body_open.clone(),
             placeholder_form: options.placeholder_form.clone(),
+            collect_references: options.collect_references,
         });
-        let state = Arc::new(Mutex::new(handlers::State::default()));
-        let sink_state = state.clone();
-        let sink: Sink = Box::new(move |bytes: &[u8]| {
-            lock(&sink_state).out.extend_from_slice(bytes);
-        });
-        let rewriter = HtmlRewriter::new(settings(&self.inner, &ctx, &state, true, encoding), sink);
         Ok(HtmlFilter {
-            rewriter,
-            ctx,
-            state,
-            limit: self.inner.limits.parser_memory,
+            scanner: Scanner::new(),
+            document: document::Document::new(ctx, document::Nesting::Top),
+            carried: Vec::new(),
         })
     }
-}
-
-/// lol_html settings for one document (or one `<noscript>` block when `with_noscript` is false).
-fn settings<'s>(
-    inner: &'s Inner,
-    ctx: &Arc<handlers::Context>,
-    state: &Arc<Mutex<handlers::State>>,
-    with_noscript: bool,
-    encoding: AsciiCompatibleEncoding,
-) -> Settings<'static, 's> {
-    let s = &inner.selectors;
-    let element = |kind: ElementKind| {
-        let (ctx, state) = (ctx.clone(), state.clone());
-        ElementContentHandlers::default().element(
-            move |el: &mut lol_html::send::Element<'_, '_>| {
-                handlers::on_element(el, kind, &ctx, &mut lock(&state));
-                Ok(())
-            },
-        )
-    };
-    let script = {
-        let (ctx, text_ctx) = (ctx.clone(), ctx.clone());
-        let (state, text_state) = (state.clone(), state.clone());
-        ElementContentHandlers::default()
-            .element(move |el: &mut lol_html::send::Element<'_, '_>| {
-                handlers::on_script(el, &ctx, &mut lock(&state));
-                Ok(())
-            })
-            .text(move |chunk: &mut lol_html::html_content::TextChunk<'_>| {
-                handlers::on_script_text(chunk, &text_ctx, &mut lock(&text_state));
-                Ok(())
-            })
-    };
-    let mut settings = Settings::new_send()
-        .with_encoding(encoding)
-        .with_strict(false)
-        .with_memory_settings(
-            MemorySettings::new().with_max_allowed_memory_usage(inner.limits.parser_memory),
-        )
-        .append_element_content_handler((Cow::Borrowed(&s.script), script))
-        .append_element_content_handler((Cow::Borrowed(&s.iframe), element(ElementKind::Iframe)))
-        .append_element_content_handler((Cow::Borrowed(&s.frame), element(ElementKind::Frame)))
-        .append_element_content_handler((Cow::Borrowed(&s.img), element(ElementKind::Img)))
-        .append_element_content_handler((Cow::Borrowed(&s.embed), element(ElementKind::Embed)))
-        .append_element_content_handler((Cow::Borrowed(&s.object), element(ElementKind::Object)))
-        .append_element_content_handler((Cow::Borrowed(&s.link), element(ElementKind::Link)));
-    if with_noscript && ctx.insert_after_body_open.is_some() {
-        let (ctx, state) = (ctx.clone(), state.clone());
-        settings = settings.append_element_content_handler((
-            Cow::Borrowed(&s.body),
-            ElementContentHandlers::default().element(
-                move |el: &mut lol_html::send::Element<'_, '_>| {
-                    handlers::on_body(el, &ctx, &mut lock(&state));
-                    Ok(())
-                },
-            ),
-        ));
-    }
-    if with_noscript {
-        let (ctx, state) = (ctx.clone(), state.clone());
-        settings = settings.append_element_content_handler((
-            Cow::Borrowed(&s.noscript),
-            ElementContentHandlers::default().text(
-                move |chunk: &mut lol_html::html_content::TextChunk<'_>| {
-                    let nested = |html: &str| filter_fragment(&ctx, html);
-                    handlers::on_noscript_text(chunk, &ctx, &mut lock(&state), &nested);
-                    Ok(())
-                },
-            ),
-        ));
-    }
-    settings
-}
-
-/// Runs the rules over the markup inside a `<noscript>` block: the filtered
-/// markup and what was done, or `None` if it could not be parsed.
-fn filter_fragment(ctx: &Arc<handlers::Context>, html: &str) -> Option<(String, Vec<Enforcement>)> {
-    let state = Arc::new(Mutex::new(handlers::State::default()));
-    let sink_state = state.clone();
-    let mut rewriter = HtmlRewriter::new(
-        settings(&ctx.inner, ctx, &state, false, utf8()),
-        move |bytes: &[u8]| lock(&sink_state).out.extend_from_slice(bytes),
-    );
-    rewriter.write(html.as_bytes()).ok()?;
-    rewriter.end().ok()?;
-    let mut st = lock(&state);
-    handlers::finish_held(ctx, &mut st);
-    let out = std::mem::take(&mut st.out);
-    let enforcements = std::mem::take(&mut st.report.enforcements);
-    String::from_utf8(out).ok().map(|s| (s, enforcements))
-}
-
-/// Fragments held as Rust strings are UTF-8 (their characters are the
-/// document's bytes, read as windows-1252, and go back the same way).
-fn utf8() -> AsciiCompatibleEncoding {
-    AsciiCompatibleEncoding::new(encoding_rs::UTF_8).expect("UTF-8 is ASCII-compatible")
-}
-
-/// Locks a mutex, ignoring poisoning (handlers never panic while holding it).
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Room reserved beyond a chunk's length for what the rewriter adds to it.
 const OUTPUT_SLACK: usize = 512;
 
-/// Where a filter's rewriter writes its output.
-type Sink = Box<dyn FnMut(&[u8]) + Send>;
-
 /// The rewriter for one document: feed it chunks, collect what it emits.
+#[derive(Debug)]
 pub struct HtmlFilter {
-    rewriter: HtmlRewriter<'static, Sink>,
-    ctx: Arc<handlers::Context>,
-    state: Arc<Mutex<handlers::State>>,
-    limit: usize,
-}
-
-impl std::fmt::Debug for HtmlFilter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HtmlFilter").finish_non_exhaustive()
-    }
+    scanner: Scanner,
+    document: document::Document,
+    /// Input still needed: a tag being read, text being judged.
+    carried: Vec<u8>,
 }
 
 impl HtmlFilter {
     /// Feeds one chunk; returns the output that is ready (possibly empty).
     pub fn write(&mut self, chunk: &[u8]) -> Result<Vec<u8>, RewriteError> {
-        // Output is about as long as input: one allocation instead of a
-        // doubling series while the rewriter emits small pieces.
-        lock(&self.state).out.reserve(chunk.len() + OUTPUT_SLACK);
-        self.rewriter.write(chunk).map_err(|e| self.error(e))?;
-        let mut st = lock(&self.state);
-        Ok(match st.hold {
-            // Hand out what precedes the held-back part; keep the rest.
-            Some(mark) => {
-                let held = st.out.split_off(mark);
-                st.hold = Some(0);
-                std::mem::replace(&mut st.out, held)
-            }
-            None => std::mem::take(&mut st.out),
-        })
+        // Output is about as long as input: one allocation.
+        self.document.reserve(chunk.len() + OUTPUT_SLACK);
+        let mut carried = std::mem::take(&mut self.carried);
+        let keep = if carried.is_empty() {
+            let keep = self.run(chunk)?;
+            carried.extend_from_slice(&chunk[keep..]);
+            keep
+        } else {
+            carried.extend_from_slice(chunk);
+            let keep = self.run(&carried)?;
+            carried.drain(..keep);
+            keep
+        };
+        self.scanner.rebase(keep);
+        self.document.rebase(keep);
+        self.carried = carried;
+        Ok(self.document.take_output())
+    }
+
+    /// Scans `data`; returns where the bytes still needed start.
+    fn run(&mut self, data: &[u8]) -> Result<usize, RewriteError> {
+        self.scanner.feed(data, false, &mut self.document);
+        self.document.settle(data, &self.scanner)
     }
 
     /// Ends the document; returns the last output and what was done.
-    pub fn end(self) -> Result<(Vec<u8>, Report), RewriteError> {
-        let limit = self.limit;
-        self.rewriter.end().map_err(|e| map_error(e, limit))?;
-        let mut st = lock(&self.state);
-        handlers::finish_held(&self.ctx, &mut st);
-        handlers::finish_insert(&self.ctx, &mut st);
-        let out = std::mem::take(&mut st.out);
-        let report = std::mem::take(&mut st.report);
-        Ok((out, report))
+    pub fn end(mut self) -> Result<(Vec<u8>, Report), RewriteError> {
+        let data = std::mem::take(&mut self.carried);
+        self.scanner.feed(&data, true, &mut self.document);
+        self.document.finish(&data);
+        Ok((self.document.take_output(), self.document.take_report()))
     }
 
     /// What was done so far (drained).
     pub fn take_report(&mut self) -> Report {
-        std::mem::take(&mut lock(&self.state).report)
-    }
-
-    fn error(&self, e: RewritingError) -> RewriteError {
-        map_error(e, self.limit)
-    }
-}
-
-fn map_error(e: RewritingError, limit: usize) -> RewriteError {
-    match e {
-        RewritingError::MemoryLimitExceeded(_) => RewriteError::MemoryLimit { limit },
-        other => RewriteError::Parser(other.to_string()),
+        self.document.take_report()
     }
 }

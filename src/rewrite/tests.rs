@@ -81,6 +81,7 @@ fn run_split(
         report_only,
         insert_after_body_open: None,
         placeholder_form: None,
+        collect_references: false,
     };
     let mut filter = r.filter(granted, &options).unwrap();
     let mut out = Vec::new();
@@ -119,6 +120,7 @@ fn plain() -> FilterOptions {
         report_only: false,
         insert_after_body_open: None,
         placeholder_form: None,
+        collect_references: false,
     }
 }
 
@@ -266,6 +268,7 @@ fn report_only_changes_nothing_but_reports() {
             report_only: true,
             insert_after_body_open: None,
             placeholder_form: None,
+            collect_references: false,
         };
         let mut f = r.filter(NONE, &options).unwrap();
         let mut out = f.write(&html[..split]).unwrap();
@@ -381,6 +384,7 @@ fn charsets() {
         report_only: false,
         insert_after_body_open: None,
         placeholder_form: None,
+        collect_references: false,
     };
     assert!(matches!(
         r.filter(NONE, &opts("utf-16")),
@@ -480,6 +484,7 @@ fn inserts_after_body_open_at_any_split() {
                     report_only,
                     insert_after_body_open: Some(insert.clone()),
                     placeholder_form: None,
+                    collect_references: false,
                 };
                 let mut filter = r.filter(granted, &options).unwrap();
                 let mut out = filter.write(&input.as_bytes()[..split]).unwrap();

@@ -170,7 +170,7 @@ pub async fn scan(
         let fetched = fetch(&client, options, url.clone(), &allowed).await;
         let page = match fetched {
             Ok(f) => {
-                let extracted = f.html.as_deref().map(|h| extract(h, &f.url));
+                let extracted = f.html.as_deref().map(|h| extract(policy, h, &f.url));
                 if let Some(extracted) = &extracted {
                     for link in &extracted.links {
                         let link = normalized(link.clone());
@@ -342,19 +342,17 @@ pub fn judge_page(
     let own_host = url.host_str().unwrap_or("");
     let rules = policy.rewriter.rules();
     let mut tags: Vec<TagFound> = Vec::new();
-    for (element, reference) in extracted.map_or(&[][..], |e| &e.references[..]) {
+    for (element, reference, rule) in extracted.map_or(&[][..], |e| &e.references[..]) {
         let Some(host) = reference.host_str() else {
             continue;
         };
         if host.eq_ignore_ascii_case(own_host) {
             continue;
         }
-        let rule = rules
-            .match_url(reference.as_str(), *element, Some(own_host))
-            .map(|i| {
-                let rule = rules.rule(i);
-                (rule.id.clone(), name(rule.category))
-            });
+        let rule = rule.map(|i| {
+            let rule = rules.rule(i);
+            (rule.id.clone(), name(rule.category))
+        });
         let found = TagFound {
             element: element.name(),
             host: host.to_ascii_lowercase(),
@@ -523,6 +521,7 @@ mod tests {
         let policy = Policy::builtin();
         let url = Url::parse("http://shop.test/blog").unwrap();
         let extracted = extract(
+            &policy,
             "<script src=\"https://www.googletagmanager.com/gtag/js?id=1\"></script>\
              <img src=\"//cdn.unknown.test/p.gif\"><script src=\"/own.js\"></script>\
              <iframe src=\"https://www.youtube.com/embed/x\"></iframe>",

@@ -1,0 +1,12 @@
+//! Consentry's own streaming HTML reading, pure (no I/O).
+//!
+//! [`scanner`] finds tags the way a browser's tokenizer does and reports the
+//! ones a [`scanner::Handler`] asks for; [`edit`] turns decisions into byte
+//! span edits on the stream. Every byte nobody edits is copied through as it
+//! came, so a document with nothing to change comes back byte for byte
+//! whatever its chunking.
+
+#[cfg(test)]
+mod conformance;
+pub mod edit;
+pub mod scanner;

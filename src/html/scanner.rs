@@ -1,0 +1,1450 @@
+//! A streaming HTML scanner: the tokenizer states of the WHATWG HTML spec
+//! that decide what is a tag, plus the little of tree construction that
+//! switches them (raw text elements, foreign content).
+//!
+//! It jumps with `memchr` from one `<` to the next and lexes every tag's
+//! attributes (a quoted `>` does not end a tag), but only records the
+//! attributes of the start tags its [`Handler`] wants. Its state carries
+//! across chunks byte by byte: a tag split over many chunks is never lexed
+//! again from its start. Modelled:
+//!
+//! - data, tag open, tag name, attributes (unquoted, single and double
+//!   quoted; the first of duplicate attributes wins when read);
+//! - comments (`<!-->`, `<!--->`, `--!>`), bogus comments and doctypes;
+//! - RCDATA (`title`, `textarea`), RAWTEXT (`style`, `xmp`, `iframe`,
+//!   `noembed`, `noframes`, and `noscript` since scripting is on) and
+//!   PLAINTEXT;
+//! - script data with its escaped and double-escaped states;
+//! - foreign content (`svg`, `math`): no raw text elements there, CDATA
+//!   sections, breakout tags back to HTML, HTML and MathML text
+//!   integration points;
+//! - `<image>` read as `img` in HTML, as the tree builder does.
+//!
+//! Not modelled (the browser loads nothing differently there, or the
+//! differential test documents it): insertion modes such as `frameset` or
+//! `select` that ignore some start tags, and HTML elements open inside an
+//! integration point (an unmatched end tag there leaves foreign content).
+
+use memchr::{memchr, memchr2};
+
+/// A byte range in the data the scanner was given.
+pub type Span = std::ops::Range<usize>;
+
+/// The namespace an element is created in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Namespace {
+    /// An HTML element.
+    Html,
+    /// Inside `<svg>`.
+    Svg,
+    /// Inside `<math>`.
+    MathMl,
+}
+
+/// The tag names the scanner itself or its users tell apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TagName {
+    A,
+    AnnotationXml,
+    Area,
+    Audio,
+    Base,
+    Body,
+    Desc,
+    Embed,
+    Font,
+    ForeignObject,
+    Frame,
+    Iframe,
+    Image,
+    Img,
+    Input,
+    Link,
+    Malignmark,
+    Math,
+    Meta,
+    Mglyph,
+    Mi,
+    Mn,
+    Mo,
+    Ms,
+    Mtext,
+    Noembed,
+    Noframes,
+    Noscript,
+    Object,
+    Plaintext,
+    Script,
+    Source,
+    Style,
+    Svg,
+    Template,
+    Textarea,
+    Title,
+    Track,
+    Video,
+    Xmp,
+    /// `br` and `p`, breakout tags also as end tags in foreign content.
+    BrOrP,
+    /// Any other tag that breaks out of foreign content.
+    Breakout,
+    /// Anything else.
+    Other,
+}
+
+impl TagName {
+    /// Classifies a lower-case tag name.
+    pub fn from_lower(name: &[u8]) -> TagName {
+        use TagName::*;
+        match name {
+            b"a" => A,
+            b"annotation-xml" => AnnotationXml,
+            b"area" => Area,
+            b"audio" => Audio,
+            b"base" => Base,
+            b"body" => Body,
+            b"desc" => Desc,
+            b"embed" => Embed,
+            b"font" => Font,
+            b"foreignobject" => ForeignObject,
+            b"frame" => Frame,
+            b"iframe" => Iframe,
+            b"image" => Image,
+            b"img" => Img,
+            b"input" => Input,
+            b"link" => Link,
+            b"malignmark" => Malignmark,
+            b"math" => Math,
+            b"meta" => Meta,
+            b"mglyph" => Mglyph,
+            b"mi" => Mi,
+            b"mn" => Mn,
+            b"mo" => Mo,
+            b"ms" => Ms,
+            b"mtext" => Mtext,
+            b"noembed" => Noembed,
+            b"noframes" => Noframes,
+            b"noscript" => Noscript,
+            b"object" => Object,
+            b"plaintext" => Plaintext,
+            b"script" => Script,
+            b"source" => Source,
+            b"style" => Style,
+            b"svg" => Svg,
+            b"template" => Template,
+            b"textarea" => Textarea,
+            b"title" => Title,
+            b"track" => Track,
+            b"video" => Video,
+            b"xmp" => Xmp,
+            b"br" | b"p" => BrOrP,
+            b"b" | b"big" | b"blockquote" | b"center" | b"code" | b"dd" | b"div" | b"dl"
+            | b"dt" | b"em" | b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" | b"head" | b"hr"
+            | b"i" | b"li" | b"listing" | b"menu" | b"nobr" | b"ol" | b"pre" | b"ruby" | b"s"
+            | b"small" | b"span" | b"strong" | b"strike" | b"sub" | b"sup" | b"table" | b"tt"
+            | b"u" | b"ul" | b"var" => Breakout,
+            _ => Other,
+        }
+    }
+
+    /// Whether this start tag leaves foreign content (`font` only with
+    /// `color`, `face` or `size`, which the caller checks).
+    fn breaks_out(self) -> bool {
+        use TagName::*;
+        matches!(self, Breakout | BrOrP | Body | Embed | Img | Meta)
+    }
+
+    /// The tokenizer state an HTML start tag of this name switches to.
+    fn content(self) -> Content {
+        use TagName::*;
+        match self {
+            Script => Content::Script,
+            Style | Xmp | Iframe | Noembed | Noframes | Noscript | Title | Textarea => Content::Raw,
+            Plaintext => Content::Plaintext,
+            _ => Content::Data,
+        }
+    }
+}
+
+/// What follows a start tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Content {
+    Data,
+    Raw,
+    Script,
+    Plaintext,
+}
+
+/// One attribute of a recorded start tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attribute {
+    /// Where the whitespace before it starts (removing the attribute removes it too).
+    pub lead: usize,
+    /// The name, as written.
+    pub name: Span,
+    /// The value without its quotes, if it has one.
+    pub value: Option<Span>,
+    /// The whole attribute, quotes included.
+    pub span: Span,
+}
+
+/// A complete start tag the handler asked for.
+#[derive(Debug)]
+pub struct StartTag<'a> {
+    /// Its name.
+    pub name: TagName,
+    /// Where it sits in the tree.
+    pub namespace: Namespace,
+    /// From `<` to just after `>`.
+    pub span: Span,
+    /// The tag name as written.
+    pub name_span: Span,
+    /// Its attributes in document order (duplicates included).
+    pub attributes: &'a [Attribute],
+    /// Whether it ends in `/>`.
+    pub self_closing: bool,
+}
+
+impl StartTag<'_> {
+    /// The raw value of the first attribute called `name` (ASCII
+    /// case-insensitive); an attribute without a value reads as empty.
+    pub fn attr<'d>(&self, data: &'d [u8], name: &str) -> Option<&'d [u8]> {
+        self.find(data, name)
+            .map(|a| a.value.clone().map_or(&data[0..0], |v| &data[v]))
+    }
+
+    /// The first attribute called `name`.
+    pub fn find(&self, data: &[u8], name: &str) -> Option<&Attribute> {
+        self.attributes
+            .iter()
+            .find(|a| data[a.name.clone()].eq_ignore_ascii_case(name.as_bytes()))
+    }
+
+    /// Whether the tag has an attribute called `name`.
+    pub fn has(&self, data: &[u8], name: &str) -> bool {
+        self.find(data, name).is_some()
+    }
+}
+
+/// A complete end tag.
+#[derive(Debug)]
+pub struct EndTag {
+    /// Its name.
+    pub name: TagName,
+    /// From `<` to just after `>`.
+    pub span: Span,
+    /// The tag name as written.
+    pub name_span: Span,
+}
+
+/// What the scanner reports to.
+pub trait Handler {
+    /// Whether start tags called `name` are to be recorded (attributes read)
+    /// and reported. While one is being read, its bytes are kept.
+    fn wants(&self, name: TagName) -> bool;
+    /// A wanted start tag, complete.
+    fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>);
+    /// An end tag, complete.
+    fn end_tag(&mut self, data: &[u8], tag: &EndTag);
+}
+
+/// The longest tag name kept (longer ones are never wanted).
+const NAME_CAP: usize = 24;
+
+/// The longest raw text element name (`noframes`, `noscript`, `textarea`):
+/// a longer end tag candidate is text.
+const RAW_NAME_CAP: usize = 8;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Data,
+    TagOpen,
+    EndTagOpen,
+    TagName,
+    BeforeAttrName,
+    AttrName,
+    AfterAttrName,
+    BeforeAttrValue,
+    AttrValueDq,
+    AttrValueSq,
+    AttrValueUnq,
+    AfterAttrValueQuoted,
+    SelfClosing,
+    MarkupDecl,
+    CommentStart,
+    CommentStartDash,
+    Comment,
+    CommentEndDash,
+    CommentEnd,
+    CommentEndBang,
+    BogusComment,
+    Cdata,
+    CdataBracket,
+    CdataEnd,
+    Raw,
+    RawLt,
+    RawEndOpen,
+    RawEndName,
+    Plaintext,
+    Script,
+    ScriptLt,
+    ScriptEndOpen,
+    ScriptEndName,
+    ScriptEscStart,
+    ScriptEscStartDash,
+    ScriptEsc,
+    ScriptEscDash,
+    ScriptEscDashDash,
+    ScriptEscLt,
+    ScriptEscEndOpen,
+    ScriptEscEndName,
+    ScriptDblEscStart,
+    ScriptDbl,
+    ScriptDblDash,
+    ScriptDblDashDash,
+    ScriptDblLt,
+    ScriptDblEscEnd,
+}
+
+/// A short lower-case name being read (tag names, end tag candidates).
+#[derive(Clone, Copy, Debug, Default)]
+struct NameBuf {
+    bytes: [u8; NAME_CAP],
+    len: usize,
+}
+
+impl NameBuf {
+    fn push(&mut self, b: u8) {
+        if self.len < NAME_CAP {
+            self.bytes[self.len] = b.to_ascii_lowercase();
+        }
+        self.len = self.len.saturating_add(1);
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// The name, or `None` when it was too long to keep.
+    fn get(&self) -> Option<&[u8]> {
+        (self.len <= NAME_CAP).then(|| &self.bytes[..self.len])
+    }
+
+    fn is(&self, name: &[u8]) -> bool {
+        self.get() == Some(name)
+    }
+}
+
+/// An open element of foreign content.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    namespace: Namespace,
+    name: NameBuf,
+    /// HTML integration point (`foreignObject`, `desc`, `title` in SVG, an
+    /// HTML `annotation-xml`): start tags in it are HTML.
+    html_point: bool,
+    /// MathML text integration point (`mi`, `mo`, `mn`, `ms`, `mtext`).
+    text_point: bool,
+    annotation: bool,
+}
+
+/// The tag being read.
+#[derive(Debug, Default)]
+struct Tag {
+    start: usize,
+    end_tag: bool,
+    name: NameBuf,
+    name_end: usize,
+    kind: Option<TagName>,
+    /// Attributes are recorded.
+    record: bool,
+    /// Its bytes are kept until it is complete.
+    hold: bool,
+    self_closing: bool,
+    attrs: Vec<Attribute>,
+}
+
+/// The streaming scanner of one document.
+#[derive(Debug)]
+pub struct Scanner {
+    state: State,
+    /// The next byte to read.
+    pos: usize,
+    tag: Tag,
+    /// The `<` of the end tag candidate being read in raw text or script data.
+    lt: usize,
+    /// End tag candidate or double-escape name being read.
+    tmp: NameBuf,
+    /// The last start tag's name: the element whose raw text is being read.
+    raw: NameBuf,
+    foreign: Vec<Frame>,
+    /// Whether start tags switch states as the tree builder would (off
+    /// only for the tokenizer conformance tests).
+    tree_construction: bool,
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner::new()
+    }
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+}
+
+impl Scanner {
+    /// A scanner at the start of a document.
+    pub fn new() -> Self {
+        Scanner {
+            state: State::Data,
+            pos: 0,
+            tag: Tag::default(),
+            lt: 0,
+            tmp: NameBuf::default(),
+            raw: NameBuf::default(),
+            foreign: Vec::new(),
+            tree_construction: true,
+        }
+    }
+
+    /// A bare tokenizer starting in `state` (as html5lib's tokenizer tests
+    /// name it) after a start tag named `last_start_tag`: no tree
+    /// construction. `None` for a state it does not model.
+    #[cfg(test)]
+    pub(crate) fn tokenizer(state: &str, last_start_tag: &str) -> Option<Scanner> {
+        let mut scanner = Scanner::new();
+        scanner.tree_construction = false;
+        for b in last_start_tag.bytes() {
+            scanner.raw.push(b);
+        }
+        scanner.state = match state {
+            "Data state" => State::Data,
+            "PLAINTEXT state" => State::Plaintext,
+            "RCDATA state" | "RAWTEXT state" => State::Raw,
+            "Script data state" => State::Script,
+            "CDATA section state" => State::Cdata,
+            _ => return None,
+        };
+        Some(scanner)
+    }
+
+    /// The first byte of `data` the scanner may still need (a wanted tag
+    /// being read, a name not yet known, or a few bytes of lookahead); the
+    /// caller keeps it and what follows for the next call.
+    pub fn keep_from(&self) -> usize {
+        use State as S;
+        match self.state {
+            S::TagName if self.tag.name.len <= NAME_CAP || self.tag.hold => self.tag.start,
+            S::TagName
+            | S::BeforeAttrName
+            | S::AttrName
+            | S::AfterAttrName
+            | S::BeforeAttrValue
+            | S::AttrValueDq
+            | S::AttrValueSq
+            | S::AttrValueUnq
+            | S::AfterAttrValueQuoted
+            | S::SelfClosing
+                if self.tag.hold =>
+            {
+                self.tag.start
+            }
+            S::TagOpen
+            | S::EndTagOpen
+            | S::RawLt
+            | S::RawEndOpen
+            | S::RawEndName
+            | S::ScriptLt
+            | S::ScriptEndOpen
+            | S::ScriptEndName
+            | S::ScriptEscLt
+            | S::ScriptEscEndOpen
+            | S::ScriptEscEndName => self.lt,
+            _ => self.pos,
+        }
+    }
+
+    /// Shifts every position back by `by` after the caller dropped that
+    /// many bytes from the front of its data (`by <= keep_from()`).
+    pub fn rebase(&mut self, by: usize) {
+        self.pos -= by;
+        self.lt = self.lt.saturating_sub(by);
+        self.tag.start = self.tag.start.saturating_sub(by);
+        self.tag.name_end = self.tag.name_end.saturating_sub(by);
+        // Attributes of a tag already reported may point before `by`; they
+        // are never read again.
+        let back = |at: usize| at.saturating_sub(by);
+        for a in &mut self.tag.attrs {
+            a.lead = back(a.lead);
+            a.name = back(a.name.start)..back(a.name.end);
+            a.value = a.value.clone().map(|v| back(v.start)..back(v.end));
+            a.span = back(a.span.start)..back(a.span.end);
+        }
+    }
+
+    /// Reads `data` from where the last call stopped. With `eof` the
+    /// document ends with `data`.
+    pub fn feed<H: Handler>(&mut self, data: &[u8], eof: bool, h: &mut H) {
+        let len = data.len();
+        let mut pos = self.pos;
+        use State as S;
+        while pos < len {
+            let c = data[pos];
+            match self.state {
+                S::Data => match memchr(b'<', &data[pos..]) {
+                    Some(i) => {
+                        self.lt = pos + i;
+                        pos += i + 1;
+                        self.state = S::TagOpen;
+                    }
+                    None => pos = len,
+                },
+                S::TagOpen => {
+                    if c == b'!' {
+                        pos += 1;
+                        self.state = S::MarkupDecl;
+                    } else if c == b'/' {
+                        pos += 1;
+                        self.state = S::EndTagOpen;
+                    } else if c.is_ascii_alphabetic() {
+                        self.begin_tag(self.lt, false);
+                    } else if c == b'?' {
+                        self.state = S::BogusComment;
+                    } else {
+                        self.state = State::Data;
+                    }
+                }
+                S::EndTagOpen => {
+                    if c.is_ascii_alphabetic() {
+                        self.begin_tag(self.lt, true);
+                    } else if c == b'>' {
+                        pos += 1;
+                        self.state = State::Data;
+                    } else {
+                        self.state = S::BogusComment;
+                    }
+                }
+                S::TagName => {
+                    let mut i = pos;
+                    while i < len {
+                        let b = data[i];
+                        if is_space(b) || b == b'/' || b == b'>' {
+                            break;
+                        }
+                        self.tag.name.push(b);
+                        i += 1;
+                    }
+                    pos = i;
+                    if i < len {
+                        self.name_done(pos, h);
+                        match data[i] {
+                            b'/' => {
+                                pos += 1;
+                                self.state = S::SelfClosing;
+                            }
+                            b'>' => {
+                                pos += 1;
+                                self.emit(data, pos, h);
+                            }
+                            _ => {
+                                pos += 1;
+                                self.state = S::BeforeAttrName;
+                            }
+                        }
+                    }
+                }
+                S::BeforeAttrName => {
+                    if is_space(c) {
+                        pos += 1;
+                    } else if c == b'/' || c == b'>' {
+                        self.state = S::AfterAttrName;
+                    } else {
+                        // `=` here starts an attribute name, as the spec says.
+                        self.begin_attr(pos);
+                        pos += 1;
+                        self.state = S::AttrName;
+                    }
+                }
+                S::AttrName => {
+                    let mut i = pos;
+                    while i < len {
+                        let b = data[i];
+                        if is_space(b) || b == b'/' || b == b'>' || b == b'=' {
+                            break;
+                        }
+                        i += 1;
+                    }
+                    pos = i;
+                    if i < len {
+                        if let Some(a) = self.current_attr() {
+                            a.name.end = i;
+                            a.span.end = i;
+                        }
+                        if data[i] == b'=' {
+                            pos += 1;
+                            self.state = S::BeforeAttrValue;
+                        } else {
+                            self.state = S::AfterAttrName;
+                        }
+                    }
+                }
+                S::AfterAttrName => {
+                    if is_space(c) {
+                        pos += 1;
+                    } else if c == b'/' {
+                        pos += 1;
+                        self.state = S::SelfClosing;
+                    } else if c == b'=' {
+                        pos += 1;
+                        self.state = S::BeforeAttrValue;
+                    } else if c == b'>' {
+                        pos += 1;
+                        self.emit(data, pos, h);
+                    } else {
+                        self.begin_attr(pos);
+                        pos += 1;
+                        self.state = S::AttrName;
+                    }
+                }
+                S::BeforeAttrValue => {
+                    if is_space(c) {
+                        pos += 1;
+                    } else if c == b'"' {
+                        pos += 1;
+                        self.value_start(pos);
+                        self.state = S::AttrValueDq;
+                    } else if c == b'\'' {
+                        pos += 1;
+                        self.value_start(pos);
+                        self.state = S::AttrValueSq;
+                    } else if c == b'>' {
+                        pos += 1;
+                        self.emit(data, pos, h);
+                    } else {
+                        self.value_start(pos);
+                        self.state = S::AttrValueUnq;
+                    }
+                }
+                S::AttrValueDq | S::AttrValueSq => {
+                    let quote = if self.state == S::AttrValueDq {
+                        b'"'
+                    } else {
+                        b'\''
+                    };
+                    match memchr(quote, &data[pos..]) {
+                        Some(i) => {
+                            self.value_end(pos + i, pos + i + 1);
+                            pos += i + 1;
+                            self.state = S::AfterAttrValueQuoted;
+                        }
+                        None => pos = len,
+                    }
+                }
+                S::AttrValueUnq => {
+                    let mut i = pos;
+                    while i < len && !is_space(data[i]) && data[i] != b'>' {
+                        i += 1;
+                    }
+                    pos = i;
+                    if i < len {
+                        self.value_end(i, i);
+                        pos += 1;
+                        if data[i] == b'>' {
+                            self.emit(data, pos, h);
+                        } else {
+                            self.state = S::BeforeAttrName;
+                        }
+                    }
+                }
+                S::AfterAttrValueQuoted => {
+                    if is_space(c) {
+                        pos += 1;
+                        self.state = S::BeforeAttrName;
+                    } else if c == b'/' {
+                        pos += 1;
+                        self.state = S::SelfClosing;
+                    } else if c == b'>' {
+                        pos += 1;
+                        self.emit(data, pos, h);
+                    } else {
+                        self.state = S::BeforeAttrName;
+                    }
+                }
+                S::SelfClosing => {
+                    if c == b'>' {
+                        pos += 1;
+                        self.tag.self_closing = true;
+                        self.emit(data, pos, h);
+                    } else {
+                        self.state = S::BeforeAttrName;
+                    }
+                }
+                S::MarkupDecl => {
+                    let rest = &data[pos..];
+                    let cdata = self.cdata_allowed();
+                    let starts = |p: &[u8], ci: bool| {
+                        let n = p.len().min(rest.len());
+                        let same = if ci {
+                            rest[..n].eq_ignore_ascii_case(&p[..n])
+                        } else {
+                            rest[..n] == p[..n]
+                        };
+                        match (same, n == p.len()) {
+                            (true, true) => Some(true),
+                            (true, false) => None,
+                            (false, _) => Some(false),
+                        }
+                    };
+                    let comment = starts(b"--", false);
+                    let doctype = starts(b"doctype", true);
+                    let cdata_open = if cdata {
+                        starts(b"[CDATA[", false)
+                    } else {
+                        Some(false)
+                    };
+                    if comment == Some(true) {
+                        pos += 2;
+                        self.state = S::CommentStart;
+                    } else if cdata_open == Some(true) {
+                        pos += 7;
+                        self.state = S::Cdata;
+                    } else if !eof
+                        && (comment.is_none() || doctype.is_none() || cdata_open.is_none())
+                    {
+                        // Wait for the bytes that decide.
+                        break;
+                    } else {
+                        self.state = S::BogusComment;
+                    }
+                }
+                S::CommentStart => match c {
+                    b'-' => {
+                        pos += 1;
+                        self.state = S::CommentStartDash;
+                    }
+                    b'>' => {
+                        pos += 1;
+                        self.state = State::Data;
+                    }
+                    _ => self.state = S::Comment,
+                },
+                S::CommentStartDash => match c {
+                    b'-' => {
+                        pos += 1;
+                        self.state = S::CommentEnd;
+                    }
+                    b'>' => {
+                        pos += 1;
+                        self.state = State::Data;
+                    }
+                    _ => self.state = S::Comment,
+                },
+                S::Comment => match memchr(b'-', &data[pos..]) {
+                    Some(i) => {
+                        pos += i + 1;
+                        self.state = S::CommentEndDash;
+                    }
+                    None => pos = len,
+                },
+                S::CommentEndDash => {
+                    if c == b'-' {
+                        pos += 1;
+                        self.state = S::CommentEnd;
+                    } else {
+                        self.state = S::Comment;
+                    }
+                }
+                S::CommentEnd => match c {
+                    b'>' => {
+                        pos += 1;
+                        self.state = State::Data;
+                    }
+                    b'!' => {
+                        pos += 1;
+                        self.state = S::CommentEndBang;
+                    }
+                    b'-' => pos += 1,
+                    _ => self.state = S::Comment,
+                },
+                S::CommentEndBang => match c {
+                    b'-' => {
+                        pos += 1;
+                        self.state = S::CommentEndDash;
+                    }
+                    b'>' => {
+                        pos += 1;
+                        self.state = State::Data;
+                    }
+                    _ => self.state = S::Comment,
+                },
+                S::BogusComment => match memchr(b'>', &data[pos..]) {
+                    Some(i) => {
+                        pos += i + 1;
+                        self.state = State::Data;
+                    }
+                    None => pos = len,
+                },
+                S::Cdata => match memchr(b']', &data[pos..]) {
+                    Some(i) => {
+                        pos += i + 1;
+                        self.state = S::CdataBracket;
+                    }
+                    None => pos = len,
+                },
+                S::CdataBracket => {
+                    if c == b']' {
+                        pos += 1;
+                        self.state = S::CdataEnd;
+                    } else {
+                        self.state = S::Cdata;
+                    }
+                }
+                S::CdataEnd => match c {
+                    b']' => pos += 1,
+                    b'>' => {
+                        pos += 1;
+                        self.state = S::Data;
+                    }
+                    _ => self.state = S::Cdata,
+                },
+                S::Raw => match memchr(b'<', &data[pos..]) {
+                    Some(i) => {
+                        self.lt = pos + i;
+                        pos += i + 1;
+                        self.state = S::RawLt;
+                    }
+                    None => pos = len,
+                },
+                S::RawLt => {
+                    if c == b'/' {
+                        pos += 1;
+                        self.tmp.clear();
+                        self.state = S::RawEndOpen;
+                    } else {
+                        self.state = S::Raw;
+                    }
+                }
+                S::RawEndOpen | S::ScriptEndOpen | S::ScriptEscEndOpen => {
+                    self.state = if !c.is_ascii_alphabetic() {
+                        match self.state {
+                            S::RawEndOpen => S::Raw,
+                            S::ScriptEndOpen => S::Script,
+                            _ => S::ScriptEsc,
+                        }
+                    } else {
+                        match self.state {
+                            S::RawEndOpen => S::RawEndName,
+                            S::ScriptEndOpen => S::ScriptEndName,
+                            _ => S::ScriptEscEndName,
+                        }
+                    };
+                }
+                S::RawEndName | S::ScriptEndName | S::ScriptEscEndName => {
+                    if c.is_ascii_alphabetic() && self.tmp.len < RAW_NAME_CAP {
+                        self.tmp.push(c);
+                        pos += 1;
+                    } else if (is_space(c) || c == b'/' || c == b'>') && self.appropriate() {
+                        self.tag = Tag {
+                            start: self.lt,
+                            end_tag: true,
+                            name: self.tmp,
+                            name_end: pos,
+                            kind: Some(self.raw.get().map_or(TagName::Other, TagName::from_lower)),
+                            hold: true,
+                            attrs: std::mem::take(&mut self.tag.attrs),
+                            ..Tag::default()
+                        };
+                        self.tag.attrs.clear();
+                        pos += 1;
+                        match c {
+                            b'/' => self.state = S::SelfClosing,
+                            b'>' => self.emit(data, pos, h),
+                            _ => self.state = S::BeforeAttrName,
+                        }
+                    } else {
+                        self.state = match self.state {
+                            S::RawEndName => S::Raw,
+                            S::ScriptEndName => S::Script,
+                            _ => S::ScriptEsc,
+                        };
+                    }
+                }
+                S::Plaintext => pos = len,
+                S::Script => match memchr(b'<', &data[pos..]) {
+                    Some(i) => {
+                        self.lt = pos + i;
+                        pos += i + 1;
+                        self.state = S::ScriptLt;
+                    }
+                    None => pos = len,
+                },
+                S::ScriptLt => match c {
+                    b'/' => {
+                        pos += 1;
+                        self.tmp.clear();
+                        self.state = S::ScriptEndOpen;
+                    }
+                    b'!' => {
+                        pos += 1;
+                        self.state = S::ScriptEscStart;
+                    }
+                    _ => self.state = S::Script,
+                },
+                S::ScriptEscStart | S::ScriptEscStartDash => {
+                    if c == b'-' {
+                        pos += 1;
+                        self.state = if self.state == S::ScriptEscStart {
+                            S::ScriptEscStartDash
+                        } else {
+                            S::ScriptEscDashDash
+                        };
+                    } else {
+                        self.state = S::Script;
+                    }
+                }
+                S::ScriptEsc => match memchr2(b'-', b'<', &data[pos..]) {
+                    Some(i) => {
+                        pos += i;
+                        if data[pos] == b'<' {
+                            self.lt = pos;
+                            self.state = S::ScriptEscLt;
+                        } else {
+                            self.state = S::ScriptEscDash;
+                        }
+                        pos += 1;
+                    }
+                    None => pos = len,
+                },
+                S::ScriptEscDash | S::ScriptEscDashDash => match c {
+                    b'-' => {
+                        pos += 1;
+                        self.state = S::ScriptEscDashDash;
+                    }
+                    b'<' => {
+                        self.lt = pos;
+                        pos += 1;
+                        self.state = S::ScriptEscLt;
+                    }
+                    b'>' if self.state == S::ScriptEscDashDash => {
+                        pos += 1;
+                        self.state = S::Script;
+                    }
+                    _ => {
+                        pos += 1;
+                        self.state = S::ScriptEsc;
+                    }
+                },
+                S::ScriptEscLt => {
+                    if c == b'/' {
+                        pos += 1;
+                        self.tmp.clear();
+                        self.state = S::ScriptEscEndOpen;
+                    } else if c.is_ascii_alphabetic() {
+                        self.tmp.clear();
+                        self.state = S::ScriptDblEscStart;
+                    } else {
+                        self.state = S::ScriptEsc;
+                    }
+                }
+                S::ScriptDblEscStart | S::ScriptDblEscEnd => {
+                    let starting = self.state == S::ScriptDblEscStart;
+                    if is_space(c) || c == b'/' || c == b'>' {
+                        let is_script = self.tmp.is(b"script");
+                        pos += 1;
+                        self.state = match (starting, is_script) {
+                            (true, true) | (false, false) => S::ScriptDbl,
+                            (true, false) | (false, true) => S::ScriptEsc,
+                        };
+                    } else if c.is_ascii_alphabetic() {
+                        self.tmp.push(c);
+                        pos += 1;
+                    } else {
+                        self.state = if starting { S::ScriptEsc } else { S::ScriptDbl };
+                    }
+                }
+                S::ScriptDbl => match memchr2(b'-', b'<', &data[pos..]) {
+                    Some(i) => {
+                        pos += i;
+                        self.state = if data[pos] == b'<' {
+                            S::ScriptDblLt
+                        } else {
+                            S::ScriptDblDash
+                        };
+                        pos += 1;
+                    }
+                    None => pos = len,
+                },
+                S::ScriptDblDash | S::ScriptDblDashDash => match c {
+                    b'-' => {
+                        pos += 1;
+                        self.state = S::ScriptDblDashDash;
+                    }
+                    b'<' => {
+                        pos += 1;
+                        self.state = S::ScriptDblLt;
+                    }
+                    b'>' if self.state == S::ScriptDblDashDash => {
+                        pos += 1;
+                        self.state = S::Script;
+                    }
+                    _ => {
+                        pos += 1;
+                        self.state = S::ScriptDbl;
+                    }
+                },
+                S::ScriptDblLt => {
+                    if c == b'/' {
+                        pos += 1;
+                        self.tmp.clear();
+                        self.state = S::ScriptDblEscEnd;
+                    } else {
+                        self.state = S::ScriptDbl;
+                    }
+                }
+            }
+        }
+        self.pos = pos;
+    }
+
+    /// Whether `<![CDATA[` opens a CDATA section: only in foreign content.
+    fn cdata_allowed(&self) -> bool {
+        !self.foreign.is_empty()
+    }
+
+    /// Whether the end tag candidate closes the current raw text element
+    /// (is named as the last start tag).
+    fn appropriate(&self) -> bool {
+        self.tmp.get().is_some() && self.tmp.get() == self.raw.get()
+    }
+
+    fn begin_tag(&mut self, start: usize, end_tag: bool) {
+        let mut attrs = std::mem::take(&mut self.tag.attrs);
+        attrs.clear();
+        self.tag = Tag {
+            start,
+            end_tag,
+            attrs,
+            ..Tag::default()
+        };
+        self.state = State::TagName;
+    }
+
+    /// The tag name is complete at `at`: decide whether to record the tag.
+    fn name_done<H: Handler>(&mut self, at: usize, h: &mut H) {
+        let kind = self
+            .tag
+            .name
+            .get()
+            .map_or(TagName::Other, TagName::from_lower);
+        self.tag.kind = Some(kind);
+        self.tag.name_end = at;
+        let wanted = h.wants(kind);
+        self.tag.hold = wanted;
+        if !self.tag.end_tag {
+            self.tag.record = wanted
+                || (!self.foreign.is_empty()
+                    && matches!(kind, TagName::Font | TagName::AnnotationXml));
+        }
+    }
+
+    fn begin_attr(&mut self, at: usize) {
+        if self.tag.record {
+            let lead = self
+                .tag
+                .attrs
+                .last()
+                .map_or(self.tag.name_end, |a| a.span.end);
+            self.tag.attrs.push(Attribute {
+                lead,
+                name: at..at + 1,
+                value: None,
+                span: at..at + 1,
+            });
+        }
+    }
+
+    fn current_attr(&mut self) -> Option<&mut Attribute> {
+        if self.tag.record {
+            self.tag.attrs.last_mut()
+        } else {
+            None
+        }
+    }
+
+    fn value_start(&mut self, at: usize) {
+        if let Some(a) = self.current_attr() {
+            a.value = Some(at..at);
+        }
+    }
+
+    fn value_end(&mut self, end: usize, span_end: usize) {
+        if let Some(a) = self.current_attr() {
+            if let Some(v) = a.value.as_mut() {
+                v.end = end;
+            }
+            a.span.end = span_end;
+        }
+    }
+
+    /// A tag is complete at `end`: report it and switch state as the tree
+    /// builder would.
+    fn emit<H: Handler>(&mut self, data: &[u8], end: usize, h: &mut H) {
+        let kind = self.tag.kind.unwrap_or(TagName::Other);
+        if self.tag.end_tag {
+            self.state = State::Data;
+            if self.tree_construction {
+                self.end_foreign(kind);
+            }
+            h.end_tag(
+                data,
+                &EndTag {
+                    name: kind,
+                    span: self.tag.start..end,
+                    name_span: self.tag.start + 2..self.tag.name_end,
+                },
+            );
+            return;
+        }
+        let namespace = if self.tree_construction {
+            self.place_start(data, kind)
+        } else {
+            Namespace::Html
+        };
+        let kind = match (kind, namespace) {
+            (TagName::Image, Namespace::Html) => TagName::Img,
+            _ => kind,
+        };
+        self.state = State::Data;
+        self.raw = self.tag.name;
+        if namespace == Namespace::Html && self.tree_construction {
+            self.state = match kind.content() {
+                Content::Data => State::Data,
+                Content::Raw => State::Raw,
+                Content::Script => State::Script,
+                Content::Plaintext => State::Plaintext,
+            };
+        }
+        if self.tag.record && h.wants(kind) {
+            h.start_tag(
+                data,
+                &StartTag {
+                    name: kind,
+                    namespace,
+                    span: self.tag.start..end,
+                    name_span: self.tag.start + 1..self.tag.name_end,
+                    attributes: &self.tag.attrs,
+                    self_closing: self.tag.self_closing,
+                },
+            );
+        }
+        self.tag.hold = false;
+    }
+
+    /// Tree construction for a start tag: its namespace, with the foreign
+    /// element stack updated.
+    fn place_start(&mut self, data: &[u8], kind: TagName) -> Namespace {
+        let self_closing = self.tag.self_closing;
+        if let Some(top) = self.foreign.last() {
+            let html = top.html_point
+                || (top.text_point && !matches!(kind, TagName::Mglyph | TagName::Malignmark))
+                || (top.annotation && kind == TagName::Svg);
+            if !html {
+                let breakout =
+                    kind.breaks_out() || (kind == TagName::Font && self.font_breaks_out(data));
+                if breakout {
+                    while self
+                        .foreign
+                        .last()
+                        .is_some_and(|f| !f.html_point && !f.text_point)
+                    {
+                        self.foreign.pop();
+                    }
+                } else {
+                    let namespace = if kind == TagName::Svg && top.annotation {
+                        Namespace::Svg
+                    } else {
+                        top.namespace
+                    };
+                    if !self_closing {
+                        self.push_foreign(data, namespace, kind);
+                    }
+                    return namespace;
+                }
+            }
+        }
+        let namespace = match kind {
+            TagName::Svg => Namespace::Svg,
+            TagName::Math => Namespace::MathMl,
+            _ => return Namespace::Html,
+        };
+        if !self_closing {
+            self.push_foreign(data, namespace, kind);
+        }
+        namespace
+    }
+
+    fn font_breaks_out(&self, data: &[u8]) -> bool {
+        self.tag.attrs.iter().any(|a| {
+            let n = &data[a.name.clone()];
+            ["color", "face", "size"]
+                .iter()
+                .any(|x| n.eq_ignore_ascii_case(x.as_bytes()))
+        })
+    }
+
+    fn push_foreign(&mut self, data: &[u8], namespace: Namespace, kind: TagName) {
+        let html_point = match (namespace, kind) {
+            (Namespace::Svg, TagName::ForeignObject | TagName::Desc | TagName::Title) => true,
+            (Namespace::MathMl, TagName::AnnotationXml) => self.tag.attrs.iter().any(|a| {
+                data[a.name.clone()].eq_ignore_ascii_case(b"encoding")
+                    && a.value.clone().is_some_and(|v| {
+                        let v = &data[v];
+                        v.eq_ignore_ascii_case(b"text/html")
+                            || v.eq_ignore_ascii_case(b"application/xhtml+xml")
+                    })
+            }),
+            _ => false,
+        };
+        let text_point = namespace == Namespace::MathMl
+            && matches!(
+                kind,
+                TagName::Mi | TagName::Mo | TagName::Mn | TagName::Ms | TagName::Mtext
+            );
+        self.foreign.push(Frame {
+            namespace,
+            name: self.tag.name,
+            html_point,
+            text_point,
+            annotation: namespace == Namespace::MathMl && kind == TagName::AnnotationXml,
+        });
+    }
+
+    /// Tree construction for an end tag in foreign content.
+    fn end_foreign(&mut self, kind: TagName) {
+        let Some(top) = self.foreign.last() else {
+            return;
+        };
+        if kind == TagName::BrOrP && !top.html_point && !top.text_point {
+            while self
+                .foreign
+                .last()
+                .is_some_and(|f| !f.html_point && !f.text_point)
+            {
+                self.foreign.pop();
+            }
+            return;
+        }
+        let name = self.tag.name;
+        match self
+            .foreign
+            .iter()
+            .rposition(|f| f.name.get().is_some() && f.name.get() == name.get())
+        {
+            Some(i) => self.foreign.truncate(i),
+            // It closes an HTML element inside an integration point.
+            None if top.html_point || top.text_point => {}
+            // It closes an HTML element around the foreign content.
+            None => self.foreign.clear(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records what the scanner reports, as text.
+    #[derive(Default)]
+    struct Recorder {
+        events: Vec<String>,
+    }
+
+    impl Handler for Recorder {
+        fn wants(&self, name: TagName) -> bool {
+            name != TagName::Other
+        }
+
+        fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>) {
+            let attrs: Vec<String> = tag
+                .attributes
+                .iter()
+                .map(|a| {
+                    let name = String::from_utf8_lossy(&data[a.name.clone()]).to_lowercase();
+                    let value = tag.attr(data, &name).unwrap_or_default();
+                    format!(" {name}={}", String::from_utf8_lossy(value))
+                })
+                .collect();
+            self.events.push(format!(
+                "<{:?}:{:?}{}>",
+                tag.name,
+                tag.namespace,
+                attrs.concat()
+            ));
+        }
+
+        fn end_tag(&mut self, _: &[u8], tag: &EndTag) {
+            self.events.push(format!("</{:?}>", tag.name));
+        }
+    }
+
+    /// Scans `html` cut at `cuts`, carrying what the scanner still needs
+    /// as a streaming caller does.
+    fn scan(html: &[u8], cuts: &[usize]) -> Vec<String> {
+        let mut scanner = Scanner::new();
+        let mut rec = Recorder::default();
+        let mut carried: Vec<u8> = Vec::new();
+        let mut start = 0;
+        for &end in cuts.iter().chain(std::iter::once(&html.len())) {
+            carried.extend_from_slice(&html[start..end]);
+            scanner.feed(&carried, false, &mut rec);
+            let keep = scanner.keep_from();
+            carried.drain(..keep);
+            scanner.rebase(keep);
+            start = end;
+        }
+        scanner.feed(&carried, true, &mut rec);
+        rec.events
+    }
+
+    /// The image URLs reported (`img` and `image` start tags), whole and at every split.
+    fn images(html: &str) -> Vec<String> {
+        let whole = scan(html.as_bytes(), &[]);
+        for cut in 1..html.len() {
+            assert_eq!(
+                scan(html.as_bytes(), &[cut]),
+                whole,
+                "cut {cut} of {html:?}"
+            );
+        }
+        let cuts: Vec<usize> = (1..html.len()).collect();
+        assert_eq!(
+            scan(html.as_bytes(), &cuts),
+            whole,
+            "byte by byte: {html:?}"
+        );
+        whole
+            .into_iter()
+            .filter(|e| e.starts_with("<Img") || e.starts_with("<Image"))
+            .collect()
+    }
+
+    #[test]
+    fn tags_as_a_browser_tokenizes_them() {
+        let cases: &[(&str, &[&str])] = &[
+            (r#"<p title="a>b"><img src=x>"#, &["<Img:Html src=x>"]),
+            (
+                r#"<IMG SRC='y' src=z alt="q" /><img/src=w>"#,
+                &["<Img:Html src=y src=y alt=q>", "<Img:Html src=w>"],
+            ),
+            ("<img src=a=b\"c>", &["<Img:Html src=a=b\"c>"]),
+            ("<img =src=x>", &["<Img:Html =src=x>"]),
+            // comments and their edge cases
+            ("<!-- <img src=a> -->", &[]),
+            ("<!--><img src=b>", &["<Img:Html src=b>"]),
+            ("<!---><img src=c>", &["<Img:Html src=c>"]),
+            ("<!-- x --!><img src=d>", &["<Img:Html src=d>"]),
+            ("<!-- x -- ><img src=e> -->", &[]),
+            ("<!-- <!-- --><img src=f>", &["<Img:Html src=f>"]),
+            ("<? x <img src=g>><img src=h>", &["<Img:Html src=h>"]),
+            ("<!DOCTYPE html><img src=i>", &["<Img:Html src=i>"]),
+            ("</ x <img src=j>><img src=k>", &["<Img:Html src=k>"]),
+            ("<![CDATA[<img src=l>]]>", &[]),
+            ("< img src=m>", &[]),
+            // raw text, RCDATA, PLAINTEXT
+            (
+                "<style><img src=a></style><title><img src=b></title><textarea><img src=c></textarea><img src=d>",
+                &["<Img:Html src=d>"],
+            ),
+            ("<xmp></XMP\t><img src=e>", &["<Img:Html src=e>"]),
+            ("<noscript><img src=f></noscript>", &[]),
+            ("<iframe><img src=g></iframe >", &[]),
+            ("<noembed><img src=h></noembed><noframes><img src=i></noframes>", &[]),
+            ("<plaintext></plaintext><img src=j>", &[]),
+            ("<style></styles><img src=k></style>", &[]),
+            // script data, escaped and double escaped
+            (
+                r#"<script>if(a<b)document.write("<img src=a>")</script><img src=b>"#,
+                &["<Img:Html src=b>"],
+            ),
+            (
+                "<script><!--<script>x</script>--><img src=c></script><img src=d>",
+                &["<Img:Html src=d>"],
+            ),
+            (
+                "<script><!--<script></script><img src=e></script><img src=f>",
+                &["<Img:Html src=f>"],
+            ),
+            ("<script><!--</script><img src=g>", &["<Img:Html src=g>"]),
+            ("<script><!--></script><img src=h>", &["<Img:Html src=h>"]),
+            ("<script>a</scriptx><img src=i></script>", &[]),
+            // foreign content
+            ("<svg><style><img src=a></style></svg>", &["<Img:Html src=a>"]),
+            ("<svg><![CDATA[<img src=b>]]></svg><img src=c>", &["<Img:Html src=c>"]),
+            (
+                "<svg><title><img src=d></title></svg>",
+                &["<Img:Html src=d>"],
+            ),
+            (
+                "<svg><image href=e></image></svg><image src=f>",
+                &["<Image:Svg href=e>", "<Img:Html src=f>"],
+            ),
+            (
+                "<svg><foreignObject><style><img src=g></style></foreignObject></svg>",
+                &[],
+            ),
+            ("<svg><p><style><img src=h></style>", &[]),
+            (
+                "<math><annotation-xml encoding=text/html><style><img src=i></style></annotation-xml></math>",
+                &[],
+            ),
+            ("<math><annotation-xml><style><img src=j></style>", &["<Img:Html src=j>"]),
+            ("<svg></svg><style><img src=k></style>", &[]),
+            ("<svg><font color=red><style><img src=l></style>", &[]),
+            ("<svg><font><style><img src=m></style>", &["<Img:Html src=m>"]),
+        ];
+        for (html, expected) in cases {
+            assert_eq!(images(html), *expected, "{html:?}");
+        }
+    }
+
+    #[test]
+    fn scripts_and_their_end_tags() {
+        assert_eq!(
+            scan(
+                b"<svg><script href=x>a<g/></script></svg><script>y</script >",
+                &[]
+            ),
+            [
+                "<Svg:Svg>",
+                "<Script:Svg href=x>",
+                "</Script>",
+                "</Svg>",
+                "<Script:Html>",
+                "</Script>"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_long_tag_is_read_once_and_kept_only_when_wanted() {
+        let value = "v".repeat(100_000);
+        for (name, kept) in [("section", false), ("img", true)] {
+            let html = format!("<{name} alt=\"{value}\" src=x>");
+            let mut scanner = Scanner::new();
+            let mut rec = Recorder::default();
+            let mut carried = Vec::new();
+            let mut max_carried = 0;
+            for piece in html.as_bytes().chunks(1000) {
+                carried.extend_from_slice(piece);
+                scanner.feed(&carried, false, &mut rec);
+                let keep = scanner.keep_from();
+                carried.drain(..keep);
+                scanner.rebase(keep);
+                max_carried = max_carried.max(carried.len());
+            }
+            assert_eq!(max_carried > 50_000, kept, "{name}");
+            assert!(max_carried < html.len() + 1, "{name}");
+        }
+    }
+}

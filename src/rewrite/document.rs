@@ -1,0 +1,434 @@
+//! One document being rewritten: the scanner's events in, the decisions of
+//! [`super::handlers`] applied as span edits.
+
+use std::sync::Arc;
+
+use url::Url;
+
+use super::handlers::{self, Context, Decision, Edit, Follow};
+use super::{urls, Enforcement, Report, RewriteError};
+use crate::html::edit::Editor;
+use crate::html::scanner::{EndTag, Handler, Namespace, Scanner, StartTag, TagName};
+use crate::policy::tags::{Action, ElementKind, RuleId};
+
+/// What happens to input until an end tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Input is kept unless an edit says otherwise.
+    Pass,
+    /// A removed element: its content and its end tag go (`depth` counts
+    /// nested elements of the same name).
+    DropElement { name: TagName, depth: u32 },
+    /// Removed text: everything up to the end tag goes, the end tag stays.
+    DropText { name: TagName },
+}
+
+/// Text held back until it can be judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeldKind {
+    Script { svg: bool },
+    Style,
+    Noscript,
+}
+
+impl HeldKind {
+    fn end(self) -> TagName {
+        match self {
+            HeldKind::Script { .. } => TagName::Script,
+            HeldKind::Style => TagName::Style,
+            HeldKind::Noscript => TagName::Noscript,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    kind: HeldKind,
+    /// Where the text starts.
+    start: usize,
+}
+
+/// Where a document sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Nesting {
+    /// The response itself.
+    Top,
+    /// The markup of a `<noscript>` block.
+    Noscript,
+    /// An `iframe srcdoc` document.
+    Srcdoc,
+}
+
+/// The per-document state: decisions applied to the stream.
+#[derive(Debug)]
+pub(crate) struct Document {
+    ctx: Arc<Context>,
+    editor: Editor,
+    report: Report,
+    mode: Mode,
+    held: Option<Held>,
+    nesting: Nesting,
+    inserted: bool,
+    /// The `<base href>` URL, once one was read (only the first counts).
+    base: Option<Url>,
+    base_seen: bool,
+}
+
+impl Document {
+    pub(crate) fn new(ctx: Arc<Context>, nesting: Nesting) -> Self {
+        Document {
+            ctx,
+            editor: Editor::default(),
+            report: Report::default(),
+            mode: Mode::Pass,
+            held: None,
+            nesting,
+            inserted: false,
+            base: None,
+            base_seen: false,
+        }
+    }
+
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.editor.reserve(n);
+    }
+
+    pub(crate) fn take_output(&mut self) -> Vec<u8> {
+        self.editor.take()
+    }
+
+    pub(crate) fn take_report(&mut self) -> Report {
+        std::mem::take(&mut self.report)
+    }
+
+    fn record(&mut self, rule: RuleId, element: ElementKind, action: Action, inline: bool) {
+        self.report.enforcements.push(Enforcement {
+            rule,
+            element,
+            action,
+            inline,
+        });
+    }
+
+    /// After a write: applies the limits on held text, decides everything
+    /// the scanner no longer needs and returns where the bytes still
+    /// needed start.
+    pub(crate) fn settle(&mut self, data: &[u8], scanner: &Scanner) -> Result<usize, RewriteError> {
+        let limits = self.ctx.inner.limits;
+        if let Some(held) = self.held {
+            let len = data.len() - held.start;
+            match held.kind {
+                HeldKind::Script { svg } if len >= limits.inline_script => {
+                    // Judged on its start; the rest follows the verdict.
+                    self.held = None;
+                    self.judge_script(data, held.start, data.len(), svg, false);
+                }
+                HeldKind::Style if len >= limits.inline_script => {
+                    // Judged piece by piece, cut after a rule (`}`) so
+                    // that no `url()` is split.
+                    let text = &data[held.start..];
+                    let cut = memchr::memrchr(b'}', text).map_or(text.len(), |i| i + 1);
+                    self.judge_style(data, held.start, held.start + cut);
+                    self.held = Some(Held {
+                        kind: HeldKind::Style,
+                        start: held.start + cut,
+                    });
+                }
+                HeldKind::Noscript if len > limits.noscript => {
+                    // Too large to judge: fail closed and drop its content.
+                    self.held = None;
+                    if !self.ctx.report_only {
+                        self.editor.keep(data, held.start);
+                        self.mode = Mode::DropText {
+                            name: TagName::Noscript,
+                        };
+                    }
+                }
+                _ => {}
+            }
+        }
+        let scanning = scanner.keep_from();
+        if data.len() - scanning > limits.parser_memory {
+            return Err(RewriteError::MemoryLimit {
+                limit: limits.parser_memory,
+            });
+        }
+        let keep = self.held.map_or(scanning, |h| h.start.min(scanning));
+        match self.mode {
+            Mode::Pass => self.editor.keep(data, keep),
+            Mode::DropElement { .. } | Mode::DropText { .. } => self.editor.remove(keep),
+        }
+        Ok(keep)
+    }
+
+    /// The caller dropped `by` decided bytes from the front of its data.
+    pub(crate) fn rebase(&mut self, by: usize) {
+        self.editor.rebase(by);
+        if let Some(held) = self.held.as_mut() {
+            held.start -= by;
+        }
+    }
+
+    /// The document ended with `data`: judge what is held, decide the rest.
+    pub(crate) fn finish(&mut self, data: &[u8]) {
+        if let Some(held) = self.held.take() {
+            match held.kind {
+                HeldKind::Script { svg } => {
+                    self.judge_script(data, held.start, data.len(), svg, true)
+                }
+                HeldKind::Style => self.judge_style(data, held.start, data.len()),
+                // An unterminated block cannot be judged: fail closed.
+                HeldKind::Noscript if !self.ctx.report_only => {
+                    self.editor.keep(data, held.start);
+                    self.editor.remove(data.len());
+                }
+                HeldKind::Noscript => {}
+            }
+        }
+        match self.mode {
+            Mode::Pass => self.editor.keep(data, data.len()),
+            _ => self.editor.remove(data.len()),
+        }
+        if let (Some(html), false, Nesting::Top) = (
+            &self.ctx.insert_after_body_open,
+            self.inserted,
+            self.nesting,
+        ) {
+            self.editor.insert(html.as_bytes());
+            self.inserted = true;
+        }
+    }
+
+    /// Judges inline script text `data[start..end]`; `complete` when that is
+    /// all of it.
+    fn judge_script(&mut self, data: &[u8], start: usize, end: usize, svg: bool, complete: bool) {
+        let ctx = self.ctx.clone();
+        let raw = &data[start..end];
+        let text = if svg {
+            urls::text_content(raw)
+        } else {
+            String::from_utf8_lossy(raw)
+        };
+        let Some((id, rule)) = ctx.denied_inline(&text) else {
+            return;
+        };
+        let action = handlers::inline_action(rule.action);
+        self.record(id, ElementKind::Script, action, true);
+        if ctx.report_only {
+            return;
+        }
+        self.editor.keep(data, start);
+        if action == Action::Neutralize {
+            // The text, and all that follows, now belongs to an inert script.
+            self.editor
+                .insert(handlers::inert_script_start(&ctx, rule).as_bytes());
+        } else {
+            self.editor.remove(end);
+            if !complete {
+                self.mode = Mode::DropText {
+                    name: TagName::Script,
+                };
+            }
+        }
+    }
+
+    /// Judges `<style>` text `data[start..end]`: denied `url()`s become `none`.
+    fn judge_style(&mut self, data: &[u8], start: usize, end: usize) {
+        let raw = &data[start..end];
+        if !handlers::contains_url_call(raw) {
+            return;
+        }
+        let css = ascii_view(raw);
+        let judged = handlers::css_text(&self.ctx, self.base.as_ref(), &css);
+        self.report.enforcements.extend(judged.enforcements);
+        self.report.references.extend(judged.references);
+        if self.ctx.report_only {
+            return;
+        }
+        for span in judged.denied {
+            self.editor
+                .replace(data, start + span.start..start + span.end, b"none");
+        }
+    }
+
+    /// Runs the rules over a `<noscript>` block's markup; a changed block
+    /// replaces the original.
+    fn judge_noscript(&mut self, data: &[u8], start: usize, end: usize) {
+        let markup = &data[start..end];
+        if memchr::memchr(b'<', markup).is_none() {
+            return;
+        }
+        let (filtered, report) = filter_nested(&self.ctx, markup, Nesting::Noscript);
+        let changed = !report.enforcements.is_empty();
+        self.report.enforcements.extend(report.enforcements);
+        self.report.references.extend(report.references);
+        if changed && !self.ctx.report_only {
+            self.editor.replace(data, start..end, &filtered);
+        }
+    }
+
+    /// Applies the decision on a start tag.
+    fn apply(&mut self, data: &[u8], tag: &StartTag<'_>, mut decision: Decision) {
+        if let Some(base) = decision.base.take() {
+            if !self.base_seen {
+                self.base = Some(base);
+            }
+        }
+        if tag.name == TagName::Base && tag.namespace == Namespace::Html {
+            self.base_seen |= tag.has(data, "href");
+        }
+        if let Some(i) = decision.srcdoc {
+            self.srcdoc(data, tag, i, &mut decision);
+        }
+        self.report.enforcements.append(&mut decision.enforcements);
+        self.report.references.append(&mut decision.references);
+        self.held = match decision.follow {
+            Follow::Pass => None,
+            Follow::Script { svg } => Some(HeldKind::Script { svg }),
+            Follow::Style => Some(HeldKind::Style),
+            Follow::Noscript => (self.nesting != Nesting::Noscript).then_some(HeldKind::Noscript),
+        }
+        .map(|kind| Held {
+            kind,
+            start: tag.span.end,
+        });
+        if self.ctx.report_only {
+            return;
+        }
+        let has_content = match tag.namespace {
+            Namespace::Html => matches!(
+                tag.name,
+                TagName::Script | TagName::Iframe | TagName::Object
+            ),
+            _ => !tag.self_closing,
+        };
+        match decision.edit {
+            Edit::Remove | Edit::Replace(_) => {
+                let html = match decision.edit {
+                    Edit::Replace(html) => html.into_bytes(),
+                    _ => Vec::new(),
+                };
+                self.editor.replace(data, tag.span.clone(), &html);
+                self.held = None;
+                if has_content {
+                    self.mode = Mode::DropElement {
+                        name: tag.name,
+                        depth: 0,
+                    };
+                }
+            }
+            Edit::Keep if !decision.remove.is_empty() || !decision.set.is_empty() => {
+                let new = handlers::rebuild_tag(data, tag, &decision.remove, &decision.set);
+                self.editor.replace(data, tag.span.clone(), &new);
+            }
+            Edit::Keep => {}
+        }
+    }
+
+    /// An `iframe srcdoc`: its document rewritten; changed, it replaces the value.
+    fn srcdoc(&mut self, data: &[u8], tag: &StartTag<'_>, i: usize, decision: &mut Decision) {
+        let Some(value) = tag.attributes[i].value.clone() else {
+            return;
+        };
+        let html = urls::attribute_value(&data[value]);
+        if !html.contains('<') {
+            return;
+        }
+        let (filtered, report) = filter_nested(&self.ctx, html.as_bytes(), Nesting::Srcdoc);
+        let changed = !report.enforcements.is_empty();
+        decision.enforcements.extend(report.enforcements);
+        decision.references.extend(report.references);
+        if changed {
+            let filtered = String::from_utf8_lossy(&filtered);
+            decision
+                .set
+                .push(("srcdoc", handlers::escape_decoded(&filtered)));
+        }
+    }
+}
+
+/// Bytes as text with the same offsets: non-UTF-8 bytes read as `?`.
+fn ascii_view(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.into(),
+        Err(_) => bytes
+            .iter()
+            .map(|&b| if b.is_ascii() { b as char } else { '?' })
+            .collect::<String>()
+            .into(),
+    }
+}
+
+impl Handler for Document {
+    fn wants(&self, _: TagName) -> bool {
+        // Any element can carry an event handler or a `style`.
+        true
+    }
+
+    fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>) {
+        if let Mode::DropElement { name, depth } = &mut self.mode {
+            if *name == tag.name && tag.namespace == Namespace::Html {
+                *depth += 1;
+            }
+            return;
+        }
+        if self.mode != Mode::Pass || self.held.is_some() {
+            return;
+        }
+        let decision = handlers::decide(&self.ctx, self.base.as_ref(), data, tag);
+        let removed = matches!(decision.edit, Edit::Remove | Edit::Replace(_));
+        self.apply(data, tag, decision);
+        if tag.name == TagName::Body
+            && tag.namespace == Namespace::Html
+            && self.nesting == Nesting::Top
+            && !removed
+        {
+            if let (Some(html), false) = (&self.ctx.insert_after_body_open, self.inserted) {
+                self.editor.keep(data, tag.span.end);
+                self.editor.insert(html.as_bytes());
+                self.inserted = true;
+            }
+        }
+    }
+
+    fn end_tag(&mut self, data: &[u8], tag: &EndTag) {
+        match &mut self.mode {
+            Mode::DropElement { name, depth } if *name == tag.name => {
+                if *depth == 0 {
+                    self.editor.remove(tag.span.end);
+                    self.mode = Mode::Pass;
+                } else {
+                    *depth -= 1;
+                }
+                return;
+            }
+            Mode::DropText { name } if *name == tag.name => {
+                self.editor.remove(tag.span.start);
+                self.mode = Mode::Pass;
+                return;
+            }
+            Mode::Pass => {}
+            _ => return,
+        }
+        let Some(held) = self.held.filter(|h| h.kind.end() == tag.name) else {
+            return;
+        };
+        self.held = None;
+        let end = tag.span.start;
+        match held.kind {
+            HeldKind::Script { svg } => self.judge_script(data, held.start, end, svg, true),
+            HeldKind::Style => self.judge_style(data, held.start, end),
+            HeldKind::Noscript => self.judge_noscript(data, held.start, end),
+        }
+    }
+}
+
+/// Filters markup nested in the document (a `<noscript>` block, an
+/// `iframe srcdoc`) as a document of its own: the output and what was done.
+fn filter_nested(ctx: &Arc<Context>, markup: &[u8], nesting: Nesting) -> (Vec<u8>, Report) {
+    let mut doc = Document::new(ctx.clone(), nesting);
+    let mut scanner = Scanner::new();
+    scanner.feed(markup, true, &mut doc);
+    doc.finish(markup);
+    (doc.take_output(), doc.take_report())
+}

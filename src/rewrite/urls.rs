@@ -1,0 +1,410 @@
+//! Reading URLs out of attribute values and CSS as a browser reads them,
+//! before any rule sees them. Pure.
+//!
+//! Character references are decoded with the spec's attribute rules (the
+//! `htmlize` crate's copy of the HTML named reference table); URLs are
+//! parsed by the WHATWG URL standard (the `url` crate: tabs and newlines
+//! removed, backslashes, percent-encoded hosts, IDNA) against the
+//! document's `<base href>`.
+
+use std::borrow::Cow;
+
+use url::Url;
+
+/// An attribute value as the browser reads it: character references
+/// decoded (bytes that are not UTF-8 replaced: rules are ASCII).
+pub fn attribute_value(raw: &[u8]) -> Cow<'_, str> {
+    let text = String::from_utf8_lossy(raw);
+    if memchr::memchr(b'&', raw).is_none() {
+        return text;
+    }
+    Cow::Owned(htmlize::unescape_attribute(text).into_owned())
+}
+
+/// Text content (SVG script, which is parsed as data) with character
+/// references decoded.
+pub fn text_content(raw: &[u8]) -> Cow<'_, str> {
+    let text = String::from_utf8_lossy(raw);
+    if memchr::memchr(b'&', raw).is_none() {
+        return text;
+    }
+    Cow::Owned(htmlize::unescape(text).into_owned())
+}
+
+/// Stands in for the document's own URL, which the rewriter does not know.
+const DOCUMENT: &str = "https://document.consentry.invalid/";
+
+/// A URL read from the document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// An absolute URL (a `javascript:` one included).
+    Absolute(Url),
+    /// Relative to the document itself: the cleaned text as written (a
+    /// rule may still recognise a mirrored tracker path in it).
+    Relative(String),
+}
+
+impl Target {
+    /// The text a rule is matched against.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Target::Absolute(url) => url.as_str(),
+            Target::Relative(path) => path,
+        }
+    }
+
+    /// The script a `javascript:` URL runs, percent-decoded.
+    pub fn javascript(&self) -> Option<String> {
+        match self {
+            Target::Absolute(url) if url.scheme() == "javascript" => Some(
+                percent_encoding::percent_decode_str(&url.as_str()["javascript:".len()..])
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The absolute URL, on `first_party` (as `https`) when relative to the document.
+    pub fn absolute(&self, first_party: Option<&str>) -> String {
+        match self {
+            Target::Absolute(url) => url.to_string(),
+            Target::Relative(path) => match first_party
+                .and_then(|host| Url::parse(&format!("https://{host}/")).ok())
+                .and_then(|base| base.join(path).ok())
+            {
+                Some(url) => url.to_string(),
+                None => path.clone(),
+            },
+        }
+    }
+}
+
+/// Reads `value` (references already decoded) as a URL relative to `base`
+/// (the document's `<base href>`, if it has an absolute one). `None` when
+/// a browser could not parse it either.
+pub fn read(value: &str, base: Option<&Url>) -> Option<Target> {
+    let document = Url::parse(DOCUMENT).expect("static URL");
+    let url = Url::options()
+        .base_url(Some(base.unwrap_or(&document)))
+        .parse(value)
+        .ok()?;
+    if base.is_none() && url.host_str() == document.host_str() && url.scheme() == "https" {
+        // Relative to the page: keep the text, cleaned as the URL parser does.
+        let cleaned: String = value
+            .trim_matches(|c: char| c <= ' ')
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+            .collect();
+        return Some(Target::Relative(cleaned));
+    }
+    Some(Target::Absolute(url))
+}
+
+/// Reads a `<base href>` value: the base it sets, if absolute (a relative
+/// one would be relative to the document's URL, which is first party).
+pub fn base(value: &str) -> Option<Url> {
+    match read(value, None)? {
+        Target::Absolute(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+        _ => None,
+    }
+}
+
+/// The URLs of a `srcset` (or `imagesrcset`) value: each candidate's URL,
+/// its descriptors dropped, as the spec's parsing algorithm splits them.
+pub fn srcset(value: &str) -> Vec<&str> {
+    let bytes = value.as_bytes();
+    let mut urls = Vec::new();
+    let mut i = 0;
+    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
+    while i < bytes.len() {
+        while i < bytes.len() && (is_space(bytes[i]) || bytes[i] == b',') {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && !is_space(bytes[i]) {
+            i += 1;
+        }
+        let mut url = &value[start..i];
+        let had_comma = url.ends_with(',');
+        url = url.trim_end_matches(',');
+        if !url.is_empty() {
+            urls.push(url);
+        }
+        if had_comma {
+            continue;
+        }
+        // Descriptors run to the next comma outside parentheses.
+        let mut depth = 0u32;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'(' => depth += 1,
+                b')' => depth = depth.saturating_sub(1),
+                b',' if depth == 0 => break,
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    urls
+}
+
+/// A URL in CSS: where it sits in the text (the whole `url(…)` token or
+/// the `@import` string) and the URL it names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CssUrl {
+    /// The token's bytes in the CSS text.
+    pub span: std::ops::Range<usize>,
+    /// The URL, CSS escapes of quotes and backslashes resolved.
+    pub url: String,
+}
+
+/// Every URL CSS text fetches: `url(…)` tokens (quoted or not),
+/// `image-set()`/`@import` strings; comments skipped.
+pub fn css_urls(css: &str) -> Vec<CssUrl> {
+    let b = css.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = css[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
+            }
+            b'u' | b'U' if b.len() >= i + 4 && b[i..i + 4].eq_ignore_ascii_case(b"url(") => {
+                let start = i;
+                let mut j = i + 4;
+                while j < b.len() && b[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                let (url, end) = match b.get(j) {
+                    Some(&q @ (b'"' | b'\'')) => {
+                        let (s, after) = css_string(css, j, q);
+                        let close = css[after..].find(')').map_or(b.len(), |e| after + e + 1);
+                        (s, close)
+                    }
+                    _ => {
+                        let mut close = j;
+                        while close < b.len() && b[close] != b')' {
+                            close += if b[close] == b'\\' { 2 } else { 1 };
+                        }
+                        let close = close.min(b.len());
+                        (
+                            unescape_css(css[j..close].trim_end()),
+                            (close + 1).min(b.len()),
+                        )
+                    }
+                };
+                found.push(CssUrl {
+                    span: start..end,
+                    url,
+                });
+                i = end.max(i + 1);
+            }
+            q @ (b'"' | b'\'') => {
+                // A string: a URL only after `@import` or inside `image-set(`.
+                let before = css[..i].trim_end();
+                let lower_tail = before
+                    .get(before.len().saturating_sub(10)..)
+                    .unwrap_or(before)
+                    .to_ascii_lowercase();
+                let (s, after) = css_string(css, i, q);
+                if lower_tail.ends_with("@import") || lower_tail.ends_with("image-set(") {
+                    found.push(CssUrl {
+                        span: i..after,
+                        url: s,
+                    });
+                }
+                i = after.max(i + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    found
+}
+
+/// The CSS string starting with quote `q` at `at`: its value and the index after it.
+fn css_string(css: &str, at: usize, q: u8) -> (String, usize) {
+    let b = css.as_bytes();
+    let mut j = at + 1;
+    while j < b.len() && b[j] != q && b[j] != b'\n' {
+        j += if b[j] == b'\\' { 2 } else { 1 };
+    }
+    let end = j.min(b.len());
+    (unescape_css(&css[at + 1..end]), (end + 1).min(b.len()))
+}
+
+/// Resolves CSS escapes: `\` before a character keeps it, hex escapes
+/// become their character.
+fn unescape_css(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let mut hex = String::new();
+        while hex.len() < 6 && chars.peek().is_some_and(char::is_ascii_hexdigit) {
+            hex.push(chars.next().unwrap_or('0'));
+        }
+        if hex.is_empty() {
+            if let Some(next) = chars.next() {
+                if next != '\n' {
+                    out.push(next);
+                }
+            }
+        } else {
+            if chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
+                chars.next();
+            }
+            let code = u32::from_str_radix(&hex, 16).unwrap_or(0xfffd);
+            out.push(
+                char::from_u32(code)
+                    .filter(|&c| c != '\0')
+                    .unwrap_or('\u{fffd}'),
+            );
+        }
+    }
+    out
+}
+
+/// The URL of a `<meta http-equiv="refresh">` `content`, by the spec's
+/// algorithm (a delay, then `;` or `,`, then an optional `url=`).
+pub fn meta_refresh(content: &str) -> Option<&str> {
+    let s = content.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let s = s.trim_start_matches(|c: char| c.is_ascii_digit());
+    let s = s.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let s = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let s = s.strip_prefix([';', ','])?;
+    let s = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let s = match s.get(..3) {
+        Some(u) if u.eq_ignore_ascii_case("url") => {
+            let rest = s[3..].trim_start_matches(|c: char| c.is_ascii_whitespace());
+            match rest.strip_prefix('=') {
+                Some(r) => r.trim_start_matches(|c: char| c.is_ascii_whitespace()),
+                None => s,
+            }
+        }
+        _ => s,
+    };
+    let url = match s.as_bytes().first() {
+        Some(&q @ (b'"' | b'\'')) => {
+            let inner = &s[1..];
+            &inner[..inner.find(q as char).unwrap_or(inner.len())]
+        }
+        _ => s.trim_end(),
+    };
+    (!url.is_empty()).then_some(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn abs(value: &str) -> String {
+        read(&attribute_value(value.as_bytes()), None)
+            .unwrap()
+            .as_str()
+            .to_string()
+    }
+
+    #[test]
+    fn urls_as_a_browser_reads_them() {
+        for (raw, expected) in [
+            (
+                "https:&#x2F;&#x2F;www.google-analytics.com/a.js",
+                "https://www.google-analytics.com/a.js",
+            ),
+            (
+                "https://www.google-\nanalytics.com/a.js",
+                "https://www.google-analytics.com/a.js",
+            ),
+            (
+                "https://www%2Egoogle-analytics%2Ecom/a.js",
+                "https://www.google-analytics.com/a.js",
+            ),
+            (
+                "\\\\www.google-analytics.com\\a.js",
+                "https://www.google-analytics.com/a.js",
+            ),
+            (
+                "//WWW.Google-Analytics.COM./a.js",
+                "https://www.google-analytics.com./a.js",
+            ),
+            (
+                "https://www.google-analytics\u{3002}com/a.js",
+                "https://www.google-analytics.com/a.js",
+            ),
+            (" \thttps://x.example/a&amp;b ", "https://x.example/a&b"),
+            ("/js/app.js", "/js/app.js"),
+            (
+                "../www.googletagmanager.com/gtm.js",
+                "../www.googletagmanager.com/gtm.js",
+            ),
+        ] {
+            assert_eq!(abs(raw), expected, "{raw:?}");
+        }
+        let base = base("https://cdn.example.net/assets/").unwrap();
+        assert_eq!(
+            read("x.js", Some(&base)).unwrap().as_str(),
+            "https://cdn.example.net/assets/x.js"
+        );
+        assert_eq!(super::base("/static/"), None);
+        assert_eq!(
+            read("javascript:a%28%29", None)
+                .unwrap()
+                .javascript()
+                .as_deref(),
+            Some("a()")
+        );
+    }
+
+    #[test]
+    fn srcset_candidates() {
+        assert_eq!(
+            srcset("a.png 1x, https://t.example/p.gif?x=1,2 2x,c.png,d.png 100w"),
+            ["a.png", "https://t.example/p.gif?x=1,2", "c.png,d.png"]
+        );
+        assert_eq!(
+            srcset(" ,x.png (max-width: 1px, 2px) 1x, y.png"),
+            ["x.png", "y.png"]
+        );
+    }
+
+    #[test]
+    fn css_fetches() {
+        let css = r#"a{background:url( "https://t.example/a.png" )} /* url(https://c.example/x) */
+            b{background:URL(https://t.example/b\).png)} @import 'https://t.example/c.css';
+            c{background-image:image-set("https://t.example/d.png" 1x)}"#;
+        let urls: Vec<String> = css_urls(css).into_iter().map(|u| u.url).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://t.example/a.png",
+                "https://t.example/b).png",
+                "https://t.example/c.css",
+                "https://t.example/d.png"
+            ]
+        );
+        let first = &css_urls(css)[0];
+        assert_eq!(
+            &css[first.span.clone()],
+            r#"url( "https://t.example/a.png" )"#
+        );
+    }
+
+    #[test]
+    fn meta_refresh_urls() {
+        for (content, url) in [
+            ("0; url=https://t.example/x", Some("https://t.example/x")),
+            ("5;URL='https://t.example/y'", Some("https://t.example/y")),
+            ("1.5, https://t.example/z", Some("https://t.example/z")),
+            ("30", None),
+        ] {
+            assert_eq!(meta_refresh(content), url, "{content}");
+        }
+    }
+}

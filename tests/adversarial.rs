@@ -1,0 +1,345 @@
+//! Adversarial pages: trackers written the ways real sites and browsers
+//! allow, each with a first-party twin that must come back byte for byte.
+//! Every page is re-split at random chunk sizes (seeded; set
+//! CONSENTRY_TEST_SEED to replay a failure).
+
+use consentry::config::Policy;
+use consentry::policy::category::CategorySet;
+use consentry::rewrite::FilterOptions;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+fn rewrite(policy: &Policy, html: &[u8], cuts: &[usize]) -> Vec<u8> {
+    let options = FilterOptions {
+        first_party: Some("www.example.org".into()),
+        charset: None,
+        report_only: false,
+        insert_after_body_open: None,
+        placeholder_form: None,
+        collect_references: false,
+    };
+    let mut filter = policy
+        .rewriter
+        .filter(CategorySet::NECESSARY_ONLY, &options)
+        .unwrap();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for &end in cuts.iter().chain(std::iter::once(&html.len())) {
+        out.extend(filter.write(&html[start..end]).unwrap());
+        start = end;
+    }
+    out.extend(filter.end().unwrap().0);
+    out
+}
+
+fn random_cuts(rng: &mut StdRng, len: usize) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    let mut at = 0;
+    loop {
+        at += rng.random_range(1..12);
+        if at >= len {
+            return cuts;
+        }
+        cuts.push(at);
+    }
+}
+
+/// One tracker (with what of it must be gone) and its first-party twin.
+struct Case {
+    name: &'static str,
+    tracker: &'static str,
+    gone: &'static str,
+    twin: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "character references in the URL",
+        tracker: r#"<script src="https:&#x2F;&#x2F;www.google-analytics.com/analytics.js"></script>"#,
+        gone: "google-analytics",
+        twin: r#"<script src="https:&#x2F;&#x2F;www.example.org/analytics.js"></script>"#,
+    },
+    Case {
+        name: "named references in the URL",
+        tracker: r#"<script src="https&colon;//www&period;google-analytics&period;com/analytics.js"></script>"#,
+        gone: "google-analytics",
+        twin: r#"<script src="https&colon;//www&period;example&period;org/analytics.js"></script>"#,
+    },
+    Case {
+        name: "newline and tab in the host",
+        tracker: "<script src=\"https://www.google-\n\tanalytics.com/analytics.js\"></script>",
+        gone: "analytics.com",
+        twin: "<script src=\"https://www.exam\n\tple.org/analytics.js\"></script>",
+    },
+    Case {
+        name: "percent-encoded dots in the host",
+        tracker: r#"<img src="https://www.facebook%2Ecom/tr?id=1&amp;ev=PageView">"#,
+        gone: "facebook",
+        twin: r#"<img src="https://www%2Eexample.org/tr?id=1">"#,
+    },
+    Case {
+        name: "backslashes",
+        tracker: r#"<script src="\\www.googletagmanager.com\gtm.js?id=GTM-X"></script>"#,
+        gone: "googletagmanager",
+        twin: r#"<script src="\\www.example.org\gtm.js?id=GTM-X"></script>"#,
+    },
+    Case {
+        name: "ideographic full stop in the host",
+        tracker: "<script src=\"https://www.google-analytics\u{3002}com/analytics.js\"></script>",
+        gone: "google-analytics",
+        twin: "<script src=\"https://www.example\u{3002}org/analytics.js\"></script>",
+    },
+    Case {
+        name: "srcset",
+        tracker: r#"<img src="/a.png" srcset="/a.png 1x, https://www.facebook.com/tr?id=1 2x">"#,
+        gone: "facebook",
+        twin: r#"<img src="/a.png" srcset="/a.png 1x, /a@2x.png 2x">"#,
+    },
+    Case {
+        name: "imagesrcset on a preload",
+        tracker: r#"<link rel="preload" as="image" href="/a.png" imagesrcset="https://www.facebook.com/tr?id=1 1x">"#,
+        gone: "facebook",
+        twin: r#"<link rel="preload" as="image" href="/a.png" imagesrcset="/a.png 1x, /b.png 2x">"#,
+    },
+    Case {
+        name: "<image> read as img",
+        tracker: r#"<p><image src="https://www.facebook.com/tr?id=1"></p>"#,
+        gone: "facebook",
+        twin: r#"<p><image src="/logo.png"></p>"#,
+    },
+    Case {
+        name: "SVG script href",
+        tracker: r#"<svg><script href="https://www.googletagmanager.com/gtm.js?id=GTM-X"></script></svg>"#,
+        gone: "googletagmanager",
+        twin: r#"<svg><script href="/app.js"></script></svg>"#,
+    },
+    Case {
+        name: "SVG script xlink:href",
+        tracker: r#"<svg><script xlink:href="https://www.googletagmanager.com/gtm.js?id=GTM-X"/></svg>"#,
+        gone: "googletagmanager",
+        twin: r#"<svg><script xlink:href="/app.js"/></svg>"#,
+    },
+    Case {
+        name: "SVG image href",
+        tracker: r#"<svg><image href="https://www.facebook.com/tr?id=1"></image><circle r="1"/></svg>"#,
+        gone: "facebook",
+        twin: r#"<svg><image href="/logo.svg"></image><circle r="1"/></svg>"#,
+    },
+    Case {
+        name: "inline SVG script with character references",
+        tracker: "<svg><script>fbq(&#39;init&#39;, &#39;1&#39;);</script></svg>",
+        gone: "init",
+        twin: "<svg><script>app(&#39;init&#39;, &#39;1&#39;);</script></svg>",
+    },
+    Case {
+        name: "iframe srcdoc",
+        tracker: r#"<iframe srcdoc="<p>hi</p><script src=&quot;https://www.googletagmanager.com/gtm.js?id=GTM-X&quot;></script>"></iframe>"#,
+        gone: "googletagmanager",
+        twin: r#"<iframe srcdoc="<p>hi</p><script src=&quot;/app.js&quot;></script>"></iframe>"#,
+    },
+    Case {
+        name: "base href",
+        tracker: r#"<base href="https://www.googletagmanager.com/"><script src="gtm.js?id=GTM-X"></script>"#,
+        gone: "gtm.js",
+        twin: r#"<base href="https://static.example.org/"><script src="gtm.js?id=GTM-X"></script>"#,
+    },
+    Case {
+        name: "lazy-loading data-src on an image",
+        tracker: r#"<img src="/blank.gif" data-src="https://www.facebook.com/tr?id=1" class="lazy">"#,
+        gone: "facebook",
+        twin: r#"<img src="/blank.gif" data-src="/photo.jpg" class="lazy">"#,
+    },
+    Case {
+        name: "lazy-loading data-original and data-lazy-src",
+        tracker: r#"<img data-original="https://www.facebook.com/tr?id=1"><img data-lazy-src="https://www.facebook.com/tr?id=2">"#,
+        gone: "facebook",
+        twin: r#"<img data-original="/a.jpg"><img data-lazy-src="/b.jpg">"#,
+    },
+    Case {
+        name: "lazy-loading data-srcset",
+        tracker: r#"<img src="/a.png" data-srcset="https://www.facebook.com/tr?id=1 1x">"#,
+        gone: "facebook",
+        twin: r#"<img src="/a.png" data-srcset="/a.png 1x">"#,
+    },
+    Case {
+        name: "meta refresh",
+        tracker: r#"<meta http-equiv="Refresh" content="0; URL='https://www.facebook.com/tr?id=1'">"#,
+        gone: "facebook",
+        twin: r#"<meta http-equiv="Refresh" content="0; URL='/next'">"#,
+    },
+    Case {
+        name: "ping",
+        tracker: r#"<a href="/x" ping="/p https://www.google-analytics.com/collect?v=1">x</a>"#,
+        gone: "google-analytics",
+        twin: r#"<a href="/x" ping="/p /q">x</a>"#,
+    },
+    Case {
+        name: "poster",
+        tracker: r#"<video src="/v.mp4" poster="https://www.facebook.com/tr?id=1"></video>"#,
+        gone: "facebook",
+        twin: r#"<video src="/v.mp4" poster="/v.jpg"></video>"#,
+    },
+    Case {
+        name: "background",
+        tracker: r#"<table background="https://www.facebook.com/tr?id=1"><tr><td>x</td></tr></table>"#,
+        gone: "facebook",
+        twin: r#"<table background="/bg.png"><tr><td>x</td></tr></table>"#,
+    },
+    Case {
+        name: "onload handler that loads a tag",
+        tracker: r#"<img src="/a.png" onload="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">"#,
+        gone: "googletagmanager",
+        twin: r#"<img src="/a.png" onload="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)">"#,
+    },
+    Case {
+        name: "javascript: URL in an iframe",
+        tracker: r#"<iframe src="javascript:document.write('<script src=https://www.googletagmanager.com/gtm.js?id=GTM-X></script>')"></iframe>"#,
+        gone: "googletagmanager",
+        twin: r#"<iframe src="javascript:document.write('<script src=/app.js></script>')"></iframe>"#,
+    },
+    Case {
+        name: "CSS url() in a style attribute",
+        tracker: r#"<div style="width:1px;background:url(https://www.facebook.com/tr?id=1) no-repeat">x</div>"#,
+        gone: "facebook",
+        twin: r#"<div style="width:1px;background:url(/bg.png) no-repeat">x</div>"#,
+    },
+    Case {
+        name: "CSS url() in a style attribute, with references",
+        tracker: r#"<div style="background:url(&quot;https://www.facebook.com/tr?id=1&quot;)">x</div>"#,
+        gone: "facebook",
+        twin: r#"<div style="background:url(&quot;/bg.png&quot;)">x</div>"#,
+    },
+    Case {
+        name: "CSS url() and @import in a style block",
+        tracker: r#"<style>@import "https://www.facebook.com/tr?id=1"; .a{background:URL( 'https://www.facebook.com/tr?id=2' )}</style>"#,
+        gone: "facebook",
+        twin: r#"<style>@import "/site.css"; .a{background:URL( '/bg.png' )} /* url(https://www.facebook.com/tr) */</style>"#,
+    },
+    Case {
+        name: "link rels",
+        tracker: r#"<link rel="modulepreload" href="https://www.googletagmanager.com/gtm.js"><link rel="dns-prefetch" href="//www.google-analytics.com"><link rel="stylesheet" href="https://www.googletagmanager.com/x.css">"#,
+        gone: "google",
+        twin: r#"<link rel="modulepreload" href="/m.js"><link rel="dns-prefetch" href="//cdn.example.org"><link rel="stylesheet" href="/s.css">"#,
+    },
+    Case {
+        name: "object data",
+        tracker: r#"<object data="https://www.googletagmanager.com/ns.html?id=GTM-X"><p>fallback</p></object><p>after</p>"#,
+        gone: "googletagmanager",
+        twin: r#"<object data="/movie.swf"><p>fallback</p></object><p>after</p>"#,
+    },
+    Case {
+        name: "template content is enforced",
+        tracker: r#"<template><script src="https://www.google-analytics.com/analytics.js"></script></template>"#,
+        gone: "google-analytics",
+        twin: r#"<template><script src="/analytics.js"></script></template>"#,
+    },
+    Case {
+        name: "script end hidden in an escaped comment",
+        tracker: "<script><!--<script></script>--></script><script src=\"https://www.google-analytics.com/analytics.js\"></script>",
+        gone: "google-analytics",
+        twin: "<script><!--<script></script>--></script><script src=\"/analytics.js\"></script>",
+    },
+];
+
+/// Pages that mention trackers where no browser would fetch them: kept byte for byte.
+const INERT: &[&str] = &[
+    r#"<!-- <script src="https://www.google-analytics.com/analytics.js"></script> -->"#,
+    r#"<!--><script src="/a.js"></script>"#,
+    r#"<script type="application/json">{"u":"https://www.google-analytics.com/analytics.js"}</script>"#,
+    r#"<script type="text/plain" data-category="analytics" src="https://www.google-analytics.com/analytics.js"></script>"#,
+    r#"<iframe data-category="marketing" data-src="https://www.youtube.com/embed/x"></iframe>"#,
+    r#"<textarea><img src="https://www.facebook.com/tr?id=1"></textarea>"#,
+    r#"<title><script src="https://www.google-analytics.com/ga.js"></script></title>"#,
+    r#"<a href="https://www.facebook.com/tr?id=1" onclick="track('https://www.google-analytics.com')">x</a>"#,
+    r#"<div title="url(https://www.facebook.com/tr)">x</div>"#,
+    r#"<svg><![CDATA[<img src="https://www.facebook.com/tr?id=1">]]></svg>"#,
+    r#"<math><annotation-xml encoding="text/html"><textarea><img src="https://www.facebook.com/tr"></textarea></annotation-xml></math>"#,
+];
+
+#[test]
+fn trackers_go_and_first_party_twins_stay_at_any_chunking() {
+    let policy = Policy::builtin();
+    let seed = std::env::var("CONSENTRY_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| rand::rng().random());
+    eprintln!("adversarial seed: {seed} (replay with CONSENTRY_TEST_SEED={seed})");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut failures = Vec::new();
+    for case in CASES {
+        let whole = rewrite(&policy, case.tracker.as_bytes(), &[]);
+        let text = String::from_utf8_lossy(&whole).to_ascii_lowercase();
+        if text.contains(case.gone) {
+            failures.push(format!("{}: `{}` survived in {text}", case.name, case.gone));
+        }
+        let twin = rewrite(&policy, case.twin.as_bytes(), &[]);
+        if twin != case.twin.as_bytes() {
+            failures.push(format!(
+                "{}: the first-party twin changed: {}",
+                case.name,
+                String::from_utf8_lossy(&twin)
+            ));
+        }
+        for _ in 0..20 {
+            for (html, expected) in [(case.tracker, &whole), (case.twin, &twin)] {
+                let cuts = random_cuts(&mut rng, html.len());
+                if rewrite(&policy, html.as_bytes(), &cuts) != *expected {
+                    failures.push(format!("{}: cuts {cuts:?} changed the output", case.name));
+                }
+            }
+        }
+    }
+    for html in INERT {
+        for _ in 0..20 {
+            let cuts = random_cuts(&mut rng, html.len());
+            let out = rewrite(&policy, html.as_bytes(), &cuts);
+            if out != html.as_bytes() {
+                failures.push(format!(
+                    "{html}: changed to {} (cuts {cuts:?})",
+                    String::from_utf8_lossy(&out)
+                ));
+                break;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "seed {seed}:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn references_list_every_url_bearing_element_resolved() {
+    let policy = Policy::builtin();
+    let html = br#"<base href="https://cdn.example.net/x/"><script src="app.js"></script>
+        <img srcset="a.png 1x, https://www.facebook.com/tr?id=1 2x"><div style="background:url(//img.example.com/b.png)"></div>
+        <link rel="stylesheet" href="https:&#x2F;&#x2F;www.googletagmanager.com/s.css">"#;
+    let options = FilterOptions {
+        first_party: Some("www.example.org".into()),
+        charset: None,
+        report_only: true,
+        insert_after_body_open: None,
+        placeholder_form: None,
+        collect_references: true,
+    };
+    let mut filter = policy
+        .rewriter
+        .filter(CategorySet::NECESSARY_ONLY, &options)
+        .unwrap();
+    let mut out = filter.write(html).unwrap();
+    let (tail, report) = filter.end().unwrap();
+    out.extend(tail);
+    assert_eq!(out, html.to_vec());
+    let urls: Vec<(&str, bool)> = report
+        .references
+        .iter()
+        .map(|r| (r.url.as_str(), r.rule.is_some()))
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            ("https://cdn.example.net/x/app.js", false),
+            ("https://cdn.example.net/x/a.png", false),
+            ("https://www.facebook.com/tr?id=1", true),
+            ("https://img.example.com/b.png", false),
+            ("https://www.googletagmanager.com/s.css", true),
+        ]
+    );
+}

@@ -1,0 +1,147 @@
+//! Differential test: the scanner against html5ever's full parser on every
+//! corpus page and on seeded random mutations of them, fed in random chunk
+//! sizes. Bounded for CI (`CONSENTRY_DIFF_ROUNDS` mutations per page;
+//! fewer in debug builds); `cargo fuzz run differential` runs it longer.
+//! Set CONSENTRY_TEST_SEED to replay a failure.
+
+#[path = "support/differential.rs"]
+mod differential;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/pages");
+
+fn pages() -> Vec<(String, Vec<u8>)> {
+    let mut pages: Vec<_> = std::fs::read_dir(CORPUS)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    pages.sort();
+    pages
+}
+
+fn cuts(rng: &mut StdRng, len: usize) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    let mut at = 0;
+    loop {
+        at += if rng.random_bool(0.3) {
+            rng.random_range(1..16)
+        } else {
+            rng.random_range(16..8192)
+        };
+        if at >= len {
+            return cuts;
+        }
+        cuts.push(at);
+    }
+}
+
+/// What mutations insert: the tokens that switch tokenizer states.
+const INSERTS: &[&[u8]] = &[
+    b"<!--",
+    b"-->",
+    b"--!>",
+    b"<!-->",
+    b"</script>",
+    b"<script>",
+    b"<svg>",
+    b"</svg>",
+    b"<math>",
+    b"<![CDATA[",
+    b"]]>",
+    b"\"",
+    b"'",
+    b"\0",
+    b"\r",
+    b"<style>",
+    b"</style>",
+    b"<noscript>",
+    b"</noscript>",
+    b"<textarea>",
+    b"<title>",
+    b"<xmp>",
+    b"<foreignObject>",
+    b"<desc>",
+    b"<mi>",
+    b"<p>",
+    b"</p>",
+    b"<font color=1>",
+    b"<",
+    b">",
+    b"=",
+    b"/",
+    b"<img src=/probe.png>",
+    b"<script src=/probe.js>",
+    b"<iframe>",
+    b"</iframe>",
+];
+
+/// A copy of `page` with a few random edits.
+fn mutate(rng: &mut StdRng, page: &[u8]) -> Vec<u8> {
+    let mut html = page.to_vec();
+    for _ in 0..rng.random_range(1..6) {
+        let at = rng.random_range(0..=html.len());
+        match rng.random_range(0..10) {
+            // Flip the case of a run of bytes (tag names, attribute names).
+            0 => {
+                let end = (at + rng.random_range(1..12)).min(html.len());
+                for b in &mut html[at..end] {
+                    *b = if b.is_ascii_lowercase() {
+                        b.to_ascii_uppercase()
+                    } else {
+                        b.to_ascii_lowercase()
+                    };
+                }
+            }
+            // Delete a few bytes.
+            1 => {
+                let end = (at + rng.random_range(1..8)).min(html.len());
+                html.drain(at..end);
+            }
+            _ => {
+                let insert = INSERTS[rng.random_range(0..INSERTS.len())];
+                html.splice(at..at, insert.iter().copied());
+            }
+        }
+    }
+    html
+}
+
+#[test]
+fn corpus_pages_agree_with_html5ever() {
+    let seed = std::env::var("CONSENTRY_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| rand::rng().random());
+    eprintln!("differential seed: {seed} (replay with CONSENTRY_TEST_SEED={seed})");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut failures = Vec::new();
+    let pages = pages();
+    assert!(pages.len() >= 29, "the corpus pages are present");
+    for (name, html) in &pages {
+        let cut = cuts(&mut rng, html.len());
+        if let Err(e) = differential::compare(html, &cut, true) {
+            failures.push(format!("{name}: {e}"));
+        }
+    }
+    let rounds: usize = std::env::var("CONSENTRY_DIFF_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(if cfg!(debug_assertions) { 15 } else { 100 });
+    for round in 0..rounds {
+        for (name, page) in &pages {
+            let html = mutate(&mut rng, page);
+            let cut = cuts(&mut rng, html.len());
+            if let Err(e) = differential::compare(&html, &cut, false) {
+                failures.push(format!("{name}, mutation round {round}: {e}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "seed {seed}:\n{}", failures.join("\n"));
+}
