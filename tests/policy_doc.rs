@@ -357,4 +357,9 @@ async fn the_proxy_serves_the_policy_page() {
     assert!(page.text().contains("href=\"/_consentry/policy\""));
     let post = request(&client(), "POST", addr, "/_consentry/policy", &[]).await;
     assert_eq!(post.parts.status, 405);
+    // Without a usable Accept-Language: the consent UI's default language.
+    let german = format!("[consent_ui]\ndefault_language = \"de\"\n{config_text}");
+    let addr = proxy(&config(up, &german)).await;
+    let page = get(addr, "/_consentry/policy", &[("accept-language", "ja")]).await;
+    assert!(page.text().contains("<h1>Cookie-Richtlinie</h1>"));
 }

@@ -273,6 +273,11 @@ impl ConsentUi {
         })
     }
 
+    /// The language used when `Accept-Language` names none the UI has.
+    pub fn default_language(&self) -> &str {
+        &self.default_language
+    }
+
     /// The texts of `language`, if the UI has it.
     pub fn texts(&self, language: &str) -> Option<&Texts> {
         self.languages

@@ -175,7 +175,14 @@ fn policy_page(
                 &crate::policy_doc::texts::LANGUAGES,
             )
         })
-        .unwrap_or("en");
+        .unwrap_or_else(|| {
+            let default = policy.consent_ui.default_language();
+            if crate::policy_doc::texts::texts(default).is_some() {
+                default
+            } else {
+                "en"
+            }
+        });
     let site = crate::discovery::site_key(
         header(&parts.headers, HOST).or_else(|| parts.uri.authority().map(|a| a.as_str())),
     );
