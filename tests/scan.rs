@@ -177,6 +177,21 @@ fn scan_reports_every_cookie_and_tag_and_drafts_rules() {
         "{warnings}"
     );
 
+    // In a pipeline that stops reading, the scan ends quietly.
+    let pipeline = Command::new("bash")
+        .args([
+            "-c",
+            &format!("set -o pipefail; {BIN} scan http://{addr}/ --delay 0ms | head -1 >/dev/null"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        pipeline.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pipeline.stderr)
+    );
+    assert!(pipeline.stderr.is_empty());
+
     // Limited to one page, the scan fetches the start page only.
     let out = scan(&[
         &format!("http://{addr}/"),

@@ -174,7 +174,10 @@ pub async fn scan(
                 if let Some(extracted) = &extracted {
                     for link in &extracted.links {
                         let link = normalized(link.clone());
-                        if same_site(&link, &options.start) && seen.insert(link.to_string()) {
+                        // Bounded: a few times more candidates than pages to fetch.
+                        let room = queue.len() < options.max_pages.saturating_mul(4) + 100;
+                        if room && same_site(&link, &options.start) && seen.insert(link.to_string())
+                        {
                             queue.push_back(link);
                         }
                     }
