@@ -267,7 +267,10 @@ fn policy_facts_cover_the_seed_and_demo_vendors() {
             .unwrap_or_else(|| panic!("no rule {id}"));
         let facts = &policy.facts.tags[i];
         assert!(
-            facts.purpose.as_deref().is_some_and(|p| p.len() > 10),
+            facts
+                .purpose
+                .as_ref()
+                .is_some_and(|p| p.get("en").len() > 10),
             "{id}"
         );
         assert!(

@@ -41,6 +41,8 @@ struct Seed {
     cookies: &'static [(&'static str, &'static str)],
     services: &'static [(&'static str, &'static str)],
     texts: &'static [&'static str],
+    /// The site's own purposes, per language.
+    translated: &'static [(&'static str, &'static str)],
     absent: &'static [&'static str],
 }
 
@@ -55,9 +57,9 @@ const SEED_POLICIES: [Seed; 2] = [
             ("Social media buttons", "Social-Media-Buttons"),
         ],
         cookies: &[
-            ("ost_newsletter", "subscribed"),
-            ("ost_form_details", "form"),
-            ("ost_prefs", "settings"),
+            ("ost_newsletter", ""),
+            ("ost_form_details", ""),
+            ("ost_prefs", ""),
             ("optimizelyEndUserId", "experiment"),
             ("__atuvc", "share"),
             ("__atuvs", "share"),
@@ -77,6 +79,16 @@ const SEED_POLICIES: [Seed; 2] = [
             "support@onesmartech.com",
             "+64 (9) 2803716",
             "2019-07-21",
+        ],
+        translated: &[
+            (
+                "Remembers that you subscribed to the newsletter.",
+                "Merkt sich, dass Sie den Newsletter abonniert haben.",
+            ),
+            (
+                "Remembers your site settings.",
+                "Merkt sich Ihre Website-Einstellungen.",
+            ),
         ],
         absent: &["_fbp", "Google Analytics", "Meta Pixel"],
     },
@@ -98,8 +110,8 @@ const SEED_POLICIES: [Seed; 2] = [
             ("__utmb", "sessions"),
             ("__utmc", "sessions"),
             ("__utmz", "campaign"),
-            ("smarttel_auth", "signed in"),
-            ("smarttel_lang", "language"),
+            ("smarttel_auth", ""),
+            ("smarttel_lang", ""),
         ],
         services: &[
             ("Google Analytics", "visits"),
@@ -114,6 +126,13 @@ const SEED_POLICIES: [Seed; 2] = [
             "2018-08-01",
             "https://policies.google.com/privacy",
             "https://tools.google.com/dlpage/gaoptout",
+        ],
+        translated: &[
+            ("Keeps you signed in.", "H\u{e4}lt Sie angemeldet."),
+            (
+                "Remembers the language you chose.",
+                "Merkt sich die gew\u{e4}hlte Sprache.",
+            ),
         ],
         absent: &["_gid", "_fbp", "AddThis", "YouTube"],
     },
@@ -165,6 +184,12 @@ fn seeds_come_back_in_every_format_and_language() {
                 }
                 for t in seed.texts {
                     assert!(has(t), "{what}: {t}");
+                }
+                for (en, de) in seed.translated {
+                    assert!(
+                        has(if column == 0 { en } else { de }),
+                        "{what}: {en} / {de}"
+                    );
                 }
                 for t in seed.absent {
                     assert!(!has(t), "{what}: lists {t}, which the site does not use");

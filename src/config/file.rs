@@ -308,8 +308,9 @@ pub struct CookieRuleFile {
     pub category: String,
     /// Who sets the cookie (documentation only).
     pub vendor: Option<String>,
-    /// What the cookie is for, as the vendor documents it (for the policy).
-    pub purpose: Option<String>,
+    /// What the cookie is for, as the vendor documents it (for the policy);
+    /// one text or one per language.
+    pub purpose: Option<crate::policy_doc::facts::Localized>,
     /// How long it lasts: `session` or `<n> minutes|hours|days|weeks|months|years`.
     pub retention: Option<String>,
 }
@@ -363,8 +364,9 @@ pub struct TagRuleFile {
     pub action: ActionFile,
     /// Element kinds covered (default all).
     pub elements: Option<Vec<String>>,
-    /// What the vendor's tag does, in one line (for the policy).
-    pub purpose: Option<String>,
+    /// What the vendor's tag does, in one line (for the policy); one text
+    /// or one per language.
+    pub purpose: Option<crate::policy_doc::facts::Localized>,
     /// The vendor's privacy policy URL.
     pub privacy_policy: Option<String>,
     /// Where visitors can opt out with the vendor, if it offers that.

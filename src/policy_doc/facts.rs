@@ -1,8 +1,36 @@
 //! The facts a cookie policy states, compiled from the config and the
 //! catalogues: who runs the site, and what each cookie and tag is for.
 
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
 use crate::policy::category::Category;
 use crate::policy::cookies::NameMatch;
+
+/// A text given once, or per language (`{ en = "…", de = "…" }`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Localized {
+    /// The same text in every language.
+    One(String),
+    /// Language -> text.
+    PerLanguage(BTreeMap<String, String>),
+}
+
+impl Localized {
+    /// The text in `language`, else English, else the first given.
+    pub fn get(&self, language: &str) -> &str {
+        match self {
+            Localized::One(text) => text,
+            Localized::PerLanguage(texts) => texts
+                .get(language)
+                .or_else(|| texts.get("en"))
+                .or_else(|| texts.values().next())
+                .map_or("", String::as_str),
+        }
+    }
+}
 
 /// `[site]`, validated.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -113,7 +141,7 @@ pub struct CookieFacts {
     /// Who sets them.
     pub vendor: Option<String>,
     /// What they are for.
-    pub purpose: Option<String>,
+    pub purpose: Option<Localized>,
     /// How long they last.
     pub retention: Option<Retention>,
     /// Whether the config says the site uses them (its own entry, or named
@@ -125,7 +153,7 @@ pub struct CookieFacts {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TagFacts {
     /// What the vendor's tag does.
-    pub purpose: Option<String>,
+    pub purpose: Option<Localized>,
     /// The vendor's privacy policy.
     pub privacy_policy: Option<String>,
     /// Where visitors can opt out with the vendor.
@@ -187,6 +215,18 @@ mod tests {
         ] {
             assert!(Retention::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn localized_texts_fall_back_to_english() {
+        let one = Localized::One("Same".into());
+        assert_eq!(one.get("de"), "Same");
+        let per = Localized::PerLanguage(BTreeMap::from([
+            ("en".to_string(), "English".to_string()),
+            ("de".to_string(), "Deutsch".to_string()),
+        ]));
+        assert_eq!(per.get("de"), "Deutsch");
+        assert_eq!(per.get("fr"), "English");
     }
 
     #[test]

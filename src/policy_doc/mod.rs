@@ -230,7 +230,7 @@ pub fn build(
                 name,
                 matches,
                 provider: f.vendor.clone().unwrap_or_else(|| first_party.clone()),
-                purpose: f.purpose.clone(),
+                purpose: f.purpose.as_ref().map(|p| p.get(language).to_string()),
                 retention: f.retention.map(|r| words.retention(r)),
             });
     }
@@ -244,7 +244,7 @@ pub fn build(
             .push(ServiceView {
                 id: rule.id.clone(),
                 vendor: rule.vendor.clone(),
-                purpose: f.purpose.clone(),
+                purpose: f.purpose.as_ref().map(|p| p.get(language).to_string()),
                 privacy_policy: f.privacy_policy.clone(),
                 opt_out: f.opt_out.clone(),
                 hosts: hosts.into_iter().collect(),
