@@ -259,3 +259,85 @@ fn run_time_url_builders_are_recognised() {
         );
     }
 }
+
+/// The vendors the seed policies name and the demo site uses, and their
+/// cookies, carry what a cookie policy must say about them.
+#[test]
+fn policy_facts_cover_the_seed_and_demo_vendors() {
+    let policy = builtin();
+    let rules = policy.rewriter.rules();
+    for id in [
+        "google-analytics",
+        "google-tag-manager",
+        "google-optimize",
+        "youtube",
+        "meta-pixel",
+        "facebook",
+        "linkedin-widgets",
+        "twitter-widgets",
+        "pinterest-widgets",
+        "addthis",
+        "sharethis",
+        "optimizely",
+        "vwo",
+        "ab-tasty",
+        "owox-bi",
+        "google-bigquery",
+    ] {
+        let (i, _) = rules
+            .rules()
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.id == id)
+            .unwrap_or_else(|| panic!("no rule {id}"));
+        let facts = &policy.facts.tags[i];
+        assert!(
+            facts
+                .purpose
+                .as_ref()
+                .is_some_and(|p| p.get("en").len() > 10),
+            "{id}"
+        );
+        assert!(
+            facts
+                .privacy_policy
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://")),
+            "{id}"
+        );
+    }
+    let classifier = policy.cookies.classifier();
+    for name in [
+        "_ga",
+        "_gid",
+        "_gat_UA-1",
+        "_ga_ABC",
+        "__utma",
+        "__utmb",
+        "__utmc",
+        "__utmt",
+        "__utmz",
+        "__utmv",
+        "_gaexp",
+        "_fbp",
+        "__atuvc",
+        "__stid",
+        "optimizelyEndUserId",
+        "_vwo_uuid_v2",
+        "_vis_opt_s",
+        "ABTasty",
+        "ABTastySession",
+        "_pin_unauth",
+        "personalization_id",
+        "li_fat_id",
+        "consentry",
+        "sessionid",
+    ] {
+        let entry = classifier
+            .entry(name)
+            .unwrap_or_else(|| panic!("{name} unclassified"));
+        let facts = &policy.facts.cookies[entry];
+        assert!(facts.purpose.is_some(), "{name}: no purpose");
+        assert!(facts.retention.is_some(), "{name}: no retention");
+    }
+}

@@ -171,6 +171,10 @@ pub struct Policy {
     pub admin: AdminSettings,
     /// The banner, consent endpoint and preferences page.
     pub consent_ui: crate::consent_ui::ConsentUi,
+    /// `[site]`: who runs the site, for the generated cookie policy.
+    pub site: crate::policy_doc::facts::Site,
+    /// What each cookie entry and tag rule is for, for the generated cookie policy.
+    pub facts: crate::policy_doc::facts::Facts,
 }
 
 impl Policy {

@@ -21,7 +21,8 @@ use super::upgrade;
 use super::upstream::Upstream;
 use super::validators;
 use crate::config::{CacheSafety, HostHeader, Mode, Policy, SharedPolicy};
-use crate::policy::category::CategorySet;
+use crate::discovery::{site_key, CookieSource, Discovery};
+use crate::policy::category::{Category, CategorySet};
 use crate::policy::consent::Consent;
 use crate::policy::request_cookies::RequestCookies;
 use crate::rewrite::placeholder::GrantForm;
@@ -42,6 +43,8 @@ pub struct State {
     pub ids: RequestIds,
     /// Open upgraded (WebSocket) connections.
     pub tunnels: upgrade::Tunnels,
+    /// What the site's traffic shows: cookie names and third parties.
+    pub discovery: Arc<Discovery>,
 }
 
 /// A request extension: the request came over TLS terminated here.
@@ -113,7 +116,7 @@ async fn proxy(
     let client_upgrade = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut request));
     let (mut parts, body) = request.into_parts();
     if let Some(route) = policy.consent_ui.route(parts.uri.path()) {
-        return own_pages::serve(&policy, route, parts, body).await;
+        return own_pages::serve(&policy, &state.discovery, route, parts, body).await;
     }
     let is_head = parts.method == Method::HEAD;
     let host = parts.headers.get(HOST).cloned().or_else(|| {
@@ -135,7 +138,15 @@ async fn proxy(
     let mode = policy.mode_for(host.as_ref().and_then(|h| h.to_str().ok()), uri.path());
     let enforce = mode == Mode::Enforce;
 
-    let cookies = request_cookies(state, &policy, &mut parts.headers, enforce);
+    let site = site_key(host.as_ref().and_then(|h| h.to_str().ok()));
+    let cookies = request_cookies(
+        state,
+        &policy,
+        &mut parts.headers,
+        enforce,
+        &site,
+        uri.path(),
+    );
     let granted = cookies.consent.granted;
     let ui = UiPlan::new(&policy, &cookies, enforce, &uri, &parts.headers);
     let conditional = ui.active && validators::translate_request(&mut parts.headers, &ui.variant);
@@ -206,10 +217,12 @@ async fn proxy(
         consent: cookies.consent,
         stripped_set_cookies: Vec::new(),
         dropped_cookies: cookies.dropped,
+        discovery: Some((state.discovery.clone(), site.clone())),
     };
     let set_cookies_changed = set_cookies(
         state,
         &policy,
+        (&site, audit.uri.path()),
         granted,
         &mut parts.headers,
         enforce,
@@ -264,7 +277,8 @@ async fn proxy(
         report_only: !enforce,
         insert_after_body_open: injection.as_ref().and_then(|i| i.banner.clone()),
         placeholder_form: (enforce && needs_rewrite).then(|| ui.grant_form(&policy, granted)),
-        collect_references: false,
+        // Discovery records the third parties the page loads.
+        collect_references: true,
     };
     if (injection.is_some() || options.placeholder_form.is_some())
         && policy.proxy.cache == CacheSafety::Vary
@@ -406,6 +420,8 @@ fn request_cookies(
     policy: &Policy,
     headers: &mut HeaderMap,
     enforce: bool,
+    site: &str,
+    path: &str,
 ) -> RequestCookieOutcome {
     let mut values = headers.get_all(COOKIE).iter();
     let (first, second) = (values.next(), values.next());
@@ -435,6 +451,13 @@ fn request_cookies(
             consentry_cookie,
             dropped: Vec::new(),
         };
+    }
+    for (name, _) in cookies.iter() {
+        state
+            .discovery
+            .cookie(site, name, CookieSource::SentByBrowser, path, || {
+                category_name(policy, policy.cookies.classifier().classify(name))
+            });
     }
     let decision = policy.cookies.filter_request(&cookies, consent.granted);
     for name in &decision.unclassified {
@@ -482,11 +505,16 @@ fn request_cookies(
     }
 }
 
+fn category_name(policy: &Policy, category: Option<Category>) -> Option<String> {
+    category.map(|c| policy.categories.name(c).to_string())
+}
+
 /// Decides every `Set-Cookie`; in enforce mode removes the stripped ones.
 /// Returns whether the headers changed; stripped names go to `stripped`.
 fn set_cookies(
     state: &State,
     policy: &Policy,
+    (site, path): (&str, &str),
     granted: CategorySet,
     headers: &mut HeaderMap,
     enforce: bool,
@@ -498,6 +526,13 @@ fn set_cookies(
     let mut keep = Vec::new();
     for value in headers.get_all(SET_COOKIE) {
         let verdict = policy.cookies.decide_set_cookie(value.as_bytes(), granted);
+        if let Some(name) = verdict.name {
+            state
+                .discovery
+                .cookie(site, name, CookieSource::SetBySite, path, || {
+                    category_name(policy, verdict.category)
+                });
+        }
         if let (true, Some(name)) = (verdict.is_unclassified(), verdict.name) {
             state.unclassified.count(name);
         }

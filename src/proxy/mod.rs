@@ -118,6 +118,7 @@ impl Proxy {
             unclassified: observe::UnclassifiedNames::default(),
             ids: observe::RequestIds::default(),
             tunnels: upgrade::Tunnels::default(),
+            discovery: Arc::new(crate::discovery::Discovery::default()),
             policy,
         });
         Ok(Proxy {
@@ -131,6 +132,16 @@ impl Proxy {
                 grace: settings.shutdown_grace,
             },
         })
+    }
+
+    /// The same proxy recording what it discovers into `discovery` (by
+    /// default a store of its own), so others can read it.
+    #[must_use]
+    pub fn with_discovery(mut self, discovery: Arc<crate::discovery::Discovery>) -> Proxy {
+        Arc::get_mut(&mut self.state)
+            .expect("the state is not shared before the proxy runs")
+            .discovery = discovery;
+        self
     }
 
     /// The address the proxy listens on.
