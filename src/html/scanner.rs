@@ -1244,10 +1244,21 @@ impl Scanner {
             Some(i) => self.foreign.truncate(i),
             // It closes an HTML element inside an integration point.
             None if top.html_point || top.text_point => {}
+            // No element is named like this (`</scri<svg>`): the tree
+            // builder ignores it.
+            None if !name.get().is_some_and(is_element_name) => {}
             // It closes an HTML element around the foreign content.
             None => self.foreign.clear(),
         }
     }
+}
+
+/// Whether `name` (lower case) could name an element a page opened: ASCII
+/// letters and digits, with hyphens as in custom elements. An end tag with
+/// another name closes nothing there is, so it cannot end foreign content.
+fn is_element_name(name: &[u8]) -> bool {
+    name.first().is_some_and(u8::is_ascii_alphabetic)
+        && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 #[cfg(test)]

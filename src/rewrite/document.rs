@@ -141,9 +141,14 @@ impl Document {
                     });
                 }
                 HeldKind::Noscript if len > limits.noscript => {
-                    // Too large to judge: fail closed and drop its content.
+                    // Too large to judge: fail closed and drop its content,
+                    // unless nothing in it could be denied.
                     self.held = None;
-                    if !self.ctx.report_only {
+                    let all_granted = self
+                        .ctx
+                        .granted
+                        .is_superset(self.ctx.inner.rules.categories());
+                    if !self.ctx.report_only && !all_granted {
                         self.editor.keep(data, held.start);
                         self.mode = Mode::DropText {
                             name: TagName::Noscript,
@@ -183,12 +188,8 @@ impl Document {
                     self.judge_script(data, held.start, data.len(), svg, true)
                 }
                 HeldKind::Style => self.judge_style(data, held.start, data.len()),
-                // An unterminated block cannot be judged: fail closed.
-                HeldKind::Noscript if !self.ctx.report_only => {
-                    self.editor.keep(data, held.start);
-                    self.editor.remove(data.len());
-                }
-                HeldKind::Noscript => {}
+                // The end of the input ends the block, as in a browser.
+                HeldKind::Noscript => self.judge_noscript(data, held.start, data.len()),
             }
         }
         match self.mode {

@@ -530,3 +530,45 @@ fn only_the_loader_statement_of_a_mixed_script_goes() {
         assert_eq!(out, html.as_bytes(), "splits {splits:?}");
     }
 }
+
+#[test]
+fn a_noscript_block_cut_off_by_the_end_of_input_is_judged_not_lost() {
+    let r = rewriter(Limits::default());
+    let all = r.rules().categories().with(Category::NECESSARY);
+    for html in [
+        "<<noscript><Qf",
+        "<noscript><p>Enable JS",
+        "<noscript><img src=\"/a.png\"",
+    ] {
+        for split in 1..html.len() {
+            let out = run_split(&r, all, html.as_bytes(), &[split], false);
+            assert_eq!(String::from_utf8(out).unwrap(), html, "split at {split}");
+            let out = run_split(&r, NONE, html.as_bytes(), &[split], false);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                html,
+                "no consent, split at {split}"
+            );
+        }
+    }
+    let html = "<noscript><img src=\"https://www.facebook.com/tr\"><p>Enable JS";
+    for split in 1..html.len() {
+        let out = run_split(&r, NONE, html.as_bytes(), &[split], false);
+        assert_eq!(String::from_utf8(out).unwrap(), "<noscript><p>Enable JS");
+    }
+}
+
+#[test]
+fn an_oversized_noscript_block_is_kept_when_everything_is_granted() {
+    let r = rewriter(Limits {
+        noscript: 32,
+        ..Limits::default()
+    });
+    let all = r.rules().categories().with(Category::NECESSARY);
+    let html = format!(
+        "<noscript>{}<img src=\"https://www.facebook.com/tr\"></noscript><p>x</p>",
+        "y".repeat(100)
+    );
+    let out = run_split(&r, all, html.as_bytes(), &[20, 60, 90], false);
+    assert_eq!(String::from_utf8(out).unwrap(), html);
+}
