@@ -8,6 +8,7 @@ use std::hint::black_box;
 
 use consentry::config::Policy;
 use consentry::policy::category::CategorySet;
+use consentry::policy::literal_set::LiteralSet;
 use consentry::policy::request_cookies::RequestCookies;
 use consentry::policy::tags::ElementKind;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -145,6 +146,60 @@ fn inline(c: &mut Criterion) {
                 .count()
         })
     });
+    // With what to remove: every loader found, statements split.
+    group.bench_function("decide_corpus_scripts", |b| {
+        b.iter(|| {
+            scripts
+                .iter()
+                .filter(|s| {
+                    rules
+                        .decide_inline(s, CategorySet::NECESSARY_ONLY)
+                        .is_some()
+                })
+                .count()
+        })
+    });
+    group.finish();
+}
+
+/// The literal search alone, ours against aho-corasick's DFA (its packed
+/// Teddy searcher takes at most 128 literals; the catalogue has over 1,000).
+fn literal_search(c: &mut Criterion) {
+    let catalogue: toml::Value =
+        toml::from_str(include_str!("../catalogue/trackers.toml")).unwrap();
+    let mut literals = Vec::new();
+    for rule in catalogue["rule"].as_array().unwrap() {
+        let list = |key| {
+            rule.get(key)
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+        };
+        let hosts = list("hosts")
+            .filter_map(|h| h.as_str())
+            .filter(|h| !h.contains('/'));
+        literals.extend(hosts.map(String::from));
+        literals.extend(list("inline").filter_map(|s| s.as_str()).map(String::from));
+    }
+    let scripts = inline_scripts();
+    let bytes: usize = scripts.iter().map(String::len).sum();
+    let dfa = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(&literals)
+        .unwrap();
+    let ours = LiteralSet::new(&literals).unwrap();
+    let mut group = c.benchmark_group("literal_search");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("aho_corasick_dfa", |b| {
+        b.iter(|| {
+            let count = |s: &String| dfa.find_overlapping_iter(s.as_str()).count();
+            scripts.iter().map(count).sum::<usize>()
+        })
+    });
+    group.bench_function("literal_set", |b| {
+        b.iter(|| scripts.iter().map(|s| ours.hits(s).len()).sum::<usize>())
+    });
     group.finish();
 }
 
@@ -221,5 +276,5 @@ fn urls(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, consent, cookies, inline, urls);
+criterion_group!(benches, consent, cookies, inline, literal_search, urls);
 criterion_main!(benches);

@@ -1,5 +1,6 @@
 //! The admin listener, on its own address: `/healthz` (alive), `/readyz`
-//! (should receive traffic) and `/metrics` (Prometheus text format).
+//! (should receive traffic), `/metrics` (Prometheus text format) and
+//! `/discovered` (what the proxy saw on the site, as an observed file).
 
 pub mod exporter;
 pub mod readiness;
@@ -44,6 +45,7 @@ struct State {
     policy: SharedPolicy,
     readiness: Arc<Readiness>,
     metrics: PrometheusHandle,
+    discovery: Option<Arc<crate::discovery::Discovery>>,
 }
 
 impl Admin {
@@ -62,8 +64,18 @@ impl Admin {
                 policy,
                 readiness,
                 metrics,
+                discovery: None,
             }),
         })
+    }
+
+    /// The same listener serving `discovery` at `/discovered`.
+    #[must_use]
+    pub fn with_discovery(mut self, discovery: Arc<crate::discovery::Discovery>) -> Admin {
+        Arc::get_mut(&mut self.state)
+            .expect("the state is not shared before the listener runs")
+            .discovery = Some(discovery);
+        self
     }
 
     /// The bound address.
@@ -142,9 +154,20 @@ impl State {
                 );
                 response
             }
+            "/discovered" => match &self.discovery {
+                Some(discovery) => {
+                    let mut response = text(StatusCode::OK, discovery.snapshot().to_json());
+                    response.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        header::HeaderValue::from_static("application/json"),
+                    );
+                    response
+                }
+                None => text(StatusCode::NOT_FOUND, "discovery is off\n".into()),
+            },
             _ => text(
                 StatusCode::NOT_FOUND,
-                "not found: try /healthz, /readyz or /metrics\n".into(),
+                "not found: try /healthz, /readyz, /metrics or /discovered\n".into(),
             ),
         }
     }

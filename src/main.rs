@@ -13,6 +13,13 @@ use consentry::policy::request_cookies::RequestCookies;
 use consentry::rewrite::FilterOptions;
 use consentry::telemetry::{self, EnforcementLog, LogFormat};
 
+/// jemalloc with background purging: memory freed after a burst of
+/// connections goes back to the kernel within seconds (glibc's arenas kept
+/// it; see BENCHMARKS.md, "Memory after connection bursts").
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Consent-enforcement reverse proxy: strips non-consented cookies and
 /// third-party tags before they reach the browser.
 #[derive(Parser)]
@@ -35,11 +42,15 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
-    /// Validate a config file (exit 0, or non-zero with `file: key: reason`).
+    /// Validate a config file (exit 0, or non-zero with `file: key: reason`);
+    /// warn, one line each, about what it leaves undescribed or unclassified.
     Check {
         /// Config file (default: the built-in config).
         #[arg(long, env = "CONSENTRY_CONFIG")]
         config: Option<PathBuf>,
+        /// An observed file: warn about its cookies and hosts no rule classifies.
+        #[arg(long)]
+        observed: Option<PathBuf>,
     },
     /// Rewrite one HTML document from stdin to stdout, as the proxy would for this request.
     Rewrite {
@@ -57,6 +68,53 @@ enum Command {
         #[command(flatten)]
         request: RequestArgs,
     },
+    /// Print the site's cookie policy, generated from the config (and what was observed).
+    Policy(PolicyArgs),
+    /// Crawl a site and report the cookies and third-party tags of each page,
+    /// classified or flagged; print draft rules for what nothing classifies.
+    Scan(ScanArgs),
+}
+
+/// `consentry scan` options.
+#[derive(Args)]
+struct ScanArgs {
+    /// Where to start (http://): only links to the same scheme, host and port are followed.
+    url: String,
+    /// Config file whose rules classify what is found (default: the built-in config).
+    #[arg(long, env = "CONSENTRY_CONFIG")]
+    config: Option<PathBuf>,
+    /// The most pages fetched.
+    #[arg(long, default_value_t = 50)]
+    max_pages: usize,
+    /// Write what was found as an observed file (for `policy --observed` and `check --observed`).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// The pause between requests (robots.txt's Crawl-delay wins when longer).
+    #[arg(long, default_value = "500ms", value_parser = consentry::config::file::duration::parse)]
+    delay: std::time::Duration,
+    /// The most bytes read from one page, in MiB.
+    #[arg(long, default_value_t = 5)]
+    max_body_mib: usize,
+}
+
+/// `consentry policy` options.
+#[derive(Args)]
+struct PolicyArgs {
+    /// Config file (default: the built-in config).
+    #[arg(long, env = "CONSENTRY_CONFIG")]
+    config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "html")]
+    format: consentry::policy_doc::Format,
+    /// Language: `en` or `de`.
+    #[arg(long, default_value = "en")]
+    lang: String,
+    /// An observed file (from `run --observed-out` or `scan --out`): also list what it saw.
+    #[arg(long)]
+    observed: Option<PathBuf>,
+    /// HTML without `<html>` and `<head>`, to embed in the site's own page.
+    #[arg(long)]
+    fragment: bool,
 }
 
 /// `consentry run` options. Each setting: flag > environment > config file > built-in default.
@@ -86,6 +144,13 @@ struct RunArgs {
     /// Write the per-request enforcement events as JSON lines to FILE (`-` = stdout).
     #[arg(long, env = "CONSENTRY_ENFORCEMENT_LOG", value_name = "FILE|-")]
     enforcement_log: Option<String>,
+    /// Write what was discovered on the site (cookies, third parties) to FILE, as
+    /// `policy --observed` and `check --observed` read it: on shutdown and every interval.
+    #[arg(long, env = "CONSENTRY_OBSERVED_OUT", value_name = "FILE")]
+    observed_out: Option<PathBuf>,
+    /// How often `--observed-out` is rewritten (`30s`, `5m`, …).
+    #[arg(long, default_value = "5m", value_parser = consentry::config::file::duration::parse)]
+    observed_interval: std::time::Duration,
 }
 
 /// A request's consent-relevant parts, given on the command line.
@@ -145,13 +210,15 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Demo { site_port, listen } => demo(site_port, listen),
-        Command::Check { config } => check(config),
+        Command::Check { config, observed } => check(config, observed),
         Command::Rewrite {
             request,
             url,
             charset,
         } => rewrite(&request, url, charset),
         Command::Explain { request } => explain(&request),
+        Command::Policy(args) => policy(&args),
+        Command::Scan(args) => scan(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -210,7 +277,20 @@ fn run(args: RunArgs) -> Result<(), String> {
     let policy = source.load().map_err(|e| e.to_string())?;
     let metrics = consentry::admin::exporter::install()
         .map_err(|e| format!("cannot install the metrics recorder: {e}"))?;
-    runtime(policy.proxy.workers)?.block_on(consentry::service::run(source, policy, metrics))
+    let observed_out = args
+        .observed_out
+        .map(|path| consentry::service::ObservedOut {
+            path,
+            interval: args
+                .observed_interval
+                .max(std::time::Duration::from_secs(1)),
+        });
+    runtime(policy.proxy.workers)?.block_on(consentry::service::run(
+        source,
+        policy,
+        metrics,
+        observed_out,
+    ))
 }
 
 fn demo(site_port: u16, listen: SocketAddr) -> Result<(), String> {
@@ -218,12 +298,16 @@ fn demo(site_port: u16, listen: SocketAddr) -> Result<(), String> {
     runtime(0)?.block_on(consentry::demo::run(site_port, listen))
 }
 
-fn check(config: Option<PathBuf>) -> Result<(), String> {
+fn check(config: Option<PathBuf>, observed: Option<PathBuf>) -> Result<(), String> {
     let policy = load_policy(config.as_deref())?;
+    let observed = observed
+        .as_deref()
+        .map(consentry::observed::Observed::read)
+        .transpose()?;
     let (exact, prefix, pattern) = policy.cookies.classifier().sizes();
     let rules = policy.rewriter.rules();
-    println!(
-        "{}: ok ({} tag rules, {} host patterns, {} cookie entries)",
+    let mut out = format!(
+        "{}: ok ({} tag rules, {} host patterns, {} cookie entries)\n",
         config
             .as_deref()
             .map_or("<built-in>".into(), |p| p.display().to_string()),
@@ -231,7 +315,10 @@ fn check(config: Option<PathBuf>) -> Result<(), String> {
         rules.host_pattern_count(),
         exact + prefix + pattern,
     );
-    Ok(())
+    for warning in consentry::policy_doc::warnings(&policy, observed.as_ref()) {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
+    emit(&out)
 }
 
 fn rewrite(
@@ -258,8 +345,9 @@ fn rewrite(
     let mut buf = vec![0u8; 64 << 10];
     let io_err = |e: std::io::Error| format!("I/O error: {e}");
     if !policy.rewriter.needs_rewrite(consent.granted) {
-        std::io::copy(&mut stdin, &mut stdout).map_err(io_err)?;
-        return stdout.flush().map_err(io_err);
+        return quiet_on_closed_pipe(
+            std::io::copy(&mut stdin, &mut stdout).and_then(|_| stdout.flush()),
+        );
     }
     let options = FilterOptions {
         first_party,
@@ -279,11 +367,103 @@ fn rewrite(
             break;
         }
         let out = filter.write(&buf[..n]).map_err(|e| e.to_string())?;
-        stdout.write_all(&out).map_err(io_err)?;
+        if let Err(e) = stdout.write_all(&out) {
+            return quiet_on_closed_pipe(Err(e));
+        }
     }
     let (out, _report) = filter.end().map_err(|e| e.to_string())?;
-    stdout.write_all(&out).map_err(io_err)?;
-    stdout.flush().map_err(io_err)
+    quiet_on_closed_pipe(stdout.write_all(&out).and_then(|()| stdout.flush()))
+}
+
+fn policy(args: &PolicyArgs) -> Result<(), String> {
+    let policy = load_policy(args.config.as_deref())?;
+    let observed = args
+        .observed
+        .as_deref()
+        .map(consentry::observed::Observed::read)
+        .transpose()?;
+    let doc = consentry::policy_doc::build(&policy, observed.as_ref(), &args.lang)
+        .map_err(|e| format!("--lang: {e}"))?;
+    if !doc.unclassified.cookies.is_empty() || !doc.unclassified.hosts.is_empty() {
+        eprintln!(
+            "consentry: {} cookies and {} hosts in the observed file are not classified and not listed; see `consentry check --observed`",
+            doc.unclassified.cookies.len(),
+            doc.unclassified.hosts.len()
+        );
+    }
+    emit(&consentry::policy_doc::render(
+        &doc,
+        args.format,
+        args.fragment,
+    ))
+}
+
+fn scan(args: &ScanArgs) -> Result<(), String> {
+    use std::io::IsTerminal;
+    let policy = load_policy(args.config.as_deref())?;
+    let start = url::Url::parse(&args.url).map_err(|e| format!("`{}`: {e}", args.url))?;
+    let options = consentry::scan::Options {
+        start: start.clone(),
+        max_pages: args.max_pages.max(1),
+        delay: args.delay,
+        max_body: args.max_body_mib.max(1) << 20,
+        max_redirects: 10,
+        timeout: std::time::Duration::from_secs(15),
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(options.max_pages as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} pages {wide_msg}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let report = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?
+        .block_on(consentry::scan::scan(&policy, &options, |event| {
+            let consentry::scan::Event::Fetching { url, done, .. } = event;
+            bar.set_position(done as u64);
+            bar.set_message(url.to_string());
+        }))?;
+    bar.finish_and_clear();
+    if let Some(out) = &args.out {
+        let site = consentry::discovery::site_key(start.host_str());
+        report
+            .observed(&site)
+            .write(out)
+            .map_err(|e| format!("{}: cannot write: {e}", out.display()))?;
+    }
+    let draft = report.draft_config();
+    let mut text = report.text();
+    if !draft.is_empty() {
+        text.push('\n');
+        text.push_str(&draft);
+    }
+    emit(&text)
+}
+
+/// Writes `text` to standard output; a reader that went away (`| head`)
+/// ends the command quietly.
+fn emit(text: &str) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    quiet_on_closed_pipe(
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush()),
+    )
+}
+
+/// An output error, except a closed pipe: the reader has all it wanted.
+fn quiet_on_closed_pipe(result: std::io::Result<()>) -> Result<(), String> {
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("I/O error: {e}")),
+        _ => Ok(()),
+    }
 }
 
 fn explain(request: &RequestArgs) -> Result<(), String> {
@@ -294,9 +474,8 @@ fn explain(request: &RequestArgs) -> Result<(), String> {
         .consent
         .explain(&policy.signals(&cookies, |name| header(&headers, name)));
     let json = consentry::consent_ui::explain_json(&policy, &explanation);
-    println!(
-        "{}",
+    emit(&format!(
+        "{}\n",
         serde_json::to_string_pretty(&json).expect("JSON values serialize")
-    );
-    Ok(())
+    ))
 }

@@ -132,6 +132,7 @@ pub fn restart_required(old: &Policy, new: &Policy) -> Vec<(&'static str, String
             format!("{:?}", a.client_header_timeout),
             format!("{:?}", b.client_header_timeout),
         ),
+        ("proxy.tls", format!("{:?}", a.tls), format!("{:?}", b.tls)),
         (
             "admin.listen",
             old.admin.listen.to_string(),

@@ -7,13 +7,16 @@
 //! the admin listener and the watcher stop.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::watch;
 
 use crate::admin::{Admin, Readiness};
 use crate::config::{shared, ConfigSource, Policy};
+use crate::discovery::Discovery;
 use crate::proxy::{shutdown_signal, Proxy};
 use crate::reload::{self, Reloader};
 
@@ -23,13 +26,21 @@ pub async fn run(
     source: ConfigSource,
     policy: Arc<Policy>,
     metrics: PrometheusHandle,
+    observed_out: Option<ObservedOut>,
 ) -> Result<(), String> {
     let readiness = Arc::new(Readiness::new());
-    run_until(source, policy, metrics, readiness.clone(), async move {
-        shutdown_signal().await;
-        readiness.begin_shutdown();
-        tracing::info!(target: "consentry::proxy", "shutdown requested: not ready, draining");
-    })
+    run_until(
+        source,
+        policy,
+        metrics,
+        readiness.clone(),
+        observed_out,
+        async move {
+            shutdown_signal().await;
+            readiness.begin_shutdown();
+            tracing::info!(target: "consentry::proxy", "shutdown requested: not ready, draining");
+        },
+    )
     .await
 }
 
@@ -40,8 +51,10 @@ pub async fn run_until(
     policy: Arc<Policy>,
     metrics: PrometheusHandle,
     readiness: Arc<Readiness>,
+    observed_out: Option<ObservedOut>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), String> {
+    let discovery = Arc::new(Discovery::default());
     let listen = policy.proxy.listen;
     let admin_listen = policy.admin.listen;
     let upstream = policy.proxy.upstream.clone();
@@ -58,12 +71,21 @@ pub async fn run_until(
     ));
     let admin = Admin::bind(admin_listen, shared.clone(), readiness, metrics)
         .await
-        .map_err(|e| format!("cannot listen on {admin_listen} (admin): {e}"))?;
+        .map_err(|e| format!("cannot listen on {admin_listen} (admin): {e}"))?
+        .with_discovery(discovery.clone());
     let admin_addr = admin.local_addr().unwrap_or(admin_listen);
     let admin = tokio::spawn(admin.run(until(stopped)));
     let proxy = Proxy::bind(listen, shared)
         .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?
+        .with_discovery(discovery.clone());
+    let writer = observed_out.map(|out| {
+        tokio::spawn(write_observed(
+            out,
+            discovery.clone(),
+            until(stop.subscribe()),
+        ))
+    });
     tracing::info!(
         target: "consentry::proxy",
         listen = %proxy.local_addr().unwrap_or(listen),
@@ -79,9 +101,44 @@ pub async fn run_until(
         tracing::warn!(error = %e, "admin listener failed");
     }
     let _ = watcher.await;
+    if let Some(writer) = writer {
+        let _ = writer.await;
+    }
     served.map_err(|e| format!("proxy failed: {e}"))?;
     tracing::info!(target: "consentry::proxy", "stopped");
     Ok(())
+}
+
+/// Where and how often `consentry run --observed-out` writes what was discovered.
+#[derive(Clone, Debug)]
+pub struct ObservedOut {
+    /// The observed file.
+    pub path: PathBuf,
+    /// How often it is rewritten while running (and once more on shutdown).
+    pub interval: Duration,
+}
+
+/// Writes the observed file every interval and once `stopped` completes.
+async fn write_observed(
+    out: ObservedOut,
+    discovery: Arc<Discovery>,
+    stopped: impl Future<Output = ()>,
+) {
+    let write = || {
+        if let Err(e) = discovery.snapshot().write(&out.path) {
+            tracing::warn!(target: "consentry::proxy", file = %out.path.display(), error = %e, "cannot write the observed file");
+        }
+    };
+    let mut ticks = tokio::time::interval(out.interval);
+    ticks.tick().await;
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            () = &mut stopped => break,
+            _ = ticks.tick() => write(),
+        }
+    }
+    write();
 }
 
 /// Completes once `stopped` turns true (or its sender is gone).

@@ -177,7 +177,10 @@ fn consent_ui_in_chromium() {
         format!(
             "[proxy]\nlisten = \"{listen}\"\nupstream = \"http://{site_addr}\"\n\
              [admin]\nlisten = \"{admin}\"\n\
-             [consent_ui]\nrecords = \"{}\"\n",
+             [consent_ui]\nrecords = \"{}\"\n\
+             [site]\nname = \"Legacy Shop\"\ncontact = {{ email = \"privacy@shop.test\" }}\n\
+             [[categories.category]]\nname = \"analytics\"\ntags = [\"google-analytics\"]\ncookies = [\"_ga\"]\n\
+             [[categories.category]]\nname = \"marketing\"\ntags = [\"meta-pixel\", \"youtube\"]\n",
             records.display()
         ),
     )
@@ -218,6 +221,8 @@ fn consent_ui_in_chromium() {
         "banner-phone-360",
         "banner-zoom-200",
         "preferences-desktop",
+        "policy-desktop",
+        "policy-phone-360",
     ] {
         assert!(screenshots.join(format!("{shot}.png")).exists(), "{shot}");
     }

@@ -134,3 +134,43 @@ fn strings_from_the_iab_encoders_decode_as_encoded() {
         assert_eq!(v["source"], case["source"], "{}", case["name"]);
     }
 }
+
+/// `consentry … | head -1`: each command stops quietly when its reader
+/// goes away, with exit 0 and nothing on stderr (`pipefail` reports the
+/// command's own status).
+#[test]
+fn commands_end_quietly_when_the_reader_goes_away() {
+    let page = format!("{PAGES}/pixnet-blog-post.html");
+    let seeds = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/seeds/smarttel.toml"
+    );
+    let pipelines = [
+        format!("{BIN} explain | head -1"),
+        format!("{BIN} check | head -c 1"),
+        format!("{BIN} policy --config {seeds} | head -1"),
+        format!("{BIN} policy --config {seeds} --format json | head -c 10"),
+        format!("{BIN} policy --format markdown | true"),
+        // Past the pipe buffer: the write itself meets the closed pipe.
+        format!("{BIN} rewrite < {page} | head -c 100"),
+        format!("{BIN} rewrite --cookie consentry=preferences,analytics,marketing < {page} | head -c 100"),
+    ];
+    for pipeline in pipelines {
+        let out = Command::new("bash")
+            .args(["-c", &format!("set -o pipefail; {pipeline} >/dev/null")])
+            .env_remove("CONSENTRY_CONFIG")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "{pipeline}: {:?} {stderr}",
+            out.status
+        );
+        assert!(stderr.is_empty(), "{pipeline}: {stderr}");
+    }
+    // Machine formats go to stdout, nothing else.
+    let out = run(&["explain"], b"");
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap();
+    assert!(out.stderr.is_empty());
+}

@@ -440,13 +440,15 @@ async fn the_upstream_never_sees_the_prefix() {
         "/_consentr%79/consent",
         "/_CONSENTRY/preferences",
         "/_consentry/consentry.0000.css",
-        "/_consentry/policy",
+        "/_consentry/policy/extra",
         "/_consentry",
         "/_consentry/../admin",
     ] {
         let r = get(proxy, path, &[]).await;
         assert_eq!(r.parts.status, StatusCode::NOT_FOUND, "{path}");
     }
+    let policy = get(proxy, "/_consentry/policy", &[]).await;
+    assert_eq!(policy.parts.status, StatusCode::OK);
     post(proxy, "/_consentry/consent", "choice=all", &[]).await;
     post(proxy, "/_consentry/nothing", "choice=all", &[]).await;
     assert!(received.uris().is_empty());

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use super::file::{
-    ActionFile, AdminFile, CacheFile, CatalogueFile, ConfigFile, CookieRuleFile, FilterListFile,
-    GoogleConsentModeFile, HostHeaderFile, ModeFile, ModeOverrideFile, ReadinessFile, TagRuleFile,
-    TagsUnclassifiedFile, UnclassifiedFile,
+    ActionFile, AdminFile, CacheFile, CatalogueFile, CategoriesFile, CategoryFile, ConfigFile,
+    CookieRuleFile, FilterListFile, GoogleConsentModeFile, HostHeaderFile, ModeFile,
+    ModeOverrideFile, ReadinessFile, SiteFile, TagRuleFile, TagsUnclassifiedFile, UnclassifiedFile,
 };
 use super::mode::ModeOverride;
 use super::{
@@ -33,6 +33,7 @@ fn consent_mode(action: ActionFile) -> Option<ConsentMode> {
         ActionFile::Remove | ActionFile::Neutralize | ActionFile::Placeholder => None,
     }
 }
+use crate::policy_doc::facts::{self, CookieFacts, Facts, Retention, Site, TagFacts};
 use crate::rewrite::{Limits, Rewriter};
 
 /// Parses and compiles config `text`; `file` names it in errors.
@@ -87,11 +88,15 @@ impl Compiler<'_> {
     }
 
     fn policy(&self, f: ConfigFile) -> Result<Policy, ConfigError> {
-        let categories = Categories::with_extra(&f.categories.extra)
-            .map_err(|e| self.error("categories.extra", e))?;
+        let categories = self.categories(&f.categories)?;
+        let moves = Moves::new(&f.categories.category, &categories);
         let consent = self.consent(&f.consent, &categories)?;
-        let cookies = self.cookies(&f.cookies, &categories)?;
-        let tags = self.tags(&f.tags, &categories)?;
+        let (cookies, cookie_facts) = self.cookies(&f.cookies, &categories, &moves)?;
+        let (tags, tag_facts) = self.tags(&f.tags, &categories, &moves)?;
+        if let Some((key, reason)) = moves.unmatched() {
+            return Err(self.error(key, reason));
+        }
+        let site = self.site(&f.site)?;
         let limits = Limits {
             parser_memory: f.html.parser_memory_limit,
             inline_script: f.html.inline_script_limit,
@@ -110,6 +115,7 @@ impl Compiler<'_> {
             .collect::<Result<_, _>>()?;
         let consent_ui = crate::consent_ui::ConsentUi::compile(
             &f.consent_ui,
+            &f.categories.category,
             &categories,
             &tags,
             f.consent.consentry.cookie.as_deref().unwrap_or("consentry"),
@@ -125,6 +131,94 @@ impl Compiler<'_> {
             mode_overrides,
             proxy,
             admin,
+            site,
+            facts: Facts {
+                cookies: cookie_facts,
+                tags: tag_facts,
+            },
+        })
+    }
+
+    /// The category table: `extra` names, then `[[categories.category]]`.
+    fn categories(&self, f: &CategoriesFile) -> Result<Categories, ConfigError> {
+        let mut categories =
+            Categories::with_extra(&f.extra).map_err(|e| self.error("categories.extra", e))?;
+        for (i, declared) in f.category.iter().enumerate() {
+            let key = format!("categories.category[{i}]");
+            if f.category[..i]
+                .iter()
+                .any(|d| d.name.trim().eq_ignore_ascii_case(declared.name.trim()))
+            {
+                return Err(self.error(
+                    format!("{key}.name"),
+                    format!("category `{}` is declared twice", declared.name.trim()),
+                ));
+            }
+            categories
+                .declare(&declared.name, declared.needs_consent)
+                .map_err(|e| self.error(format!("{key}.name"), e))?;
+            for (field, texts) in [
+                ("title", &declared.title),
+                ("description", &declared.description),
+            ] {
+                for (language, text) in texts {
+                    if !crate::consent_ui::texts::is_language(language) {
+                        return Err(self.error(
+                            format!("{key}.{field}.{language}"),
+                            "a language is a lower-case two- or three-letter code such as `en`",
+                        ));
+                    }
+                    if text.trim().is_empty() {
+                        return Err(
+                            self.error(format!("{key}.{field}.{language}"), "must not be empty")
+                        );
+                    }
+                }
+            }
+        }
+        Ok(categories)
+    }
+
+    /// `[site]`, validated.
+    fn site(&self, f: &SiteFile) -> Result<Site, ConfigError> {
+        let date = |key: String, text: &str| {
+            if facts::is_date(text.trim()) {
+                Ok(text.trim().to_string())
+            } else {
+                Err(self.error(key, format!("`{text}` is not a date written YYYY-MM-DD")))
+            }
+        };
+        let mut revisions = Vec::new();
+        for (i, r) in f.revision.iter().enumerate() {
+            revisions.push(facts::Revision {
+                version: r.version.clone(),
+                date: date(format!("site.revision[{i}].date"), &r.date)?,
+                description: r.description.clone(),
+            });
+        }
+        let last_updated = match &f.last_updated {
+            Some(d) => Some(date("site.last_updated".into(), d)?),
+            None => revisions.iter().map(|r| r.date.clone()).max(),
+        };
+        for (key, url) in [("site.url", &f.url), ("site.contact.url", &f.contact.url)] {
+            if url.as_deref().is_some_and(|u| !is_web_url(u)) {
+                return Err(self.error(
+                    key,
+                    "must be an http(s) URL without spaces, quotes or angle brackets",
+                ));
+            }
+        }
+        Ok(Site {
+            name: f.name.clone(),
+            url: f.url.clone(),
+            contact: facts::Contact {
+                email: f.contact.email.clone(),
+                phone: f.contact.phone.clone(),
+                address: f.contact.address.clone(),
+                url: f.contact.url.clone(),
+            },
+            last_updated,
+            revisions,
         })
     }
 
@@ -228,8 +322,10 @@ impl Compiler<'_> {
         &self,
         f: &super::file::CookiesFile,
         categories: &Categories,
-    ) -> Result<CookieRules, ConfigError> {
+        moves: &Moves,
+    ) -> Result<(CookieRules, Vec<CookieFacts>), ConfigError> {
         let mut entries = Vec::new();
+        let mut facts = Vec::new();
         if f.builtin {
             let catalogue: CatalogueFile<CookieRuleFile> =
                 parse(COOKIE_CATALOGUE, "<built-in cookie catalogue>")?;
@@ -237,11 +333,18 @@ impl Compiler<'_> {
                 file: "<built-in cookie catalogue>",
             };
             for (i, rule) in catalogue.rule.iter().enumerate() {
-                entries.push(builtin.cookie_entry(&format!("rule[{i}]"), rule, categories)?);
+                let key = format!("rule[{i}]");
+                entries.push(builtin.cookie_entry(&key, rule, categories)?);
+                facts.push(builtin.cookie_facts(&key, rule, entries.last(), false, moves)?);
             }
         }
         for (i, rule) in f.rule.iter().enumerate() {
-            entries.push(self.cookie_entry(&format!("cookies.rule[{i}]"), rule, categories)?);
+            let key = format!("cookies.rule[{i}]");
+            entries.push(self.cookie_entry(&key, rule, categories)?);
+            facts.push(self.cookie_facts(&key, rule, entries.last(), true, moves)?);
+        }
+        for (entry, facts) in entries.iter_mut().zip(&facts) {
+            entry.category = facts.category;
         }
         let classifier = CookieClassifier::new(&entries).map_err(|(i, e)| {
             let key = match i.checked_sub(entries.len() - f.rule.len()) {
@@ -263,14 +366,46 @@ impl Compiler<'_> {
                 ));
             }
         }
-        Ok(CookieRules::new(
+        let rules = CookieRules::new(
             classifier,
             match f.unclassified {
                 UnclassifiedFile::Keep => Unclassified::Keep,
                 UnclassifiedFile::Strip => Unclassified::Strip,
             },
             f.site_domains.clone(),
-        ))
+        );
+        Ok((rules, facts))
+    }
+
+    /// The policy's facts about a cookie entry, moved to a declared
+    /// category where `[[categories.category]]` says so.
+    fn cookie_facts(
+        &self,
+        key: &str,
+        rule: &CookieRuleFile,
+        entry: Option<&CookieEntry>,
+        declared: bool,
+        moves: &Moves,
+    ) -> Result<CookieFacts, ConfigError> {
+        let entry = entry.expect("the entry was just compiled");
+        let text = match &entry.name {
+            NameMatch::Exact(t) | NameMatch::Prefix(t) | NameMatch::Pattern(t) => t,
+        };
+        let moved = moves.cookie(text, rule.vendor.as_deref());
+        let retention = rule
+            .retention
+            .as_deref()
+            .map(Retention::parse)
+            .transpose()
+            .map_err(|e| self.error(format!("{key}.retention"), e))?;
+        Ok(CookieFacts {
+            name: entry.name.clone(),
+            category: moved.unwrap_or(entry.category),
+            vendor: rule.vendor.clone(),
+            purpose: rule.purpose.clone(),
+            retention,
+            declared: declared || moved.is_some(),
+        })
     }
 
     fn cookie_entry(
@@ -306,10 +441,12 @@ impl Compiler<'_> {
         &self,
         f: &super::file::TagsFile,
         categories: &Categories,
-    ) -> Result<TagRules, ConfigError> {
+        moves: &Moves,
+    ) -> Result<(TagRules, Vec<TagFacts>), ConfigError> {
         let mut specs = Vec::new();
         let mut keys = Vec::new();
         let mut consent_modes = Vec::new();
+        let mut facts = Vec::new();
         if f.builtin {
             let mut builtin_ids = Vec::new();
             for (label, text) in [
@@ -325,6 +462,7 @@ impl Compiler<'_> {
                     }
                     specs.push(builtin.tag_spec(&format!("rule[{i}]"), rule, categories)?);
                     keys.push(format!("rule[{i}]"));
+                    facts.push(builtin.tag_facts(&format!("rule[{i}]"), rule, false)?);
                     consent_modes.push((rule.id.clone(), consent_mode(rule.action)));
                 }
             }
@@ -342,8 +480,15 @@ impl Compiler<'_> {
         for (i, rule) in f.rule.iter().enumerate() {
             let key = format!("tags.rule[{i}]");
             specs.push(self.tag_spec(&key, rule, categories)?);
+            facts.push(self.tag_facts(&key, rule, true)?);
             keys.push(key);
             consent_modes.push((rule.id.clone(), consent_mode(rule.action)));
+        }
+        for (spec, facts) in specs.iter_mut().zip(facts.iter_mut()) {
+            if let Some(category) = moves.tag(&spec.id, &spec.vendor) {
+                spec.category = category;
+                facts.declared = true;
+            }
         }
         let rules = TagRules::new(&specs)
             .map_err(|(i, e)| self.error(format!("{}.hosts", keys[i]), e.to_string()))?;
@@ -394,7 +539,17 @@ impl Compiler<'_> {
                 format!("unknown group `{group}` (known: {})", known.join(", ")),
             )
         })?;
+        let by_id: std::collections::HashMap<&str, &TagFacts> =
+            specs.iter().map(|s| s.id.as_str()).zip(&facts).collect();
+        // Rules by id after replacement; the synthetic rules of filter lists
+        // and unclassified tags (appended below) carry no facts.
+        let mut facts: Vec<TagFacts> = rules
+            .rules()
+            .iter()
+            .map(|r| by_id[r.id.as_str()].clone())
+            .collect();
         let mut rules = rules.with_sources(lists, unclassified);
+        facts.resize(rules.rules().len(), TagFacts::default());
         // A later rule with the same id replaced an earlier one: its action counts.
         for (id, mode) in consent_modes {
             if let Some(index) = rules.rules().iter().position(|r| r.id == id) {
@@ -415,7 +570,7 @@ impl Compiler<'_> {
                 }
             }
         }
-        Ok(rules)
+        Ok((rules, facts))
     }
 
     /// Reads and compiles `[[tags.filter_list]]`; paths are relative to the
@@ -494,6 +649,31 @@ impl Compiler<'_> {
             );
         }
         Ok(lists)
+    }
+
+    fn tag_facts(
+        &self,
+        key: &str,
+        rule: &TagRuleFile,
+        declared: bool,
+    ) -> Result<TagFacts, ConfigError> {
+        for (field, url) in [
+            ("privacy_policy", &rule.privacy_policy),
+            ("opt_out", &rule.opt_out),
+        ] {
+            if url.as_deref().is_some_and(|u| !is_web_url(u)) {
+                return Err(self.error(
+                    format!("{key}.{field}"),
+                    "must be an http(s) URL without spaces, quotes or angle brackets",
+                ));
+            }
+        }
+        Ok(TagFacts {
+            purpose: rule.purpose.clone(),
+            privacy_policy: rule.privacy_policy.clone(),
+            opt_out: rule.opt_out.clone(),
+            declared,
+        })
     }
 
     fn tag_spec(
@@ -596,6 +776,19 @@ impl Compiler<'_> {
             shutdown_grace: f.timeouts.shutdown_grace,
             pool_max_idle_per_host: f.pool_max_idle_per_host,
             client_header_timeout: f.timeouts.client_header,
+            tls: f.tls.as_ref().map(|t| self.tls(t)).transpose()?,
+        })
+    }
+
+    fn tls(&self, f: &super::file::TlsFile) -> Result<super::TlsSettings, ConfigError> {
+        for (key, path) in [("proxy.tls.cert", &f.cert), ("proxy.tls.key", &f.key)] {
+            if path.trim().is_empty() {
+                return Err(self.error(key, "give the path of a PEM file"));
+            }
+        }
+        Ok(super::TlsSettings {
+            cert: f.cert.clone().into(),
+            key: f.key.clone().into(),
         })
     }
 
@@ -648,6 +841,98 @@ impl Compiler<'_> {
             },
         })
     }
+}
+
+/// The vendors, tag rules and cookie entries `[[categories.category]]`
+/// moves into its category, and which of them matched a rule.
+struct Moves<'f> {
+    declared: Vec<(Category, &'f CategoryFile)>,
+    /// `(declaration, field, position)` of every listed item that matched.
+    matched: std::cell::RefCell<std::collections::HashSet<(usize, &'static str, usize)>>,
+}
+
+impl<'f> Moves<'f> {
+    fn new(declared: &'f [CategoryFile], categories: &Categories) -> Self {
+        Moves {
+            declared: declared
+                .iter()
+                .filter_map(|d| Some((categories.lookup(d.name.trim())?, d)))
+                .collect(),
+            matched: Default::default(),
+        }
+    }
+
+    /// The category a listed item moves to (the last declaration wins).
+    fn find(&self, field: &'static str, wanted: impl Fn(&str) -> bool) -> Option<Category> {
+        let mut found = None;
+        for (d, (category, declared)) in self.declared.iter().enumerate() {
+            let list = match field {
+                "vendors" => &declared.vendors,
+                "tags" => &declared.tags,
+                _ => &declared.cookies,
+            };
+            for (i, item) in list.iter().enumerate() {
+                if wanted(item.trim()) {
+                    self.matched.borrow_mut().insert((d, field, i));
+                    found = Some(*category);
+                }
+            }
+        }
+        found
+    }
+
+    fn vendor(&self, vendor: Option<&str>) -> Option<Category> {
+        let vendor = vendor?;
+        self.find("vendors", |v| v.eq_ignore_ascii_case(vendor))
+    }
+
+    fn tag(&self, id: &str, vendor: &str) -> Option<Category> {
+        self.find("tags", |t| t == id).or(self.vendor(Some(vendor)))
+    }
+
+    fn cookie(&self, name: &str, vendor: Option<&str>) -> Option<Category> {
+        self.find("cookies", |c| c == name).or(self.vendor(vendor))
+    }
+
+    /// The first listed item no rule has, as `(key, reason)`.
+    fn unmatched(&self) -> Option<(String, String)> {
+        let matched = self.matched.borrow();
+        for (d, (_, declared)) in self.declared.iter().enumerate() {
+            for (field, list, what) in [
+                (
+                    "vendors",
+                    &declared.vendors,
+                    "no tag rule or cookie entry has vendor",
+                ),
+                ("tags", &declared.tags, "no tag rule has id"),
+                (
+                    "cookies",
+                    &declared.cookies,
+                    "no cookie entry has the name, prefix or pattern",
+                ),
+            ] {
+                if let Some(i) = (0..list.len()).find(|i| !matched.contains(&(d, field, *i))) {
+                    return Some((
+                        format!("categories.category[{d}].{field}[{i}]"),
+                        format!(
+                            "{what} `{}` (add a rule for it in [[tags.rule]] or [[cookies.rule]])",
+                            list[i]
+                        ),
+                    ));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Whether `url` is an http(s) URL safe to put in an attribute.
+fn is_web_url(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() > 8
+        && url
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"\"'<>\\`".contains(&b))
 }
 
 fn mode(f: ModeFile) -> Mode {
@@ -784,6 +1069,112 @@ mod tests {
         let p = compile("mode = \"report-only\"\n[tags]\nbuiltin = false\n[[tags.rule]]\nid=\"a\"\nvendor=\"A\"\ncategory=\"marketing\"\ninline=[\"acmeTrack(\"]", "t").unwrap();
         assert_eq!(p.mode, Mode::ReportOnly);
         assert_eq!(p.rewriter.rules().rules().len(), 1);
+    }
+
+    const SOCIAL: &str = r#"
+[[categories.category]]
+name = "social"
+title = { en = "Social media buttons", de = "Social-Media-Schaltflächen" }
+description = { en = "Share buttons of social networks." }
+vendors = ["AddThis"]
+tags = ["sharethis"]
+
+[[categories.category]]
+name = "authentication"
+needs_consent = false
+title = { en = "Authentication" }
+cookies = ["sessionid"]
+
+[[categories.category]]
+name = "analytics"
+title = { en = "Performance, analytics and research" }
+vendors = ["Google Analytics"]
+
+[site]
+name = "Example Ltd"
+contact = { email = "privacy@example.test" }
+[[site.revision]]
+version = "1.0"
+date = "2018-04-29"
+description = "Initial version"
+[[site.revision]]
+version = "1.1"
+date = "2018-08-01"
+description = "OWOX added"
+"#;
+
+    #[test]
+    fn categories_declare_texts_moves_and_consent_free_ones() {
+        let p = compile(SOCIAL, "t").unwrap();
+        let social = p.categories.lookup("social").unwrap();
+        let auth = p.categories.lookup("authentication").unwrap();
+        assert!(p.categories.needs_consent(social));
+        assert!(!p.categories.needs_consent(auth));
+        let rules = p.rewriter.rules();
+        for id in ["addthis", "sharethis"] {
+            let (i, rule) = rules
+                .rules()
+                .iter()
+                .enumerate()
+                .find(|(_, r)| r.id == id)
+                .unwrap();
+            assert_eq!(rule.category, social, "{id}");
+            assert!(p.facts.tags[i].declared, "{id}");
+        }
+        let c = p.cookies.classifier();
+        assert_eq!(c.classify("sessionid"), Some(auth));
+        assert_eq!(c.classify("_ga"), Some(Category::ANALYTICS));
+        let ga = c.entry("__utma").unwrap();
+        assert!(p.facts.cookies[ga].declared);
+        assert!(!p.facts.cookies[c.entry("_fbp").unwrap()].declared);
+        // Every visitor has the consent-free category, whatever the signal says.
+        let cookies = crate::policy::request_cookies::RequestCookies::parse("consentry=analytics");
+        let granted = p.decide(&cookies, |_| None).granted;
+        assert!(granted.contains(auth) && granted.contains(Category::ANALYTICS));
+        assert!(!granted.contains(social));
+        let none = crate::policy::request_cookies::RequestCookies::parse("");
+        assert!(p.decide(&none, |_| None).granted.contains(auth));
+        // Texts: per language, falling back to English.
+        let de = p.consent_ui.texts("de").unwrap();
+        assert_eq!(de.category("social").label, "Social-Media-Schaltflächen");
+        assert_eq!(
+            de.category("social").description,
+            "Share buttons of social networks."
+        );
+        let fr = p.consent_ui.texts("fr").unwrap();
+        assert_eq!(
+            fr.category("analytics").label,
+            "Performance, analytics and research"
+        );
+        assert_eq!(p.site.last_updated.as_deref(), Some("2018-08-01"));
+        assert_eq!(p.site.revisions.len(), 2);
+    }
+
+    #[test]
+    fn category_declarations_fail_with_their_key() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("[[categories.category]]\nname = \"x\"\nvendors = [\"Nobody\"]", "categories.category[0].vendors[0]", "no tag rule or cookie entry has vendor `Nobody`"),
+            ("[[categories.category]]\nname = \"x\"\ntags = [\"nope\"]", "categories.category[0].tags[0]", "no tag rule has id"),
+            ("[[categories.category]]\nname = \"x\"\ncookies = [\"nope\"]", "categories.category[0].cookies[0]", "no cookie entry"),
+            ("[[categories.category]]\nname = \"bad name\"", "categories.category[0].name", "not a valid category name"),
+            ("[[categories.category]]\nname = \"analytics\"\nneeds_consent = false", "categories.category[0].name", "always needs consent"),
+            ("[[categories.category]]\nname = \"x\"\n[[categories.category]]\nname = \"X\"", "categories.category[1].name", "declared twice"),
+            ("[[categories.category]]\nname = \"x\"\ntitle = { EN = \"X\" }", "categories.category[0].title.EN", "language"),
+            ("[[categories.category]]\nname = \"x\"\ncolour = 1", "categories.category[0].colour", "unknown field"),
+            ("[site]\nlast_updated = \"21-Jul-2019\"", "site.last_updated", "YYYY-MM-DD"),
+            ("[[site.revision]]\nversion = \"1\"\ndate = \"2018\"\ndescription = \"x\"", "site.revision[0].date", "YYYY-MM-DD"),
+            ("[site]\nurl = \"javascript:x\"", "site.url", "http(s) URL"),
+            ("[[cookies.rule]]\nname = \"a\"\ncategory = \"analytics\"\nretention = \"forever\"", "cookies.rule[0].retention", "not `session`"),
+            ("[[tags.rule]]\nid = \"x\"\nvendor = \"X\"\ncategory = \"analytics\"\nhosts = [\"x.test\"]\nprivacy_policy = \"x.test/privacy\"", "tags.rule[0].privacy_policy", "http(s) URL"),
+        ];
+        for (text, key, reason) in cases {
+            let e = err(text);
+            assert_eq!(&e.key, key, "{text}: {e}");
+            assert!(e.reason.contains(reason), "{text}: {e}");
+        }
+        // The old way keeps working.
+        let p = compile("[categories]\nextra = [\"social\"]", "t").unwrap();
+        assert!(p.categories.lookup("social").is_some());
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub struct ConfigFile {
     /// Consentry's own consent banner, endpoint and preferences page.
     #[serde(default)]
     pub consent_ui: ConsentUiFile,
+    /// Who runs the site, for the generated cookie policy.
+    #[serde(default)]
+    pub site: SiteFile,
 }
 
 /// Enforcement mode.
@@ -74,6 +77,82 @@ pub struct CategoriesFile {
     /// Categories beyond necessary, preferences, analytics and marketing.
     #[serde(default)]
     pub extra: Vec<String>,
+    /// `[[categories.category]]`: categories as the site's policy describes them.
+    #[serde(default)]
+    pub category: Vec<CategoryFile>,
+}
+
+/// `[[categories.category]]`: a category (new or built-in) with its texts,
+/// and the built-in vendors, tag rules and cookies the site uses in it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryFile {
+    /// The category's name (`social`, or a built-in one such as `analytics`).
+    pub name: String,
+    /// `false`: granted to every visitor, like `necessary` (default true).
+    #[serde(default = "yes")]
+    pub needs_consent: bool,
+    /// Language -> the category's title (`en = "Social media"`).
+    #[serde(default)]
+    pub title: BTreeMap<String, String>,
+    /// Language -> what the category covers.
+    #[serde(default)]
+    pub description: BTreeMap<String, String>,
+    /// Vendors (as named by tag rules and cookie entries) the site uses in
+    /// this category; their rules and cookies move here.
+    #[serde(default)]
+    pub vendors: Vec<String>,
+    /// Tag rule ids the site uses in this category; they move here.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Cookie entries (their `name`, `prefix` or `pattern`) the site uses in
+    /// this category; they move here.
+    #[serde(default)]
+    pub cookies: Vec<String>,
+}
+
+/// `[site]`: what the generated cookie policy says about the site.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteFile {
+    /// The operator's or site's name.
+    pub name: Option<String>,
+    /// The site's address.
+    pub url: Option<String>,
+    /// How to reach the operator.
+    #[serde(default)]
+    pub contact: ContactFile,
+    /// `YYYY-MM-DD` (default: the latest revision's date).
+    pub last_updated: Option<String>,
+    /// `[[site.revision]]`: the policy's revision history.
+    #[serde(default)]
+    pub revision: Vec<RevisionFile>,
+}
+
+/// `[site.contact]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactFile {
+    /// An email address.
+    pub email: Option<String>,
+    /// A phone number.
+    pub phone: Option<String>,
+    /// A postal address.
+    pub address: Option<String>,
+    /// A contact page.
+    pub url: Option<String>,
+}
+
+/// `[[site.revision]]`: one entry of the policy's revision history.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevisionFile {
+    /// `1.1`
+    pub version: String,
+    /// `YYYY-MM-DD`
+    pub date: String,
+    /// What changed.
+    pub description: String,
 }
 
 /// `[consent]`: every key is optional; a table given replaces that default.
@@ -229,6 +308,11 @@ pub struct CookieRuleFile {
     pub category: String,
     /// Who sets the cookie (documentation only).
     pub vendor: Option<String>,
+    /// What the cookie is for, as the vendor documents it (for the policy);
+    /// one text or one per language.
+    pub purpose: Option<crate::policy_doc::facts::Localized>,
+    /// How long it lasts: `session` or `<n> minutes|hours|days|weeks|months|years`.
+    pub retention: Option<String>,
 }
 
 /// `[tags]`
@@ -370,6 +454,13 @@ pub struct TagRuleFile {
     pub action: ActionFile,
     /// Element kinds covered (default all).
     pub elements: Option<Vec<String>>,
+    /// What the vendor's tag does, in one line (for the policy); one text
+    /// or one per language.
+    pub purpose: Option<crate::policy_doc::facts::Localized>,
+    /// The vendor's privacy policy URL.
+    pub privacy_policy: Option<String>,
+    /// Where visitors can opt out with the vendor, if it offers that.
+    pub opt_out: Option<String>,
 }
 
 /// A tag rule's action.
@@ -449,6 +540,18 @@ pub struct ProxyFile {
     /// Idle upstream connections kept per host.
     #[serde(default = "default_pool_idle")]
     pub pool_max_idle_per_host: usize,
+    /// TLS termination on the proxy listener (off without this table).
+    pub tls: Option<TlsFile>,
+}
+
+/// `[proxy.tls]`: PEM files, reloaded on SIGHUP and on change.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFile {
+    /// The certificate chain, leaf first.
+    pub cert: String,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: String,
 }
 
 impl Default for ProxyFile {
@@ -461,6 +564,7 @@ impl Default for ProxyFile {
             cache: CacheFile::default(),
             timeouts: TimeoutsFile::default(),
             pool_max_idle_per_host: default_pool_idle(),
+            tls: None,
         }
     }
 }

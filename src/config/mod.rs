@@ -119,6 +119,17 @@ pub struct ProxySettings {
     pub pool_max_idle_per_host: usize,
     /// How long a client gets to send a request's headers.
     pub client_header_timeout: Duration,
+    /// TLS termination, when configured.
+    pub tls: Option<TlsSettings>,
+}
+
+/// `[proxy.tls]`: where the certificate chain and key are read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// PEM certificate chain, leaf first.
+    pub cert: std::path::PathBuf,
+    /// PEM private key.
+    pub key: std::path::PathBuf,
 }
 
 /// What the admin listener's `/readyz` checks.
@@ -160,6 +171,10 @@ pub struct Policy {
     pub admin: AdminSettings,
     /// The banner, consent endpoint and preferences page.
     pub consent_ui: crate::consent_ui::ConsentUi,
+    /// `[site]`: who runs the site, for the generated cookie policy.
+    pub site: crate::policy_doc::facts::Site,
+    /// What each cookie entry and tag rule is for, for the generated cookie policy.
+    pub facts: crate::policy_doc::facts::Facts,
 }
 
 impl Policy {

@@ -7,7 +7,7 @@
 
 use super::texts::Texts;
 use super::ConsentUi;
-use crate::policy::category::{Category, CategorySet};
+use crate::policy::category::CategorySet;
 use crate::rewrite::placeholder::escape_config_text as esc;
 
 /// The banner: a shadow-rooted form posting to the consent endpoint, with
@@ -55,7 +55,7 @@ pub fn banner(ui: &ConsentUi, language: &str, texts: &Texts, return_to: &str) ->
 fn categories(html: &mut String, ui: &ConsentUi, texts: &Texts, checked: CategorySet) {
     for (category, name) in ui.categories.iter_names() {
         let text = texts.category(name);
-        let necessary = category == Category::NECESSARY;
+        let necessary = !ui.categories.needs_consent(category);
         html.push_str(&format!(
             "<div class=\"cnsy-cat\"><input class=\"cnsy-check\" type=\"checkbox\" id=\"cnsy-c-{id}\"{field}{state}>\
              <label class=\"cnsy-label\" for=\"cnsy-c-{id}\"><strong>{label}</strong>\
@@ -117,14 +117,14 @@ pub fn preferences_page(
     );
     for (category, name) in ui.categories.iter_names() {
         let text = texts.category(name);
-        let status = if category == Category::NECESSARY {
+        let status = if !ui.categories.needs_consent(category) {
             &texts.always_on
         } else if granted.contains(category) {
             &texts.allowed
         } else {
             &texts.not_allowed
         };
-        let necessary = category == Category::NECESSARY;
+        let necessary = !ui.categories.needs_consent(category);
         html.push_str(&format!(
             "<div class=\"cnsy-cat\"><input class=\"cnsy-check\" type=\"checkbox\" id=\"cnsy-c-{id}\"{field}{state}>\
              <label class=\"cnsy-label\" for=\"cnsy-c-{id}\"><strong>{label}</strong>: \
@@ -168,6 +168,7 @@ pub fn preferences_page(
 mod tests {
     use super::*;
     use crate::config::Policy;
+    use crate::policy::category::Category;
 
     #[test]
     fn banner_is_small_scriptless_and_escaped() {

@@ -11,6 +11,7 @@
 //! | `POST {prefix}/consent` | records a choice (see [`form`]) and `303`s back |
 //! | `GET {prefix}/consent` | the current decision as JSON (what `consentry explain` prints) |
 //! | `GET {prefix}/preferences` | what is granted now; change or withdraw it |
+//! | `GET {prefix}/policy` | the cookie policy generated from the config ([`crate::policy_doc`]) |
 //! | `GET {prefix}/consentry.<hash>.css` | the stylesheet, cached for a year |
 //!
 //! This module builds markup, validates input and decides; the HTTP glue
@@ -24,7 +25,7 @@ pub mod texts;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::config::file::{BannerFile, ConsentUiFile};
+use crate::config::file::{BannerFile, CategoryFile, ConsentUiFile};
 use crate::policy::category::{Categories, CategorySet};
 use crate::policy::consent::consentry::{self, Stamp, CONSENT_ID_LEN};
 use crate::policy::consent::{Explanation, Outcome, Source};
@@ -53,6 +54,8 @@ pub enum Route {
     Consent,
     /// `{prefix}/preferences`
     Preferences,
+    /// `{prefix}/policy`: the generated cookie policy.
+    Policy,
     /// `{prefix}/consentry.<hash>.css`
     Stylesheet,
     /// Anything else under the prefix (answered 404, never forwarded).
@@ -96,9 +99,12 @@ pub struct ConsentUi {
 pub const STYLESHEET: &str = include_str!("consentry.css");
 
 impl ConsentUi {
-    /// Compiles `[consent_ui]`; errors are `(key below consent_ui, reason)`.
+    /// Compiles `[consent_ui]`, with the titles and descriptions of
+    /// `[[categories.category]]` (which `[consent_ui.texts]` may still
+    /// override); errors are `(key below consent_ui, reason)`.
     pub fn compile(
         f: &ConsentUiFile,
+        declared: &[CategoryFile],
         categories: &Categories,
         rules: &TagRules,
         cookie_name: &str,
@@ -141,11 +147,14 @@ impl ConsentUi {
             .iter()
             .map(|l| (l.to_string(), texts::builtin(l).expect("built-in language")))
             .collect();
+        for (language, texts) in &mut languages {
+            for d in declared {
+                texts.declare_category(language, d, &f.default_language);
+            }
+        }
         for (language, given) in &f.texts {
             let key = format!("texts.{language}");
-            let valid = (2..=3).contains(&language.len())
-                && language.bytes().all(|b| b.is_ascii_lowercase());
-            if !valid {
+            if !texts::is_language(language) {
                 return Err(err(
                     &key,
                     "a language is a lower-case two- or three-letter code such as `en`".into(),
@@ -173,7 +182,10 @@ impl ConsentUi {
             match languages.iter_mut().find(|(l, _)| l == language) {
                 Some((_, texts)) => *texts = texts.clone().overridden(given),
                 None => {
-                    let base = texts::builtin("en").expect("English is built in");
+                    let mut base = texts::builtin("en").expect("English is built in");
+                    for d in declared {
+                        base.declare_category(language, d, &f.default_language);
+                    }
                     languages.push((language.clone(), base.overridden(given)));
                 }
             }
@@ -218,6 +230,7 @@ impl ConsentUi {
                 return Some(match rest {
                     "/consent" => Route::Consent,
                     "/preferences" => Route::Preferences,
+                    "/policy" => Route::Policy,
                     _ if path == self.stylesheet_path => Route::Stylesheet,
                     _ => Route::NotFound,
                 });
@@ -258,6 +271,11 @@ impl ConsentUi {
             let (l, t) = &self.languages[0];
             (l.as_str(), t)
         })
+    }
+
+    /// The language used when `Accept-Language` names none the UI has.
+    pub fn default_language(&self) -> &str {
+        &self.default_language
     }
 
     /// The texts of `language`, if the UI has it.
@@ -419,6 +437,7 @@ mod tests {
             Some(Route::Preferences)
         );
         assert_eq!(ui.route(ui.stylesheet_url()), Some(Route::Stylesheet));
+        assert_eq!(ui.route("/_consentry/policy"), Some(Route::Policy));
         assert_eq!(
             ui.route("/_consentry/consentry.0.css"),
             Some(Route::NotFound)

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::file::TextsFile;
+use crate::config::file::{CategoryFile, TextsFile};
 
 /// A category's name and description as shown to visitors.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +66,28 @@ impl Texts {
         })
     }
 
+    /// Takes the title and description of a `[[categories.category]]` for
+    /// `language`: its own, else the default language's, else English's,
+    /// else the first given; what the declaration leaves out stays.
+    pub fn declare_category(&mut self, language: &str, declared: &CategoryFile, default: &str) {
+        let pick = |texts: &BTreeMap<String, String>| {
+            [language, default, "en"]
+                .iter()
+                .find_map(|l| texts.get(*l))
+                .or_else(|| texts.values().next())
+                .cloned()
+        };
+        let name = declared.name.trim().to_ascii_lowercase();
+        let mut text = self.category(&name);
+        if let Some(title) = pick(&declared.title) {
+            text.label = title;
+        }
+        if let Some(description) = pick(&declared.description) {
+            text.description = description;
+        }
+        self.categories.insert(name, text);
+    }
+
     /// `self` with every text `file` gives replacing the built-in one.
     pub fn overridden(mut self, file: &TextsFile) -> Texts {
         let fields: [(&mut String, &Option<String>); 15] = [
@@ -101,6 +123,11 @@ impl Texts {
         }
         self
     }
+}
+
+/// Whether `language` is written as a language code: two or three lower-case letters.
+pub fn is_language(language: &str) -> bool {
+    (2..=3).contains(&language.len()) && language.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 /// The languages with built-in texts.

@@ -106,10 +106,13 @@ impl fmt::Debug for CategorySet {
     }
 }
 
-/// The table of category names a policy knows.
+/// The table of category names a policy knows, and which of them are
+/// granted without consent (`necessary`, and categories a config declares
+/// with `needs_consent = false`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Categories {
     names: Vec<String>,
+    without_consent: CategorySet,
 }
 
 /// The categories every policy has, in index order.
@@ -119,6 +122,7 @@ impl Default for Categories {
     fn default() -> Self {
         Categories {
             names: BUILTIN_CATEGORIES.iter().map(|s| s.to_string()).collect(),
+            without_consent: CategorySet::NECESSARY_ONLY,
         }
     }
 }
@@ -128,28 +132,72 @@ impl Categories {
     pub fn with_extra<S: AsRef<str>>(extra: &[S]) -> Result<Self, String> {
         let mut table = Categories::default();
         for name in extra {
-            let name = name.as_ref().trim().to_ascii_lowercase();
-            if name.is_empty()
-                || !name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-            {
+            let name = name.as_ref();
+            if table.lookup(name.trim()).is_some() {
                 return Err(format!(
-                    "`{name}` is not a valid category name (use letters, digits, `_` or `-`)"
+                    "category `{}` is declared twice",
+                    name.trim().to_ascii_lowercase()
                 ));
             }
-            if table.lookup(&name).is_some() {
-                return Err(format!("category `{name}` is declared twice"));
-            }
-            if table.names.len() == Category::MAX {
-                return Err(format!(
-                    "at most {} categories are supported",
-                    Category::MAX
-                ));
-            }
-            table.names.push(name);
+            table.declare(name, true)?;
         }
         Ok(table)
+    }
+
+    /// Declares category `name`, or confirms a known one, and returns it.
+    /// `needs_consent = false` makes it granted to every visitor, like
+    /// `necessary`; a built-in category keeps its own setting.
+    pub fn declare(&mut self, name: &str, needs_consent: bool) -> Result<Category, String> {
+        let name = name.trim().to_ascii_lowercase();
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(format!(
+                "`{name}` is not a valid category name (use letters, digits, `_` or `-`)"
+            ));
+        }
+        if let Some(known) = self.lookup(&name) {
+            if known.index() < BUILTIN_CATEGORIES.len()
+                && self.needs_consent(known) != needs_consent
+            {
+                return Err(format!(
+                    "`{name}` is built in and {} consent",
+                    if needs_consent {
+                        "never needs"
+                    } else {
+                        "always needs"
+                    }
+                ));
+            }
+            if !needs_consent {
+                self.without_consent.insert(known);
+            }
+            return Ok(known);
+        }
+        if self.names.len() == Category::MAX {
+            return Err(format!(
+                "at most {} categories are supported",
+                Category::MAX
+            ));
+        }
+        let category = Category(self.names.len() as u8);
+        self.names.push(name);
+        if !needs_consent {
+            self.without_consent.insert(category);
+        }
+        Ok(category)
+    }
+
+    /// Whether `category` is granted only with consent.
+    pub fn needs_consent(&self, category: Category) -> bool {
+        !self.without_consent.contains(category)
+    }
+
+    /// The categories every visitor has, consent or not.
+    pub fn granted_without_consent(&self) -> CategorySet {
+        self.without_consent
     }
 
     /// The category with this name (ASCII case-insensitive).
@@ -218,5 +266,23 @@ mod tests {
         assert!(Categories::with_extra(&["analytics"]).is_err());
         assert!(Categories::with_extra(&["bad name"]).is_err());
         assert!(Categories::with_extra(&[""]).is_err());
+    }
+
+    #[test]
+    fn declared_categories_may_go_without_consent() {
+        let mut t = Categories::default();
+        let auth = t.declare("Authentication", false).unwrap();
+        let social = t.declare("social", true).unwrap();
+        assert_eq!(t.declare("social", true), Ok(social));
+        assert!(!t.needs_consent(auth));
+        assert!(t.needs_consent(social));
+        assert!(!t.needs_consent(Category::NECESSARY));
+        assert_eq!(
+            t.granted_without_consent(),
+            CategorySet::NECESSARY_ONLY.with(auth)
+        );
+        assert!(t.declare("analytics", false).is_err());
+        assert!(t.declare("necessary", true).is_err());
+        assert_eq!(t.declare("marketing", true), Ok(Category::MARKETING));
     }
 }

@@ -34,11 +34,13 @@ pub struct CookieEntry {
 /// Compiled cookie classification.
 #[derive(Debug, Clone)]
 pub struct CookieClassifier {
-    exact: HashMap<Box<str>, Category>,
+    /// Entry index by exact name.
+    exact: HashMap<Box<str>, usize>,
     /// Longest first, so the first match is the most specific.
-    prefixes: Vec<(Box<str>, Category)>,
+    prefixes: Vec<(Box<str>, usize)>,
     patterns: RegexSet,
-    pattern_categories: Vec<Category>,
+    pattern_entries: Vec<usize>,
+    categories: Vec<Category>,
 }
 
 impl CookieClassifier {
@@ -47,51 +49,58 @@ impl CookieClassifier {
     /// Fails with the index of the first invalid pattern.
     pub fn new(entries: &[CookieEntry]) -> Result<Self, (usize, regex::Error)> {
         let mut exact = HashMap::new();
-        let mut prefix_map: HashMap<Box<str>, (usize, Category)> = HashMap::new();
+        let mut prefix_map: HashMap<Box<str>, usize> = HashMap::new();
         let mut patterns = Vec::new();
-        let mut pattern_categories = Vec::new();
+        let mut pattern_entries = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             match &entry.name {
                 NameMatch::Exact(name) => {
-                    exact.insert(name.as_str().into(), entry.category);
+                    exact.insert(name.as_str().into(), i);
                 }
                 NameMatch::Prefix(prefix) => {
-                    prefix_map.insert(prefix.as_str().into(), (i, entry.category));
+                    prefix_map.insert(prefix.as_str().into(), i);
                 }
                 NameMatch::Pattern(pattern) => {
                     regex::Regex::new(pattern).map_err(|e| (i, e))?;
                     patterns.push(pattern.clone());
-                    pattern_categories.push(entry.category);
+                    pattern_entries.push(i);
                 }
             }
         }
-        let mut prefixes: Vec<_> = prefix_map.into_iter().map(|(p, (_, c))| (p, c)).collect();
+        let mut prefixes: Vec<_> = prefix_map.into_iter().collect();
         prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         let patterns = RegexSet::new(&patterns).map_err(|e| (entries.len(), e))?;
         Ok(CookieClassifier {
             exact,
             prefixes,
             patterns,
-            pattern_categories,
+            pattern_entries,
+            categories: entries.iter().map(|e| e.category).collect(),
         })
     }
 
     /// The category of cookie `name`, or `None` when nothing classifies it.
     pub fn classify(&self, name: &str) -> Option<Category> {
-        if let Some(c) = self.exact.get(name) {
-            return Some(*c);
+        self.entry(name).map(|i| self.categories[i])
+    }
+
+    /// The index (in the slice given to [`CookieClassifier::new`]) of the
+    /// entry that classifies cookie `name`, or `None`.
+    pub fn entry(&self, name: &str) -> Option<usize> {
+        if let Some(&i) = self.exact.get(name) {
+            return Some(i);
         }
-        if let Some((_, c)) = self.prefixes.iter().find(|(p, _)| name.starts_with(&**p)) {
-            return Some(*c);
+        if let Some(&(_, i)) = self.prefixes.iter().find(|(p, _)| name.starts_with(&**p)) {
+            return Some(i);
         }
-        if self.pattern_categories.is_empty() {
+        if self.pattern_entries.is_empty() {
             return None;
         }
         self.patterns
             .matches(name)
             .iter()
             .next()
-            .map(|i| self.pattern_categories[i])
+            .map(|i| self.pattern_entries[i])
     }
 
     /// How many entries of each kind were compiled (exact, prefix, pattern).
@@ -99,7 +108,7 @@ impl CookieClassifier {
         (
             self.exact.len(),
             self.prefixes.len(),
-            self.pattern_categories.len(),
+            self.pattern_entries.len(),
         )
     }
 }
@@ -141,6 +150,9 @@ mod tests {
         for (name, expected) in cases {
             assert_eq!(c.classify(name), expected, "{name}");
         }
+        assert_eq!(c.entry("_gid"), Some(6));
+        assert_eq!(c.entry("_ga_X"), Some(1));
+        assert_eq!(c.entry("_hjX"), Some(3));
     }
 
     #[test]

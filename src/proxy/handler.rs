@@ -21,7 +21,8 @@ use super::upgrade;
 use super::upstream::Upstream;
 use super::validators;
 use crate::config::{CacheSafety, HostHeader, Mode, Policy, SharedPolicy};
-use crate::policy::category::CategorySet;
+use crate::discovery::{site_key, CookieSource, Discovery};
+use crate::policy::category::{Category, CategorySet};
 use crate::policy::consent::Consent;
 use crate::policy::request_cookies::RequestCookies;
 use crate::rewrite::placeholder::GrantForm;
@@ -42,7 +43,13 @@ pub struct State {
     pub ids: RequestIds,
     /// Open upgraded (WebSocket) connections.
     pub tunnels: upgrade::Tunnels,
+    /// What the site's traffic shows: cookie names and third parties.
+    pub discovery: Arc<Discovery>,
 }
+
+/// A request extension: the request came over TLS terminated here.
+#[derive(Clone, Copy, Debug)]
+pub struct TlsConnection;
 
 /// Handles one request from `client`; never fails (errors become 502/504 responses).
 pub async fn handle(
@@ -53,6 +60,7 @@ pub async fn handle(
     let start = Instant::now();
     let method = request.method().clone();
     let uri = request.uri().clone();
+    let trace_id = trace_id(request.headers());
     let response = proxy(&state, client, request).await;
     let status = response.status();
     observe::request(status);
@@ -62,9 +70,17 @@ pub async fn handle(
         path = uri.path(),
         status = status.as_u16(),
         duration_us = start.elapsed().as_micros() as u64,
+        trace_id = trace_id.as_deref(),
         "request"
     );
     Ok(response)
+}
+
+/// The trace id of the request's W3C `traceparent` header, for the logs.
+/// The trace-context headers themselves pass upstream untouched.
+fn trace_id(headers: &http::HeaderMap) -> Option<String> {
+    let value = headers.get("traceparent")?.to_str().ok()?;
+    crate::telemetry::trace_id(value).map(str::to_owned)
 }
 
 /// A small plain-text response made by the proxy.
@@ -100,7 +116,7 @@ async fn proxy(
     let client_upgrade = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut request));
     let (mut parts, body) = request.into_parts();
     if let Some(route) = policy.consent_ui.route(parts.uri.path()) {
-        return own_pages::serve(&policy, route, parts, body).await;
+        return own_pages::serve(&policy, &state.discovery, route, parts, body).await;
     }
     let is_head = parts.method == Method::HEAD;
     let host = parts.headers.get(HOST).cloned().or_else(|| {
@@ -118,10 +134,19 @@ async fn proxy(
         }
     };
     let uri = parts.uri.clone();
+    let trace_id = trace_id(&parts.headers);
     let mode = policy.mode_for(host.as_ref().and_then(|h| h.to_str().ok()), uri.path());
     let enforce = mode == Mode::Enforce;
 
-    let cookies = request_cookies(state, &policy, &mut parts.headers, enforce);
+    let site = site_key(host.as_ref().and_then(|h| h.to_str().ok()));
+    let cookies = request_cookies(
+        state,
+        &policy,
+        &mut parts.headers,
+        enforce,
+        &site,
+        uri.path(),
+    );
     let granted = cookies.consent.granted;
     let ui = UiPlan::new(&policy, &cookies, enforce, &uri, &parts.headers);
     let conditional = ui.active && validators::translate_request(&mut parts.headers, &ui.variant);
@@ -130,7 +155,12 @@ async fn proxy(
     if let Some(protocol) = upgrade {
         headers::set_upgrade(&mut parts.headers, protocol);
     }
-    headers::add_forwarded(&mut parts.headers, client.ip(), host.as_ref());
+    let proto = if parts.extensions.get::<TlsConnection>().is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    headers::add_forwarded(&mut parts.headers, client.ip(), host.as_ref(), proto);
     match (state.host_header, &host) {
         (HostHeader::Upstream, _) => {
             parts.headers.insert(HOST, state.upstream.host().clone());
@@ -180,16 +210,19 @@ async fn proxy(
     let mut audit = Audit {
         policy: policy.clone(),
         request_id,
+        trace_id,
         host,
         uri,
         mode,
         consent: cookies.consent,
         stripped_set_cookies: Vec::new(),
         dropped_cookies: cookies.dropped,
+        discovery: Some((state.discovery.clone(), site.clone())),
     };
     let set_cookies_changed = set_cookies(
         state,
         &policy,
+        (&site, audit.uri.path()),
         granted,
         &mut parts.headers,
         enforce,
@@ -244,7 +277,8 @@ async fn proxy(
         report_only: !enforce,
         insert_after_body_open: injection.as_ref().and_then(|i| i.banner.clone()),
         placeholder_form: (enforce && needs_rewrite).then(|| ui.grant_form(&policy, granted)),
-        collect_references: false,
+        // Discovery records the third parties the page loads.
+        collect_references: true,
     };
     if (injection.is_some() || options.placeholder_form.is_some())
         && policy.proxy.cache == CacheSafety::Vary
@@ -386,6 +420,8 @@ fn request_cookies(
     policy: &Policy,
     headers: &mut HeaderMap,
     enforce: bool,
+    site: &str,
+    path: &str,
 ) -> RequestCookieOutcome {
     let mut values = headers.get_all(COOKIE).iter();
     let (first, second) = (values.next(), values.next());
@@ -415,6 +451,13 @@ fn request_cookies(
             consentry_cookie,
             dropped: Vec::new(),
         };
+    }
+    for (name, _) in cookies.iter() {
+        state
+            .discovery
+            .cookie(site, name, CookieSource::SentByBrowser, path, || {
+                category_name(policy, policy.cookies.classifier().classify(name))
+            });
     }
     let decision = policy.cookies.filter_request(&cookies, consent.granted);
     for name in &decision.unclassified {
@@ -462,11 +505,16 @@ fn request_cookies(
     }
 }
 
+fn category_name(policy: &Policy, category: Option<Category>) -> Option<String> {
+    category.map(|c| policy.categories.name(c).to_string())
+}
+
 /// Decides every `Set-Cookie`; in enforce mode removes the stripped ones.
 /// Returns whether the headers changed; stripped names go to `stripped`.
 fn set_cookies(
     state: &State,
     policy: &Policy,
+    (site, path): (&str, &str),
     granted: CategorySet,
     headers: &mut HeaderMap,
     enforce: bool,
@@ -478,6 +526,13 @@ fn set_cookies(
     let mut keep = Vec::new();
     for value in headers.get_all(SET_COOKIE) {
         let verdict = policy.cookies.decide_set_cookie(value.as_bytes(), granted);
+        if let Some(name) = verdict.name {
+            state
+                .discovery
+                .cookie(site, name, CookieSource::SetBySite, path, || {
+                    category_name(policy, verdict.category)
+                });
+        }
         if let (true, Some(name)) = (verdict.is_unclassified(), verdict.name) {
             state.unclassified.count(name);
         }

@@ -204,6 +204,8 @@ pub struct Audit {
     pub policy: Arc<Policy>,
     /// The request id.
     pub request_id: HeaderValue,
+    /// The W3C trace id, when the request carried a valid `traceparent`.
+    pub trace_id: Option<String>,
     /// The requested host.
     pub host: Option<HeaderValue>,
     /// The request URI.
@@ -216,6 +218,8 @@ pub struct Audit {
     pub stripped_set_cookies: Vec<String>,
     /// Names of the request cookies withheld from upstream.
     pub dropped_cookies: Vec<String>,
+    /// Where the tags the rewriter matched are recorded, and the site key.
+    pub discovery: Option<(Arc<crate::discovery::Discovery>, String)>,
 }
 
 impl Audit {
@@ -243,6 +247,40 @@ impl Audit {
                 );
             }
         }
+        if let (Some((discovery, site)), Some(report)) = (&self.discovery, report) {
+            let rules = self.policy.rewriter.rules();
+            let own = self
+                .host
+                .as_ref()
+                .and_then(|h| h.to_str().ok())
+                .map(|h| crate::discovery::site_key(Some(h)));
+            for r in &report.references {
+                let Some(host) = url::Url::parse(&r.url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+                else {
+                    continue;
+                };
+                if own.as_deref() == Some(host.as_str()) {
+                    continue;
+                }
+                let rule = r.rule.map(|i| {
+                    let rule = rules.rule(i);
+                    (rule.id.as_str(), self.policy.categories.name(rule.category))
+                });
+                discovery.host(site, &host, r.element.name(), rule, self.uri.path());
+            }
+            for e in enforcements {
+                let rule = rules.rule(e.rule);
+                discovery.tag(
+                    site,
+                    &rule.id,
+                    self.policy.categories.name(rule.category),
+                    e.element.name(),
+                    self.uri.path(),
+                );
+            }
+        }
         if enforcements.is_empty() && !self.has_cookie_actions() {
             return;
         }
@@ -258,6 +296,7 @@ impl Audit {
         tracing::info!(
             target: "consentry::enforcement",
             request_id = %String::from_utf8_lossy(self.request_id.as_bytes()),
+            trace_id = self.trace_id.as_deref(),
             host = %self.host.as_ref().map_or("".into(), |h| String::from_utf8_lossy(h.as_bytes())),
             path = self.uri.path(),
             consent_source = self.consent.source.name(),

@@ -1,6 +1,6 @@
 //! Requests under the consent UI's prefix, answered by the proxy itself and
-//! never forwarded: the consent endpoint, the preferences page and the
-//! stylesheet. What to answer is decided in [`crate::consent_ui`]; this
+//! never forwarded: the consent endpoint, the preferences page, the
+//! cookie policy and the stylesheet. What to answer is decided in [`crate::consent_ui`]; this
 //! file reads the request and sends the response.
 
 use std::time::Duration;
@@ -33,6 +33,7 @@ const PAGE_CSP: &str =
 /// Answers one request under the prefix.
 pub async fn serve(
     policy: &Policy,
+    discovery: &crate::discovery::Discovery,
     route: Route,
     parts: request::Parts,
     body: Incoming,
@@ -43,9 +44,12 @@ pub async fn serve(
         (Route::Consent, &Method::GET | &Method::HEAD) => consent_json(policy, &parts.headers),
         (Route::Preferences, &Method::GET | &Method::HEAD) => preferences(policy, &parts),
         (Route::Stylesheet, &Method::GET | &Method::HEAD) => stylesheet(),
+        (Route::Policy, &Method::GET | &Method::HEAD) => policy_page(policy, discovery, &parts),
         (Route::NotFound, _) => text(StatusCode::NOT_FOUND, "404 Not Found\n"),
         (Route::Consent, _) => method_not_allowed("GET, HEAD, POST"),
-        (Route::Preferences | Route::Stylesheet, _) => method_not_allowed("GET, HEAD"),
+        (Route::Preferences | Route::Stylesheet | Route::Policy, _) => {
+            method_not_allowed("GET, HEAD")
+        }
     }
 }
 
@@ -145,6 +149,52 @@ fn preferences(policy: &Policy, parts: &request::Parts) -> Response<ProxyBody> {
         consent.granted,
         &return_to,
     ))
+}
+
+/// The cookie policy in the visitor's language (`?lang=` or
+/// `Accept-Language`), with what was discovered on this site host.
+fn policy_page(
+    policy: &Policy,
+    discovery: &crate::discovery::Discovery,
+    parts: &request::Parts,
+) -> Response<ProxyBody> {
+    let asked = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("lang="))
+            .and_then(|l| {
+                crate::policy_doc::texts::LANGUAGES
+                    .iter()
+                    .find(|k| **k == l)
+            })
+            .copied()
+    });
+    let language = asked
+        .or_else(|| {
+            crate::consent_ui::texts::negotiate(
+                header(&parts.headers, http::header::ACCEPT_LANGUAGE),
+                &crate::policy_doc::texts::LANGUAGES,
+            )
+        })
+        .unwrap_or_else(|| {
+            let default = policy.consent_ui.default_language();
+            if crate::policy_doc::texts::texts(default).is_some() {
+                default
+            } else {
+                "en"
+            }
+        });
+    let site = crate::discovery::site_key(
+        header(&parts.headers, HOST).or_else(|| parts.uri.authority().map(|a| a.as_str())),
+    );
+    let observed = discovery.site_snapshot(&site);
+    match crate::policy_doc::build(policy, Some(&observed), language) {
+        Ok(doc) => page(crate::policy_doc::render(
+            &doc,
+            crate::policy_doc::Format::Html,
+            false,
+        )),
+        Err(_) => text(StatusCode::NOT_FOUND, "404 Not Found\n"),
+    }
 }
 
 fn stylesheet() -> Response<ProxyBody> {

@@ -1,6 +1,7 @@
 //! One document being rewritten: the scanner's events in, the decisions of
 //! [`super::handlers`] applied as span edits.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use url::Url;
@@ -10,6 +11,7 @@ use super::{urls, Enforcement, Report, RewriteError};
 use crate::html::edit::Editor;
 use crate::html::scanner::{EndTag, Handler, Namespace, Scanner, StartTag, TagName};
 use crate::policy::consent_mode;
+use crate::policy::inline::InlineRemoval;
 use crate::policy::tags::{Action, ElementKind, RuleId};
 
 /// What happens to input until an end tag.
@@ -213,7 +215,7 @@ impl Document {
         } else {
             String::from_utf8_lossy(raw)
         };
-        let Some((id, rule)) = ctx.denied_inline(&text) else {
+        let Some((verdict, rule)) = ctx.denied_inline(&text) else {
             if !self.consent_defaults_placed && ctx.consent_mode_inline(&text) {
                 // The defaults open the first Google tag's own script: its
                 // nonce already covers them.
@@ -225,9 +227,22 @@ impl Document {
             }
             return;
         };
+        let id = verdict.rule;
         let action = handlers::inline_action(rule.action);
         self.record(id, ElementKind::Script, action, true);
         if ctx.report_only {
+            return;
+        }
+        // Only the loader statements go, when the text is all there and its
+        // offsets are the input's (valid UTF-8, no character references).
+        let same_offsets = !svg && matches!(text, Cow::Borrowed(_));
+        if let (InlineRemoval::Statements(ranges), Action::Remove, true, true) =
+            (&verdict.removal, action, complete, same_offsets)
+        {
+            for range in ranges {
+                self.editor.keep(data, start + range.start);
+                self.editor.remove(start + range.end);
+            }
             return;
         }
         self.editor.keep(data, start);
@@ -330,13 +345,13 @@ impl Document {
         if self.ctx.report_only {
             return;
         }
-        let has_content = match tag.namespace {
-            Namespace::Html => matches!(
+        // Foreign elements lose their start tag only: their content is not
+        // rendered or run, and an unclosed one ends with any ancestor.
+        let has_content = tag.namespace == Namespace::Html
+            && matches!(
                 tag.name,
                 TagName::Script | TagName::Iframe | TagName::Object
-            ),
-            _ => !tag.self_closing,
-        };
+            );
         match decision.edit {
             Edit::Remove | Edit::Replace(_) => {
                 let html = match decision.edit {
@@ -445,7 +460,12 @@ impl Handler for Document {
             Mode::Pass => {}
             _ => return,
         }
-        let Some(held) = self.held.filter(|h| h.kind.end() == tag.name) else {
+        // An SVG script left open ends with its `<svg>`.
+        let ends = |h: &Held| {
+            h.kind.end() == tag.name
+                || (h.kind == HeldKind::Script { svg: true } && tag.name == TagName::Svg)
+        };
+        let Some(held) = self.held.filter(ends) else {
             return;
         };
         self.held = None;

@@ -11,6 +11,7 @@ use crate::html::scanner::{StartTag, TagName};
 use crate::policy::category::CategorySet;
 use crate::policy::consent_mode::ConsentMode;
 use crate::policy::filter_list::RequestType;
+use crate::policy::inline::InlineVerdict;
 use crate::policy::tags::{Action, ElementKind, RuleId, TagRule};
 
 /// Per-document, read-only context.
@@ -41,11 +42,12 @@ impl Context {
         self.first_party.as_deref()
     }
 
-    /// The rule denying inline code `text`, if any. A Google tag under
+    /// What to remove of inline code `text` and the rule denying it, if any. A Google tag under
     /// `gcm-advanced` is never denied: it runs with denied defaults.
-    pub(crate) fn denied_inline(&self, text: &str) -> Option<(RuleId, &TagRule)> {
-        self.denied(self.inner.rules.match_inline(text, self.granted))
-            .filter(|(_, rule)| rule.consent_mode != Some(ConsentMode::Advanced))
+    pub(crate) fn denied_inline(&self, text: &str) -> Option<(InlineVerdict, &TagRule)> {
+        let verdict = self.inner.rules.decide_inline(text, self.granted)?;
+        let (_, rule) = self.denied(Some(verdict.rule))?;
+        (rule.consent_mode != Some(ConsentMode::Advanced)).then_some((verdict, rule))
     }
 
     /// Whether inline code `text` is a Google tag under Consent Mode (kept:
@@ -243,13 +245,16 @@ impl<'a, 'd> Reader<'a, 'd> {
         for (i, a) in tag.attributes.iter().enumerate() {
             let name = &self.data[a.name.clone()];
             let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
-            let handler = AUTOMATIC_EVENTS.iter().any(|e| is(e));
-            let interesting = handler
-                || is("style")
-                || is("background")
-                || is("poster")
-                || (link && is("ping"))
-                || (image && (is("srcset") || (is("data-srcset") && !self.gated())));
+            // Most attributes are none of these: one byte tells.
+            let interesting = match name.first().map(u8::to_ascii_lowercase) {
+                Some(b'o') => AUTOMATIC_EVENTS.iter().any(|e| is(e)),
+                Some(b's') => is("style") || (image && is("srcset")),
+                Some(b'b') => is("background"),
+                Some(b'p') => is("poster") || (link && is("ping")),
+                Some(b'd') => image && is("data-srcset") && !self.gated(),
+                _ => false,
+            };
+            let handler = interesting && name[0].eq_ignore_ascii_case(&b'o');
             // Only the first of duplicate attributes counts.
             if !interesting
                 || tag.attributes[..i]
@@ -260,9 +265,9 @@ impl<'a, 'd> Reader<'a, 'd> {
             }
             if handler {
                 let code = self.value(i);
-                if let Some((id, _)) = self.ctx.denied_inline(&code) {
+                if let Some((verdict, _)) = self.ctx.denied_inline(&code) {
                     self.decision.enforcements.push(Enforcement {
-                        rule: id,
+                        rule: verdict.rule,
                         element: ElementKind::Script,
                         action: Action::Remove,
                         inline: true,

@@ -289,6 +289,26 @@ try {
     await page.screenshot({ path: `${SHOTS}/banner-${label}.png` });
     await context.close();
   }
+
+  // 8. The cookie policy the banner links to, on a desktop and a 360 px phone.
+  for (const [label, options] of [
+    ['desktop', { viewport: { width: 1280, height: 800 } }],
+    ['phone-360', { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }],
+  ]) {
+    const context = await browser.newContext({ ...options, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${BASE}/`);
+    await submit(page, page.locator(`${BANNER} a[href$="/_consentry/policy"]`));
+    check(page.url().endsWith('/_consentry/policy'), `${label}: the banner links to the cookie policy`);
+    check(await page.locator('h1').textContent() === 'Cookie policy', `${label}: the policy page has its heading`);
+    check(await page.locator('table.cnsy-table').count() >= 2, `${label}: cookies and services are listed in tables`);
+    check(await page.locator('td code', { hasText: '_ga' }).count() === 1, `${label}: the policy lists the site's _ga cookie`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth) - options.viewport.width;
+    check(overflow <= 0, `${label}: the policy page needs no sideways scrolling (${overflow}px too wide)`);
+    await axe(page, null, `the policy page (${label})`);
+    await page.screenshot({ path: `${SHOTS}/policy-${label}.png`, fullPage: true });
+    await context.close();
+  }
 } finally {
   await browser.close();
 }

@@ -212,6 +212,7 @@ pub struct ConsentPolicy {
     decoders: Vec<Box<dyn Decoder>>,
     gpc: gpc::GpcRule,
     regions: region::RegionDefaults,
+    without_consent: CategorySet,
 }
 
 impl ConsentPolicy {
@@ -221,7 +222,16 @@ impl ConsentPolicy {
             decoders,
             gpc,
             regions: region::RegionDefaults::none(),
+            without_consent: CategorySet::NECESSARY_ONLY,
         }
+    }
+
+    /// The same policy granting `set` (with `necessary`) to every visitor,
+    /// whatever the signals say.
+    #[must_use]
+    pub fn with_granted_without_consent(mut self, set: CategorySet) -> Self {
+        self.without_consent = set.with(Category::NECESSARY);
+        self
     }
 
     /// The same policy using `regions` when no signal is readable.
@@ -342,8 +352,11 @@ impl ConsentPolicy {
         source: Source,
         signals: &RequestSignals<'_>,
     ) -> Consent {
-        let granted = granted.with(Category::NECESSARY);
-        let restricted = self.gpc.apply(granted, signals.gpc);
+        let granted = granted.union(self.without_consent);
+        let restricted = self
+            .gpc
+            .apply(granted, signals.gpc)
+            .union(self.without_consent);
         Consent {
             granted: restricted,
             source,

@@ -311,7 +311,9 @@ impl ConsentSettings {
                 set(&key, names)?.with(Category::NECESSARY),
             ));
         }
-        Ok(ConsentPolicy::new(decoders, gpc).with_regions(RegionDefaults::new(header, entries)))
+        Ok(ConsentPolicy::new(decoders, gpc)
+            .with_regions(RegionDefaults::new(header, entries))
+            .with_granted_without_consent(categories.granted_without_consent()))
     }
 }
 
