@@ -207,7 +207,7 @@ impl Document {
         let text = if svg {
             urls::text_content(raw)
         } else {
-            String::from_utf8_lossy(raw)
+            urls::lossy(raw)
         };
         let Some((id, rule)) = ctx.denied_inline(&text) else {
             return;

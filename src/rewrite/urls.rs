@@ -11,10 +11,19 @@ use std::borrow::Cow;
 
 use url::Url;
 
+/// Bytes as text, bad UTF-8 replaced (the common valid case checked first:
+/// faster than going straight to the lossy decoder).
+pub fn lossy(raw: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(raw) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(raw),
+    }
+}
+
 /// An attribute value as the browser reads it: character references
 /// decoded (bytes that are not UTF-8 replaced: rules are ASCII).
 pub fn attribute_value(raw: &[u8]) -> Cow<'_, str> {
-    let text = String::from_utf8_lossy(raw);
+    let text = lossy(raw);
     if memchr::memchr(b'&', raw).is_none() {
         return text;
     }
@@ -24,7 +33,7 @@ pub fn attribute_value(raw: &[u8]) -> Cow<'_, str> {
 /// Text content (SVG script, which is parsed as data) with character
 /// references decoded.
 pub fn text_content(raw: &[u8]) -> Cow<'_, str> {
-    let text = String::from_utf8_lossy(raw);
+    let text = lossy(raw);
     if memchr::memchr(b'&', raw).is_none() {
         return text;
     }
