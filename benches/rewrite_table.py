@@ -26,15 +26,15 @@ for page in sorted(os.listdir(os.path.join(root, "no_consent"))):
     if page == "report":
         continue
     speeds = [mbps(k, page) for k in KINDS]
-    if all(speeds):
+    if speeds[0]:
         rows.append((page, os.path.getsize(os.path.join(pages, page + ".html")), *speeds))
 print("| page | size | rewriter, all decisions (MB/s) | scanner, no-op decisions | lol_html, no handlers "
       "| lol_html, old rewriter's no-op handlers |")
 print("|---|---:|---:|---:|---:|---:|")
 for page, size, *speeds in rows:
-    print(f"| {page} | {size // 1024} KiB | " + " | ".join(f"{s:.0f}" for s in speeds) + " |")
-medians = [statistics.median(r[2 + i] for r in rows) for i in range(len(KINDS))]
-print(f"| **median over {len(rows)} pages** | | " + " | ".join(f"**{m:.0f}**" for m in medians) + " |")
+    print(f"| {page} | {size // 1024} KiB | " + " | ".join(f"{s:.0f}" if s else "–" for s in speeds) + " |")
+medians = [statistics.median(v) if (v := [r[2 + i] for r in rows if r[2 + i]]) else None for i in range(len(KINDS))]
+print(f"| **median over {len(rows)} pages** | | " + " | ".join(f"**{m:.0f}**" if m else "–" for m in medians) + " |")
 if "--json" in sys.argv:
     json.dump([dict(zip(("page", "bytes") + KINDS, r)) for r in rows],
               open(sys.argv[sys.argv.index("--json") + 1], "w"), indent=1)

@@ -393,6 +393,14 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
 }
 
+/// The first position from `at` that is not whitespace.
+fn skip_spaces(data: &[u8], mut at: usize) -> usize {
+    while at < data.len() && is_space(data[at]) {
+        at += 1;
+    }
+    at
+}
+
 impl Scanner {
     /// A scanner at the start of a document.
     pub fn new() -> Self {
@@ -556,7 +564,7 @@ impl Scanner {
                 }
                 S::BeforeAttrName => {
                     if is_space(c) {
-                        pos += 1;
+                        pos = skip_spaces(data, pos + 1);
                     } else if c == b'/' || c == b'>' {
                         self.state = S::AfterAttrName;
                     } else {
@@ -591,7 +599,7 @@ impl Scanner {
                 }
                 S::AfterAttrName => {
                     if is_space(c) {
-                        pos += 1;
+                        pos = skip_spaces(data, pos + 1);
                     } else if c == b'/' {
                         pos += 1;
                         self.state = S::SelfClosing;
@@ -609,7 +617,7 @@ impl Scanner {
                 }
                 S::BeforeAttrValue => {
                     if is_space(c) {
-                        pos += 1;
+                        pos = skip_spaces(data, pos + 1);
                     } else if c == b'"' {
                         pos += 1;
                         self.value_start(pos);

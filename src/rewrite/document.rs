@@ -214,7 +214,7 @@ impl Document {
         let text = if svg {
             urls::text_content(raw)
         } else {
-            String::from_utf8_lossy(raw)
+            urls::lossy(raw)
         };
         let Some((verdict, rule)) = ctx.denied_inline(&text) else {
             if !self.consent_defaults_placed && ctx.consent_mode_inline(&text) {

@@ -11,10 +11,19 @@ use std::borrow::Cow;
 
 use url::Url;
 
+/// Bytes as text, bad UTF-8 replaced (the common valid case checked first:
+/// faster than going straight to the lossy decoder).
+pub fn lossy(raw: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(raw) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(raw),
+    }
+}
+
 /// An attribute value as the browser reads it: character references
 /// decoded (bytes that are not UTF-8 replaced: rules are ASCII).
 pub fn attribute_value(raw: &[u8]) -> Cow<'_, str> {
-    let text = String::from_utf8_lossy(raw);
+    let text = lossy(raw);
     if memchr::memchr(b'&', raw).is_none() {
         return text;
     }
@@ -24,7 +33,7 @@ pub fn attribute_value(raw: &[u8]) -> Cow<'_, str> {
 /// Text content (SVG script, which is parsed as data) with character
 /// references decoded.
 pub fn text_content(raw: &[u8]) -> Cow<'_, str> {
-    let text = String::from_utf8_lossy(raw);
+    let text = lossy(raw);
     if memchr::memchr(b'&', raw).is_none() {
         return text;
     }
@@ -206,66 +215,78 @@ pub struct CssUrl {
 }
 
 /// Every URL CSS text fetches: `url(…)` tokens (quoted or not),
-/// `image-set()`/`@import` strings; comments skipped.
+/// `image-set()`/`@import` strings; comments skipped. Jumps from one `(`,
+/// quote or comment to the next.
 pub fn css_urls(css: &str) -> Vec<CssUrl> {
     let b = css.as_bytes();
     let mut found = Vec::new();
+    let mut next_comment = memchr::memmem::find(b, b"/*");
     let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = css[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
+    while let Some(at) = memchr::memchr3(b'(', b'"', b'\'', &b[i..]).map(|k| i + k) {
+        if next_comment.is_some_and(|c| c < i) {
+            // That `/*` was inside a string or `url()` already read.
+            next_comment = memchr::memmem::find(&b[i..], b"/*").map(|k| i + k);
+        }
+        if let Some(c) = next_comment.filter(|&c| c < at) {
+            // Skip the comment, then look again.
+            i = memchr::memmem::find(&b[c + 2..], b"*/").map_or(b.len(), |e| c + 2 + e + 2);
+            next_comment = memchr::memmem::find(&b[i..], b"/*").map(|k| i + k);
+            continue;
+        }
+        if b[at] == b'(' {
+            i = at + 1;
+            if !ends_with_ignore_case(&b[..at], b"url") {
+                continue;
             }
-            b'u' | b'U' if b.len() >= i + 4 && b[i..i + 4].eq_ignore_ascii_case(b"url(") => {
-                let start = i;
-                let mut j = i + 4;
-                while j < b.len() && b[j].is_ascii_whitespace() {
-                    j += 1;
+            let start = at - 3;
+            let mut j = at + 1;
+            while j < b.len() && b[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            let (url, end) = match b.get(j) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    let (s, after) = css_string(css, j, q);
+                    let close =
+                        memchr::memchr(b')', &b[after..]).map_or(b.len(), |e| after + e + 1);
+                    (s, close)
                 }
-                let (url, end) = match b.get(j) {
-                    Some(&q @ (b'"' | b'\'')) => {
-                        let (s, after) = css_string(css, j, q);
-                        let close = css[after..].find(')').map_or(b.len(), |e| after + e + 1);
-                        (s, close)
+                _ => {
+                    let mut close = j;
+                    while close < b.len() && b[close] != b')' {
+                        close += if b[close] == b'\\' { 2 } else { 1 };
                     }
-                    _ => {
-                        let mut close = j;
-                        while close < b.len() && b[close] != b')' {
-                            close += if b[close] == b'\\' { 2 } else { 1 };
-                        }
-                        let close = close.min(b.len());
-                        (
-                            unescape_css(css[j..close].trim_end()),
-                            (close + 1).min(b.len()),
-                        )
-                    }
-                };
+                    let close = close.min(b.len());
+                    (
+                        unescape_css(css[j..close].trim_end()),
+                        (close + 1).min(b.len()),
+                    )
+                }
+            };
+            found.push(CssUrl {
+                span: start..end,
+                url,
+            });
+            i = end.max(i);
+        } else {
+            // A string: a URL only after `@import` or inside `image-set(`.
+            let (s, after) = css_string(css, at, b[at]);
+            let before = b[..at].trim_ascii_end();
+            if ends_with_ignore_case(before, b"@import")
+                || ends_with_ignore_case(before, b"image-set(")
+            {
                 found.push(CssUrl {
-                    span: start..end,
-                    url,
+                    span: at..after,
+                    url: s,
                 });
-                i = end.max(i + 1);
             }
-            q @ (b'"' | b'\'') => {
-                // A string: a URL only after `@import` or inside `image-set(`.
-                let before = css[..i].trim_end();
-                let lower_tail = before
-                    .get(before.len().saturating_sub(10)..)
-                    .unwrap_or(before)
-                    .to_ascii_lowercase();
-                let (s, after) = css_string(css, i, q);
-                if lower_tail.ends_with("@import") || lower_tail.ends_with("image-set(") {
-                    found.push(CssUrl {
-                        span: i..after,
-                        url: s,
-                    });
-                }
-                i = after.max(i + 1);
-            }
-            _ => i += 1,
+            i = after.max(at + 1);
         }
     }
     found
+}
+
+fn ends_with_ignore_case(text: &[u8], suffix: &[u8]) -> bool {
+    text.len() >= suffix.len() && text[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
 /// The CSS string starting with quote `q` at `at`: its value and the index after it.
@@ -449,7 +470,7 @@ mod tests {
 
     #[test]
     fn css_fetches() {
-        let css = r#"a{background:url( "https://t.example/a.png" )} /* url(https://c.example/x) */
+        let css = r#"a{background:url( "https://t.example/a.png" )} /* url(https://c.example/x) */ i{content:"/*"}
             b{background:URL(https://t.example/b\).png)} @import 'https://t.example/c.css';
             c{background-image:image-set("https://t.example/d.png" 1x)}"#;
         let urls: Vec<String> = css_urls(css).into_iter().map(|u| u.url).collect();
