@@ -16,6 +16,9 @@ ARG RUST_VERSION=1
 ARG DEBIAN_RELEASE=bookworm
 
 FROM rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS builder
+# jemalloc (tikv-jemalloc-sys) builds with make.
+RUN apt-get update && apt-get install -y --no-install-recommends make \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 # The cache mounts keep the registry and target directory between builds;

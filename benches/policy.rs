@@ -1,5 +1,6 @@
-//! Policy-core costs per request: consent decoding, cookie decisions and
-//! the inline-script signature scan.
+//! Policy-core costs per request: consent decoding, cookie decisions, the
+//! inline-script signature scan and URL matching (catalogue, filter lists,
+//! unclassified policy).
 
 mod common;
 
@@ -7,7 +8,9 @@ use std::hint::black_box;
 
 use consentry::config::Policy;
 use consentry::policy::category::CategorySet;
+use consentry::policy::literal_set::LiteralSet;
 use consentry::policy::request_cookies::RequestCookies;
+use consentry::policy::tags::ElementKind;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const EXAMPLES: &str = concat!(
@@ -143,8 +146,135 @@ fn inline(c: &mut Criterion) {
                 .count()
         })
     });
+    // With what to remove: every loader found, statements split.
+    group.bench_function("decide_corpus_scripts", |b| {
+        b.iter(|| {
+            scripts
+                .iter()
+                .filter(|s| {
+                    rules
+                        .decide_inline(s, CategorySet::NECESSARY_ONLY)
+                        .is_some()
+                })
+                .count()
+        })
+    });
     group.finish();
 }
 
-criterion_group!(benches, consent, cookies, inline);
+/// The literal search alone, ours against aho-corasick's DFA (its packed
+/// Teddy searcher takes at most 128 literals; the catalogue has over 1,000).
+fn literal_search(c: &mut Criterion) {
+    let catalogue: toml::Value =
+        toml::from_str(include_str!("../catalogue/trackers.toml")).unwrap();
+    let mut literals = Vec::new();
+    for rule in catalogue["rule"].as_array().unwrap() {
+        let list = |key| {
+            rule.get(key)
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+        };
+        let hosts = list("hosts")
+            .filter_map(|h| h.as_str())
+            .filter(|h| !h.contains('/'));
+        literals.extend(hosts.map(String::from));
+        literals.extend(list("inline").filter_map(|s| s.as_str()).map(String::from));
+    }
+    let scripts = inline_scripts();
+    let bytes: usize = scripts.iter().map(String::len).sum();
+    let dfa = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(&literals)
+        .unwrap();
+    let ours = LiteralSet::new(&literals).unwrap();
+    let mut group = c.benchmark_group("literal_search");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("aho_corasick_dfa", |b| {
+        b.iter(|| {
+            let count = |s: &String| dfa.find_overlapping_iter(s.as_str()).count();
+            scripts.iter().map(count).sum::<usize>()
+        })
+    });
+    group.bench_function("literal_set", |b| {
+        b.iter(|| scripts.iter().map(|s| ours.hits(s).len()).sum::<usize>())
+    });
+    group.finish();
+}
+
+/// Every element URL on the corpus pages, with its element kind.
+fn element_urls() -> Vec<(String, ElementKind)> {
+    let tag = regex::Regex::new(
+        r#"(?is)<(script|iframe|img|link|embed)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']"#,
+    )
+    .unwrap();
+    let mut urls = Vec::new();
+    for (_, page) in common::pages() {
+        let html = String::from_utf8_lossy(&page);
+        for m in tag.captures_iter(&html) {
+            let kind = ElementKind::from_name(&m[1].to_ascii_lowercase()).unwrap();
+            urls.push((m[2].to_string(), kind));
+        }
+    }
+    urls
+}
+
+/// A list the size of EasyPrivacy (about 20,000 network filters), written
+/// here: domain anchors, `$third-party`/`$script` options and path rules.
+fn synthetic_list() -> String {
+    let mut list = String::from("! Title: benchmark list\n");
+    for i in 0..10_000 {
+        list.push_str(&format!("||t{i}.example-list.net^\n"));
+    }
+    for i in 0..5_000 {
+        list.push_str(&format!("||a{i}.example-ads.com^$script,third-party\n"));
+    }
+    for i in 0..5_000 {
+        list.push_str(&format!("/trk{i}/px.gif\n"));
+    }
+    list
+}
+
+/// `match_url` on every element URL of the corpus: the catalogue alone,
+/// with a 20,000-filter list, and with `unclassified = "remove"`.
+fn urls(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("consentry-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("list.txt"), synthetic_list()).unwrap();
+    let label = dir.join("consentry.toml").display().to_string();
+    let configs = [
+        ("catalogue", ""),
+        (
+            "catalogue+20k_filter_list",
+            "[[tags.filter_list]]\npath = \"list.txt\"\ncategory = \"analytics\"\n",
+        ),
+        (
+            "catalogue+unclassified_remove",
+            "[tags]\nunclassified = \"remove\"\n",
+        ),
+    ];
+    let urls = element_urls();
+    let mut group = c.benchmark_group("match_url");
+    group.throughput(Throughput::Elements(urls.len() as u64));
+    for (name, config) in configs {
+        let policy = consentry::config::compile(config, &label).unwrap();
+        let rules = policy.rewriter.rules();
+        group.bench_function(format!("corpus_urls/{name}"), |b| {
+            b.iter(|| {
+                urls.iter()
+                    .filter(|(url, kind)| {
+                        rules
+                            .match_url(black_box(url), *kind, Some("www.site.example"))
+                            .is_some()
+                    })
+                    .count()
+            })
+        });
+    }
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, consent, cookies, inline, literal_search, urls);
 criterion_main!(benches);

@@ -1,7 +1,8 @@
-//! The rewriter on every corpus page, fed in 16 KiB chunks, against the
-//! lol_html tokenizer with no handlers (the ceiling any rewriter can reach)
-//! and against lol_html with the rewriter's selectors and handlers doing
-//! nothing (the floor its handler machinery alone sets).
+//! The rewriter on every corpus page, fed in 16 KiB chunks: our scanner
+//! with no-op decisions (`scanner_noop`) against lol_html with no handlers
+//! at all (`tokenizer_only`) and with the old rewriter's selectors and
+//! no-op handlers (`handlers_noop`), and the whole rewriter with every
+//! decision and no consent (`no_consent`).
 //!
 //! `cargo bench --bench rewrite` (filter with e.g. `-- nytimes`).
 
@@ -10,6 +11,7 @@ mod common;
 use std::hint::black_box;
 
 use consentry::config::Policy;
+use consentry::html::scanner::{EndTag, Handler, Scanner, StartTag, TagName};
 use consentry::policy::category::CategorySet;
 use consentry::rewrite::FilterOptions;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -42,6 +44,9 @@ fn rewrite(c: &mut Criterion) {
             &html,
             |b, html| b.iter(|| plain_lol_html(noop_settings(), html)),
         );
+        group.bench_with_input(BenchmarkId::new("scanner_noop", &name), &html, |b, html| {
+            b.iter(|| scan_noop(html))
+        });
         group.bench_with_input(BenchmarkId::new("no_consent", &name), &html, |b, html| {
             b.iter(|| {
                 let mut filter = policy
@@ -89,6 +94,50 @@ fn rewrite(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// Decisions that decide nothing: every tag read, nothing asked for.
+struct Noop(usize);
+
+impl Handler for Noop {
+    fn wants(&self, _: TagName) -> bool {
+        false
+    }
+
+    fn start_tag(&mut self, _: &[u8], _: &StartTag<'_>) {}
+
+    fn end_tag(&mut self, _: &[u8], tag: &EndTag) {
+        self.0 += tag.span.len();
+    }
+}
+
+/// Our scanner over `html` in [`CHUNK`]s, carrying what it still needs
+/// across chunks as the rewriter does, output copied through.
+fn scan_noop(html: &[u8]) -> usize {
+    let mut scanner = Scanner::new();
+    let mut noop = Noop(0);
+    let mut carried: Vec<u8> = Vec::new();
+    let mut out = 0usize;
+    for chunk in html.chunks(CHUNK) {
+        let mut output = Vec::with_capacity(chunk.len());
+        if carried.is_empty() {
+            scanner.feed(chunk, false, &mut noop);
+            let keep = scanner.keep_from();
+            output.extend_from_slice(&chunk[..keep]);
+            carried.extend_from_slice(&chunk[keep..]);
+            scanner.rebase(keep);
+        } else {
+            carried.extend_from_slice(chunk);
+            scanner.feed(&carried, false, &mut noop);
+            let keep = scanner.keep_from();
+            output.extend_from_slice(&carried[..keep]);
+            carried.drain(..keep);
+            scanner.rebase(keep);
+        }
+        out += black_box(output).len();
+    }
+    scanner.feed(&carried, true, &mut noop);
+    black_box(out + carried.len() + noop.0)
 }
 
 /// Bytes out of lol_html with `settings`, fed `html` in [`CHUNK`]s.
@@ -156,6 +205,7 @@ fn small_page(c: &mut Criterion) {
     group.bench_function("handlers_noop", |b| {
         b.iter(|| plain_lol_html(noop_settings(), html))
     });
+    group.bench_function("scanner_noop", |b| b.iter(|| scan_noop(html)));
     group.bench_function("no_consent", |b| {
         b.iter(|| {
             let mut filter = policy

@@ -13,6 +13,13 @@ use consentry::policy::request_cookies::RequestCookies;
 use consentry::rewrite::FilterOptions;
 use consentry::telemetry::{self, EnforcementLog, LogFormat};
 
+/// jemalloc with background purging: memory freed after a burst of
+/// connections goes back to the kernel within seconds (glibc's arenas kept
+/// it; see BENCHMARKS.md, "Memory after connection bursts").
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Consent-enforcement reverse proxy: strips non-consented cookies and
 /// third-party tags before they reach the browser.
 #[derive(Parser)]

@@ -1,5 +1,6 @@
-//! Hot reload: on SIGHUP, and when the config file's modification time or
-//! length changes, the config is re-read and compiled. A good config is
+//! Hot reload: on SIGHUP, and when the modification time or length of the
+//! config file or of a filter list it reads changes, the config is re-read
+//! and compiled. A good config is
 //! swapped in atomically (requests in flight finish on their snapshot); a
 //! bad one is logged with file, key and reason, and the running config stays.
 
@@ -131,6 +132,7 @@ pub fn restart_required(old: &Policy, new: &Policy) -> Vec<(&'static str, String
             format!("{:?}", a.client_header_timeout),
             format!("{:?}", b.client_header_timeout),
         ),
+        ("proxy.tls", format!("{:?}", a.tls), format!("{:?}", b.tls)),
         (
             "admin.listen",
             old.admin.listen.to_string(),
@@ -167,8 +169,8 @@ fn mode_name(mode: Mode) -> &'static str {
     }
 }
 
-/// Reloads on SIGHUP and, when the source is a file, whenever its
-/// modification time or length changes (with the built-in config, SIGHUP
+/// Reloads on SIGHUP and, when the source is a file, whenever its (or a
+/// filter list's) modification time or length changes (with the built-in config, SIGHUP
 /// only logs that there is nothing to reload) (looked at every `poll`), until
 /// `shutdown` completes. Registers the SIGHUP handler and notes the file's
 /// state before returning, so call it inside the runtime and before the
@@ -184,7 +186,9 @@ pub fn watch(
         )
         .ok();
     let path = reloader.source.path.clone();
-    let mut seen = path.as_deref().and_then(fingerprint);
+    let mut seen = path
+        .as_deref()
+        .and_then(|p| fingerprints(p, &reloader.shared.load()));
     async move {
         let mut ticks = tokio::time::interval(poll);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -201,7 +205,9 @@ pub fn watch(
                     }
                 },
                 _ = ticks.tick(), if path.is_some() => {
-                    let now = path.as_deref().and_then(fingerprint);
+                    let now = path
+                        .as_deref()
+                        .and_then(|p| fingerprints(p, &reloader.shared.load()));
                     // A vanished file (mid-replace) is not a change yet.
                     if now.is_none() || now == seen {
                         continue;
@@ -219,9 +225,10 @@ pub fn watch(
             if let Err(e) = tokio::task::spawn_blocking(move || job.reload(trigger)).await {
                 tracing::error!(error = %e, "config reload task failed");
             }
-            if trigger == "SIGHUP" {
-                seen = path.as_deref().and_then(fingerprint);
-            }
+            // Also after a change: the new config may read other filter lists.
+            seen = path
+                .as_deref()
+                .and_then(|p| fingerprints(p, &reloader.shared.load()));
         }
     }
 }
@@ -238,6 +245,16 @@ async fn recv(hangup: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
 fn fingerprint(path: &Path) -> Option<(SystemTime, u64)> {
     let meta = std::fs::metadata(path).ok()?;
     Some((meta.modified().ok()?, meta.len()))
+}
+
+/// The fingerprints of the config file and of the filter lists `policy`
+/// read; `None` while any of them is missing (mid-replace).
+fn fingerprints(config: &Path, policy: &Policy) -> Option<Vec<(SystemTime, u64)>> {
+    let lists = policy.rewriter.rules().filter_lists().lists();
+    std::iter::once(config)
+        .chain(lists.iter().map(|list| Path::new(list.file())))
+        .map(fingerprint)
+        .collect()
 }
 
 #[cfg(test)]

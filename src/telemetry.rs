@@ -17,6 +17,35 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{Layer, Registry};
 
+/// The trace id of a W3C `traceparent` header value
+/// (`version-traceid-parentid-flags`, lower-case hex), or `None` when the
+/// value is malformed or the id is all zeros.
+pub fn trace_id(traceparent: &str) -> Option<&str> {
+    let value = traceparent.trim_matches([' ', '\t']);
+    let mut fields = value.split('-');
+    let (version, id, parent, flags) = (
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+    );
+    let hex = |s: &str, len: usize| {
+        s.len() == len
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    let valid = hex(version, 2)
+        && version != "ff"
+        && hex(id, 32)
+        && hex(parent, 16)
+        && hex(flags, 2)
+        // Version 00 has exactly four fields; later versions may add more.
+        && (version != "00" || fields.next().is_none())
+        && id.bytes().any(|b| b != b'0')
+        && parent.bytes().any(|b| b != b'0');
+    valid.then_some(id)
+}
+
 /// The target of the proxy's per-request enforcement events.
 pub const ENFORCEMENT_TARGET: &str = "consentry::enforcement";
 
@@ -224,5 +253,44 @@ mod tests {
         assert_eq!(event["stripped"], "_ga");
         assert_eq!(event["message"], "enforced");
         assert!(event["timestamp"].is_string(), "{event}");
+    }
+}
+
+#[cfg(test)]
+mod trace_context_tests {
+    use super::trace_id;
+
+    #[test]
+    fn reads_the_trace_id_of_a_valid_traceparent() {
+        let id = "4bf92f3577b34da6a3ce929d0e0e4736";
+        assert_eq!(trace_id(&format!("00-{id}-00f067aa0ba902b7-01")), Some(id));
+        assert_eq!(
+            trace_id(&format!(" 00-{id}-00f067aa0ba902b7-00\t")),
+            Some(id)
+        );
+        // A later version may carry more fields.
+        assert_eq!(
+            trace_id(&format!("01-{id}-00f067aa0ba902b7-01-extra")),
+            Some(id)
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_traceparents() {
+        let id = "4bf92f3577b34da6a3ce929d0e0e4736";
+        for bad in [
+            String::new(),
+            "garbage".into(),
+            format!("00-{id}-00f067aa0ba902b7-01-extra"),
+            format!("ff-{id}-00f067aa0ba902b7-01"),
+            format!("00-{}-00f067aa0ba902b7-01", id.to_uppercase()),
+            format!("00-{}-00f067aa0ba902b7-01", "0".repeat(32)),
+            format!("00-{id}-0000000000000000-01"),
+            format!("00-{id}-00f067aa0ba902b7"),
+            format!("00-{}-00f067aa0ba902b7-01", &id[1..]),
+            format!("00-{id}-00f067aa0ba902b7-0x"),
+        ] {
+            assert_eq!(trace_id(&bad), None, "{bad}");
+        }
     }
 }

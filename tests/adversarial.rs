@@ -343,3 +343,18 @@ fn references_list_every_url_bearing_element_resolved() {
         ]
     );
 }
+
+#[test]
+fn a_removed_svg_element_left_open_takes_nothing_else() {
+    let policy = Policy::builtin();
+    let html = br#"<svg><image href="https://www.facebook.com/tr?id=1"></svg><p>kept</p><svg><script href="https://www.googletagmanager.com/gtm.js"></svg><p>also kept</p><svg><script>fbq('init', '1');</svg><p>kept too</p>"#;
+    let out = String::from_utf8(rewrite(&policy, html, &[])).unwrap();
+    assert!(
+        !out.contains("facebook") && !out.contains("googletagmanager"),
+        "{out}"
+    );
+    assert!(
+        out.contains("<p>kept</p>") && out.contains("<p>also kept</p>"),
+        "{out}"
+    );
+}

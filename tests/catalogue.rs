@@ -235,6 +235,31 @@ fn common_cookies_are_classified() {
     assert_eq!(d.forward.as_deref(), Some("consentry=; OptanonConsent=x"));
 }
 
+/// Loaders that build their URL at run time, from a host in one string
+/// and a path in another, through `setAttribute('src', …)` or from
+/// `location.protocol + '//host/…'`, in scripts large enough that only
+/// loader signatures are searched (host names are not).
+#[test]
+fn run_time_url_builders_are_recognised() {
+    let rules = builtin().rewriter.rules();
+    let padding = format!("var siteConfig = {{pad: '{}'}};\n", "x".repeat(9000));
+    let loaders = [
+        ("chartbeat", "(function(){ var e = document.createElement('script'); e.setAttribute('language', 'javascript'); e.setAttribute('type', 'text/javascript'); e.setAttribute('src', (('https:' == document.location.protocol) ? 'https://a248.e.akamai.net/chartbeat.download.akamai.com/102508/' : 'http://static.chartbeat.com/') + 'js/chartbeat.js'); document.body.appendChild(e); })();"),
+        ("google-tag-manager", "(function(w,d,s,l,i,h){var f=d.getElementsByTagName(s)[0],j=d.createElement(s);j.async=true;j.src='https://'+h+'/gtm.js?id='+i;f.parentNode.insertBefore(j,f);})(window,document,'script','dataLayer','GTM-XXXX','load.sst.example.com');"),
+        ("google-analytics", "var g = document.createElement('script'); g.src = location.protocol + '//' + tagHost + '/gtag/js?id=' + measurementId; document.head.appendChild(g);"),
+        ("google-publisher-tag", "var gads = document.createElement('script'); var useSSL = 'https:' == document.location.protocol; gads.src = (useSSL ? 'https:' : 'http:') + '//' + gptHost + '/tag/js/gpt.js'; document.head.appendChild(gads);"),
+    ];
+    for (vendor, loader) in loaders {
+        let script = format!("{padding}{loader}");
+        let found = rules.match_inline(&script, CategorySet::NECESSARY_ONLY);
+        assert_eq!(
+            found.map(|id| rules.rule(id).id.as_str()),
+            Some(vendor),
+            "{loader}"
+        );
+    }
+}
+
 /// The vendors the seed policies name and the demo site uses, and their
 /// cookies, carry what a cookie policy must say about them.
 #[test]

@@ -524,3 +524,65 @@ fn recall_against_an_independent_tracker_list() {
     );
     assert!(recall >= 0.95, "recall {recall:.3} below 0.95");
 }
+
+/// Recall and the invariants again, with a community-style filter list of
+/// ours (tests/data/filter_lists/community-style.txt) mounted as analytics.
+#[test]
+fn a_filter_list_raises_recall_and_keeps_the_invariants() {
+    let lists = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/filter_lists");
+    let with_list = compile(
+        "[[tags.filter_list]]\npath = \"community-style.txt\"\ncategory = \"analytics\"\n",
+        &format!("{lists}/consentry.toml"),
+    )
+    .unwrap();
+    let plain = policy();
+    let oracle = Oracle::load();
+    let (mut rng, seed) = rng();
+    let all = with_list.categories.all();
+    assert!(!with_list.rewriter.needs_rewrite(all));
+    let (mut total, mut left_plain, mut left_list) = (0usize, 0usize, 0usize);
+    for page in pages() {
+        let cuts = splits(&mut rng, page.html.len());
+        assert!(
+            rewrite(&with_list, all, &page, &cuts) == page.html,
+            "{} changed with full consent (seed {seed})",
+            page.file
+        );
+        let trackers = |html: &[u8]| {
+            inventory(html)
+                .0
+                .into_iter()
+                .filter(|a| a.url.as_deref().is_some_and(|u| oracle.is_tracker(u)))
+                .count()
+        };
+        let out = rewrite(&with_list, CategorySet::NECESSARY_ONLY, &page, &cuts);
+        total += trackers(&page.html);
+        left_list += trackers(&out);
+        left_plain += trackers(&rewrite(&plain, CategorySet::NECESSARY_ONLY, &page, &cuts));
+        let first_party = |html: &[u8]| {
+            let mut urls: Vec<String> = inventory(html)
+                .0
+                .into_iter()
+                .filter_map(|a| a.url)
+                .filter(|u| first_party(u, page.host.as_deref()))
+                .collect();
+            urls.sort();
+            urls
+        };
+        let plain_out = rewrite(&plain, CategorySet::NECESSARY_ONLY, &page, &cuts);
+        assert_eq!(
+            first_party(&plain_out),
+            first_party(&out),
+            "{}: the list removed a first-party element (seed {seed})",
+            page.file
+        );
+    }
+    let recall = |left: usize| 1.0 - left as f64 / total.max(1) as f64;
+    println!(
+        "recall with the test filter list: {:.3} (without: {:.3}; {total} tracker tags)",
+        recall(left_list),
+        recall(left_plain)
+    );
+    assert!(left_list < left_plain, "the list removed nothing more");
+    assert!(recall(left_list) >= 0.98, "recall {:.3}", recall(left_list));
+}

@@ -1,13 +1,7 @@
 //! Fuzz target: the own-cookie decoder must never panic, whatever the bytes.
+//!
+//! The check is `fuzz_checks::decode_consentry`, which `cargo test` also runs on every
+//! saved input in fuzz/regressions/decode_consentry/ (tests/fuzz_regressions.rs).
 #![no_main]
 
-use consentry::policy::category::Categories;
-use consentry::policy::consent::Decoder;
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let value = String::from_utf8_lossy(data);
-    let categories = Categories::default();
-    let _ = consentry::policy::consent::consentry::ConsentryDecoder::defaults(&categories)
-        .decode(&value);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_checks::decode_consentry(data));

@@ -35,6 +35,7 @@ pub fn describe() {
         ("consentry_withdrawal_expiries_total", "Expiring Set-Cookie headers added for withdrawn consent."),
         ("consentry_tags_total", "Tags acted on by category, rule and action."),
         ("consentry_unclassified_cookies_total", "Cookies no rule classifies, by name (bounded)."),
+        ("consentry_unclassified_tags_total", "Third-party scripts, iframes and embeds nothing classifies (tags.unclassified = report), by element."),
         ("consentry_rewrites_skipped_total", "HTML responses passed through without rewriting, by reason."),
         ("consentry_rewrite_errors_total", "HTML rewrites that failed, by kind."),
         ("consentry_config_reloads_total", "Config reloads by result (ok or failed)."),

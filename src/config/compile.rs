@@ -4,20 +4,35 @@ use std::sync::Arc;
 
 use super::file::{
     ActionFile, AdminFile, CacheFile, CatalogueFile, CategoriesFile, CategoryFile, ConfigFile,
-    CookieRuleFile, HostHeaderFile, ModeFile, ModeOverrideFile, ReadinessFile, SiteFile,
-    TagRuleFile, UnclassifiedFile,
+    CookieRuleFile, FilterListFile, GoogleConsentModeFile, HostHeaderFile, ModeFile,
+    ModeOverrideFile, ReadinessFile, SiteFile, TagRuleFile, TagsUnclassifiedFile, UnclassifiedFile,
 };
 use super::mode::ModeOverride;
 use super::{
     AdminSettings, CacheSafety, ConfigError, HostHeader, Mode, Policy, ProxySettings, Readiness,
-    COOKIE_CATALOGUE, TAG_CATALOGUE,
+    COOKIE_CATALOGUE, TAG_CATALOGUE, TAG_CATALOGUE_LONGTAIL,
 };
 use crate::config::file::MappedSourceFile;
 use crate::policy::category::{Categories, Category};
 use crate::policy::consent::{ConsentPolicy, ConsentSettings};
+use crate::policy::consent_mode::ConsentMode;
 use crate::policy::cookies::{CookieClassifier, CookieEntry, NameMatch};
+use crate::policy::filter_list::{FilterLists, ListSource};
 use crate::policy::set_cookie::{CookieRules, Unclassified};
 use crate::policy::tags::{Action, ElementKind, ElementKinds, TagRuleSpec, TagRules};
+use crate::policy::third_party::{UnclassifiedMode, UnclassifiedPolicy};
+
+/// The built-in rules of Google tags that `tags.google_consent_mode` applies to.
+pub const GOOGLE_TAG_RULES: [&str; 3] = ["google-analytics", "google-tag-manager", "google-ads"];
+
+/// The Consent Mode a rule's action asks for.
+fn consent_mode(action: ActionFile) -> Option<ConsentMode> {
+    match action {
+        ActionFile::GcmBasic => Some(ConsentMode::Basic),
+        ActionFile::GcmAdvanced => Some(ConsentMode::Advanced),
+        ActionFile::Remove | ActionFile::Neutralize | ActionFile::Placeholder => None,
+    }
+}
 use crate::policy_doc::facts::{self, CookieFacts, Facts, Retention, Site, TagFacts};
 use crate::rewrite::{Limits, Rewriter};
 
@@ -430,21 +445,29 @@ impl Compiler<'_> {
     ) -> Result<(TagRules, Vec<TagFacts>), ConfigError> {
         let mut specs = Vec::new();
         let mut keys = Vec::new();
+        let mut consent_modes = Vec::new();
         let mut facts = Vec::new();
         if f.builtin {
-            let label = "<built-in tag catalogue>";
-            let catalogue: CatalogueFile<TagRuleFile> = parse(TAG_CATALOGUE, label)?;
-            let builtin = Compiler { file: label };
-            for (i, rule) in catalogue.rule.iter().enumerate() {
-                if f.disable.contains(&rule.id) {
-                    continue;
+            let mut builtin_ids = Vec::new();
+            for (label, text) in [
+                ("<built-in tag catalogue>", TAG_CATALOGUE),
+                ("<built-in long-tail tag catalogue>", TAG_CATALOGUE_LONGTAIL),
+            ] {
+                let catalogue: CatalogueFile<TagRuleFile> = parse(text, label)?;
+                let builtin = Compiler { file: label };
+                for (i, rule) in catalogue.rule.iter().enumerate() {
+                    builtin_ids.push(rule.id.clone());
+                    if f.disable.contains(&rule.id) {
+                        continue;
+                    }
+                    specs.push(builtin.tag_spec(&format!("rule[{i}]"), rule, categories)?);
+                    keys.push(format!("rule[{i}]"));
+                    facts.push(builtin.tag_facts(&format!("rule[{i}]"), rule, false)?);
+                    consent_modes.push((rule.id.clone(), consent_mode(rule.action)));
                 }
-                specs.push(builtin.tag_spec(&format!("rule[{i}]"), rule, categories)?);
-                keys.push(format!("rule[{i}]"));
-                facts.push(builtin.tag_facts(&format!("rule[{i}]"), rule, false)?);
             }
             for (i, id) in f.disable.iter().enumerate() {
-                if !catalogue.rule.iter().any(|r| &r.id == id) {
+                if !builtin_ids.contains(id) {
                     return Err(self.error(
                         format!("tags.disable[{i}]"),
                         format!("no built-in tag rule has id `{id}`"),
@@ -459,6 +482,7 @@ impl Compiler<'_> {
             specs.push(self.tag_spec(&key, rule, categories)?);
             facts.push(self.tag_facts(&key, rule, true)?);
             keys.push(key);
+            consent_modes.push((rule.id.clone(), consent_mode(rule.action)));
         }
         for (spec, facts) in specs.iter_mut().zip(facts.iter_mut()) {
             if let Some(category) = moves.tag(&spec.id, &spec.vendor) {
@@ -468,14 +492,163 @@ impl Compiler<'_> {
         }
         let rules = TagRules::new(&specs)
             .map_err(|(i, e)| self.error(format!("{}.hosts", keys[i]), e.to_string()))?;
+        let lists = self.filter_lists(&f.filter_list, categories)?;
+        let unclassified_category = self.category(
+            categories,
+            "tags.unclassified_category",
+            &f.unclassified_category,
+        )?;
+        let mode = match f.unclassified {
+            TagsUnclassifiedFile::Keep => UnclassifiedMode::Keep,
+            TagsUnclassifiedFile::Report => UnclassifiedMode::Report,
+            TagsUnclassifiedFile::Remove => UnclassifiedMode::Remove,
+        };
+        if mode == UnclassifiedMode::Remove && unclassified_category == Category::NECESSARY {
+            return Err(self.error(
+                "tags.unclassified_category",
+                "a `necessary` tag is always granted: `remove` would never act",
+            ));
+        }
+        for (i, host) in f.unclassified_allow.hosts.iter().enumerate() {
+            crate::policy::tags::parse_host_pattern(host)
+                .ok()
+                .filter(|(_, path)| path.is_empty())
+                .ok_or_else(|| {
+                    self.error(
+                        format!("tags.unclassified_allow.hosts[{i}]"),
+                        format!("`{host}` is not a host name like cdn.example.net"),
+                    )
+                })?;
+        }
+        let unclassified = UnclassifiedPolicy::new(
+            mode,
+            unclassified_category,
+            &f.unclassified_allow.groups,
+            &f.unclassified_allow.hosts,
+        )
+        .map_err(|group| {
+            let i = f
+                .unclassified_allow
+                .groups
+                .iter()
+                .position(|g| *g == group)
+                .unwrap_or_default();
+            let known: Vec<_> = crate::policy::third_party::infrastructure_groups().collect();
+            self.error(
+                format!("tags.unclassified_allow.groups[{i}]"),
+                format!("unknown group `{group}` (known: {})", known.join(", ")),
+            )
+        })?;
         let by_id: std::collections::HashMap<&str, &TagFacts> =
             specs.iter().map(|s| s.id.as_str()).zip(&facts).collect();
-        let facts = rules
+        // Rules by id after replacement; the synthetic rules of filter lists
+        // and unclassified tags (appended below) carry no facts.
+        let mut facts: Vec<TagFacts> = rules
             .rules()
             .iter()
             .map(|r| by_id[r.id.as_str()].clone())
             .collect();
+        let mut rules = rules.with_sources(lists, unclassified);
+        facts.resize(rules.rules().len(), TagFacts::default());
+        // A later rule with the same id replaced an earlier one: its action counts.
+        for (id, mode) in consent_modes {
+            if let Some(index) = rules.rules().iter().position(|r| r.id == id) {
+                rules.set_consent_mode(index, mode);
+            }
+        }
+        let global = match f.google_consent_mode {
+            GoogleConsentModeFile::Off => None,
+            GoogleConsentModeFile::GcmBasic => Some(ConsentMode::Basic),
+            GoogleConsentModeFile::GcmAdvanced => Some(ConsentMode::Advanced),
+        };
+        if global.is_some() {
+            for id in GOOGLE_TAG_RULES {
+                if let Some(index) = rules.rules().iter().position(|r| r.id == id) {
+                    if rules.rule(index).consent_mode.is_none() {
+                        rules.set_consent_mode(index, global);
+                    }
+                }
+            }
+        }
         Ok((rules, facts))
+    }
+
+    /// Reads and compiles `[[tags.filter_list]]`; paths are relative to the
+    /// config file's directory. Malformed lines are logged and skipped.
+    fn filter_lists(
+        &self,
+        files: &[FilterListFile],
+        categories: &Categories,
+    ) -> Result<FilterLists, ConfigError> {
+        let base = std::path::Path::new(self.file)
+            .parent()
+            .unwrap_or(std::path::Path::new(""));
+        let mut texts = Vec::with_capacity(files.len());
+        for (i, list) in files.iter().enumerate() {
+            let key = format!("tags.filter_list[{i}]");
+            let category = self.category(categories, &format!("{key}.category"), &list.category)?;
+            if category == Category::NECESSARY {
+                return Err(self.error(
+                    format!("{key}.category"),
+                    "a `necessary` tag is always granted: such a list would never act",
+                ));
+            }
+            let path = base.join(&list.path);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                self.error(
+                    format!("{key}.path"),
+                    format!("cannot read the filter list `{}`: {e}", path.display()),
+                )
+            })?;
+            let name = match &list.name {
+                Some(name) if !name.trim().is_empty() => name.trim().to_string(),
+                Some(_) => return Err(self.error(format!("{key}.name"), "must not be empty")),
+                None => path
+                    .file_stem()
+                    .map_or_else(|| list.path.clone(), |s| s.to_string_lossy().into_owned()),
+            };
+            if texts.iter().any(|(n, _, _, _)| *n == name) {
+                return Err(self.error(
+                    format!("{key}.name"),
+                    format!("two filter lists are named `{name}`: give each its own `name`"),
+                ));
+            }
+            texts.push((name, path.display().to_string(), text, category));
+        }
+        let sources: Vec<ListSource> = texts
+            .iter()
+            .map(|(name, file, text, category)| ListSource {
+                name,
+                file,
+                text,
+                category: *category,
+            })
+            .collect();
+        let lists = FilterLists::compile(&sources);
+        for list in lists.lists() {
+            const LOGGED: usize = 20;
+            for line in list.malformed().iter().take(LOGGED) {
+                tracing::warn!(
+                    list = list.name(),
+                    file = %line.file,
+                    line = line.line,
+                    "filter list line skipped: {line}"
+                );
+            }
+            tracing::info!(
+                list = list.name(),
+                network_filters = list.network_filters(),
+                malformed_lines = list.malformed().len(),
+                "filter list loaded ({} malformed lines skipped{})",
+                list.malformed().len(),
+                if list.malformed().len() > LOGGED {
+                    ", the first 20 logged"
+                } else {
+                    ""
+                }
+            );
+        }
+        Ok(lists)
     }
 
     fn tag_facts(
@@ -565,7 +738,9 @@ impl Compiler<'_> {
             paths: rule.paths.clone(),
             inline: rule.inline.clone(),
             action: match rule.action {
-                ActionFile::Remove => Action::Remove,
+                ActionFile::Remove | ActionFile::GcmBasic | ActionFile::GcmAdvanced => {
+                    Action::Remove
+                }
                 ActionFile::Neutralize => Action::Neutralize,
                 ActionFile::Placeholder => Action::Placeholder,
             },
@@ -601,6 +776,19 @@ impl Compiler<'_> {
             shutdown_grace: f.timeouts.shutdown_grace,
             pool_max_idle_per_host: f.pool_max_idle_per_host,
             client_header_timeout: f.timeouts.client_header,
+            tls: f.tls.as_ref().map(|t| self.tls(t)).transpose()?,
+        })
+    }
+
+    fn tls(&self, f: &super::file::TlsFile) -> Result<super::TlsSettings, ConfigError> {
+        for (key, path) in [("proxy.tls.cert", &f.cert), ("proxy.tls.key", &f.key)] {
+            if path.trim().is_empty() {
+                return Err(self.error(key, "give the path of a PEM file"));
+            }
+        }
+        Ok(super::TlsSettings {
+            cert: f.cert.clone().into(),
+            key: f.key.clone().into(),
         })
     }
 

@@ -328,6 +328,22 @@ pub struct TagsFile {
     /// Extra rules; a rule with a built-in id replaces it.
     #[serde(default)]
     pub rule: Vec<TagRuleFile>,
+    /// `[[tags.filter_list]]`: Adblock-Plus-syntax lists, consulted after the rules.
+    #[serde(default)]
+    pub filter_list: Vec<FilterListFile>,
+    /// What happens to third-party scripts, iframes and embeds nothing classifies.
+    #[serde(default)]
+    pub unclassified: TagsUnclassifiedFile,
+    /// The category unclassified tags need in `remove` mode (default `marketing`).
+    #[serde(default = "default_unclassified_category")]
+    pub unclassified_category: String,
+    /// `[tags.unclassified_allow]`: hosts the unclassified policy never touches.
+    #[serde(default)]
+    pub unclassified_allow: UnclassifiedAllowFile,
+    /// Google Consent Mode for the built-in Google tags: `off` (default),
+    /// `gcm-basic` or `gcm-advanced`.
+    #[serde(default)]
+    pub google_consent_mode: GoogleConsentModeFile,
 }
 
 impl Default for TagsFile {
@@ -336,8 +352,82 @@ impl Default for TagsFile {
             builtin: true,
             disable: Vec::new(),
             rule: Vec::new(),
+            filter_list: Vec::new(),
+            unclassified: TagsUnclassifiedFile::default(),
+            unclassified_category: default_unclassified_category(),
+            unclassified_allow: UnclassifiedAllowFile::default(),
+            google_consent_mode: GoogleConsentModeFile::default(),
         }
     }
+}
+
+fn default_unclassified_category() -> String {
+    "marketing".into()
+}
+
+/// `[[tags.filter_list]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterListFile {
+    /// The list's file, relative to the config file's directory.
+    pub path: String,
+    /// The category a matched tag needs.
+    pub category: String,
+    /// A display name (default: the file name without extension).
+    pub name: Option<String>,
+}
+
+/// What happens to unclassified third-party tags.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TagsUnclassifiedFile {
+    /// Leave them.
+    #[default]
+    Keep,
+    /// Leave them, count and log them.
+    Report,
+    /// Remove them until `unclassified_category` is granted.
+    Remove,
+}
+
+/// `[tags.unclassified_allow]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnclassifiedAllowFile {
+    /// Built-in infrastructure groups (default: all of them).
+    #[serde(default = "all_infrastructure_groups")]
+    pub groups: Vec<String>,
+    /// Extra hosts (each with its subdomains).
+    #[serde(default)]
+    pub hosts: Vec<String>,
+}
+
+impl Default for UnclassifiedAllowFile {
+    fn default() -> Self {
+        UnclassifiedAllowFile {
+            groups: all_infrastructure_groups(),
+            hosts: Vec::new(),
+        }
+    }
+}
+
+fn all_infrastructure_groups() -> Vec<String> {
+    crate::policy::third_party::infrastructure_groups()
+        .map(String::from)
+        .collect()
+}
+
+/// Google Consent Mode for the built-in Google tags.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GoogleConsentModeFile {
+    /// Their rules' own action (removal).
+    #[default]
+    Off,
+    /// Removed until consent; defaults injected when kept.
+    GcmBasic,
+    /// Kept with denied defaults: cookieless pings before consent.
+    GcmAdvanced,
 }
 
 /// One tag rule (`[[tags.rule]]` or the catalogue's `[[rule]]`).
@@ -359,7 +449,7 @@ pub struct TagRuleFile {
     /// Inline-loader signatures.
     #[serde(default)]
     pub inline: Vec<String>,
-    /// `remove` (default), `neutralize` or `placeholder`.
+    /// `remove` (default), `neutralize`, `placeholder`, `gcm-basic` or `gcm-advanced`.
     #[serde(default)]
     pub action: ActionFile,
     /// Element kinds covered (default all).
@@ -384,6 +474,12 @@ pub enum ActionFile {
     Neutralize,
     /// Replace embeds with a notice.
     Placeholder,
+    /// Google tags: remove until consent, with Consent Mode defaults when kept.
+    #[serde(rename = "gcm-basic")]
+    GcmBasic,
+    /// Google tags: keep with denied Consent Mode defaults (opt-in).
+    #[serde(rename = "gcm-advanced")]
+    GcmAdvanced,
 }
 
 /// The built-in catalogue files' shape.
@@ -444,6 +540,18 @@ pub struct ProxyFile {
     /// Idle upstream connections kept per host.
     #[serde(default = "default_pool_idle")]
     pub pool_max_idle_per_host: usize,
+    /// TLS termination on the proxy listener (off without this table).
+    pub tls: Option<TlsFile>,
+}
+
+/// `[proxy.tls]`: PEM files, reloaded on SIGHUP and on change.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFile {
+    /// The certificate chain, leaf first.
+    pub cert: String,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: String,
 }
 
 impl Default for ProxyFile {
@@ -456,6 +564,7 @@ impl Default for ProxyFile {
             cache: CacheFile::default(),
             timeouts: TimeoutsFile::default(),
             pool_max_idle_per_host: default_pool_idle(),
+            tls: None,
         }
     }
 }

@@ -27,6 +27,9 @@ pub const DEFAULT_CONFIG: &str = include_str!("../../config/consentry.toml");
 /// The built-in tag catalogue.
 pub const TAG_CATALOGUE: &str = include_str!("../../catalogue/trackers.toml");
 
+/// The built-in long-tail tag catalogue, loaded after [`TAG_CATALOGUE`].
+pub const TAG_CATALOGUE_LONGTAIL: &str = include_str!("../../catalogue/trackers-longtail.toml");
+
 /// The built-in cookie catalogue.
 pub const COOKIE_CATALOGUE: &str = include_str!("../../catalogue/cookies.toml");
 
@@ -116,6 +119,17 @@ pub struct ProxySettings {
     pub pool_max_idle_per_host: usize,
     /// How long a client gets to send a request's headers.
     pub client_header_timeout: Duration,
+    /// TLS termination, when configured.
+    pub tls: Option<TlsSettings>,
+}
+
+/// `[proxy.tls]`: where the certificate chain and key are read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// PEM certificate chain, leaf first.
+    pub cert: std::path::PathBuf,
+    /// PEM private key.
+    pub key: std::path::PathBuf,
 }
 
 /// What the admin listener's `/readyz` checks.

@@ -3,9 +3,16 @@
 //! data and returns a decision that the proxy layer applies.
 
 pub mod category;
+mod common_grams;
 pub mod consent;
+pub mod consent_mode;
 pub mod cookies;
+pub mod filter_list;
+pub mod inline;
+pub mod js;
 pub mod literal_set;
 pub mod request_cookies;
 pub mod set_cookie;
+pub mod tag_sources;
 pub mod tags;
+pub mod third_party;

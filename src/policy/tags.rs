@@ -6,7 +6,11 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::category::{Category, CategorySet};
-use super::literal_set::LiteralSet;
+use super::consent_mode::ConsentMode;
+use super::filter_list::{FilterLists, RequestType};
+use super::inline::{InlineLiteral, InlineMatcher, InlineVerdict};
+use super::tag_sources::TagSources;
+use super::third_party::{same_site, UnclassifiedPolicy};
 
 /// What the rewriter does with a matching element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -139,6 +143,8 @@ pub struct TagRule {
     pub action: Action,
     /// The elements the rule covers.
     pub elements: ElementKinds,
+    /// Google Consent Mode handling, for Google tags whose action is `gcm-*`.
+    pub consent_mode: Option<ConsentMode>,
 }
 
 /// The index of a rule in [`TagRules::rules`].
@@ -161,10 +167,6 @@ struct PathRule {
     rule: RuleId,
 }
 
-/// Inline scripts up to this size are also searched for tracker host names;
-/// larger ones (bundles, serialized state) only for loader signatures.
-pub const SMALL_INLINE_SCRIPT: usize = 8 * 1024;
-
 /// Compiled tag rules.
 #[derive(Clone, Debug)]
 pub struct TagRules {
@@ -173,11 +175,11 @@ pub struct TagRules {
     hosts: HashMap<Box<str>, Vec<PathRule>>,
     /// Lower-case path suffixes matched on any host.
     path_suffixes: Vec<(Box<str>, RuleId)>,
-    /// Loader signatures and tracker host names, searched in one pass.
-    inline: Option<LiteralSet>,
-    /// What each literal of `inline` stands for.
-    inline_literals: Vec<InlineLiteral>,
+    /// Loader signatures and tracker host names of inline scripts.
+    inline: InlineMatcher,
     categories: CategorySet,
+    /// Filter lists and the unclassified policy, consulted after the rules.
+    sources: TagSources,
 }
 
 impl TagRules {
@@ -199,7 +201,6 @@ impl TagRules {
         let mut rules = Vec::with_capacity(effective.len());
         let mut hosts: HashMap<Box<str>, Vec<PathRule>> = HashMap::new();
         let mut literals = Vec::new();
-        let mut inline_literals = Vec::new();
         let mut path_suffixes = Vec::new();
         let mut categories = CategorySet::EMPTY;
         for (id, spec) in effective.iter().enumerate() {
@@ -207,9 +208,10 @@ impl TagRules {
                 let (host, path) = parse_host_pattern(pattern).map_err(|e| (spec_index[id], e))?;
                 if path.is_empty() && host.len() >= 4 && spec.elements.contains(ElementKind::Script)
                 {
-                    literals.push(host.clone());
-                    inline_literals.push(InlineLiteral {
+                    literals.push(InlineLiteral {
+                        text: host.clone(),
                         rule: id,
+                        category: spec.category,
                         host: true,
                     });
                 }
@@ -222,9 +224,10 @@ impl TagRules {
                 path_suffixes.push((suffix.to_ascii_lowercase().into_boxed_str(), id));
             }
             for signature in spec.inline.iter().filter(|s| !s.is_empty()) {
-                literals.push(signature.clone());
-                inline_literals.push(InlineLiteral {
+                literals.push(InlineLiteral {
+                    text: signature.clone(),
                     rule: id,
+                    category: spec.category,
                     host: false,
                 });
             }
@@ -235,6 +238,7 @@ impl TagRules {
                 category: spec.category,
                 action: spec.action,
                 elements: spec.elements,
+                consent_mode: None,
             });
         }
         for list in hosts.values_mut() {
@@ -244,10 +248,33 @@ impl TagRules {
             rules,
             hosts,
             path_suffixes,
-            inline: LiteralSet::new(&literals),
-            inline_literals,
+            inline: InlineMatcher::new(literals),
             categories,
+            sources: TagSources::default(),
         })
+    }
+
+    /// Adds filter `lists` and the `unclassified` policy, consulted after
+    /// the rules; each list (and `Remove`-mode unclassified tags) gets a
+    /// synthetic rule at the end of [`TagRules::rules`].
+    pub fn with_sources(mut self, lists: FilterLists, unclassified: UnclassifiedPolicy) -> Self {
+        self.sources = TagSources::new(lists, unclassified, &mut self.rules, &mut self.categories);
+        self
+    }
+
+    /// Sets the Google Consent Mode handling of rule `id`.
+    pub fn set_consent_mode(&mut self, id: RuleId, mode: Option<ConsentMode>) {
+        self.rules[id].consent_mode = mode;
+    }
+
+    /// The filter lists in use.
+    pub fn filter_lists(&self) -> &FilterLists {
+        self.sources.lists()
+    }
+
+    /// The policy for unclassified third parties.
+    pub fn unclassified_policy(&self) -> &UnclassifiedPolicy {
+        self.sources.unclassified()
     }
 
     /// Every compiled rule; [`RuleId`]s index this slice.
@@ -272,23 +299,64 @@ impl TagRules {
 
     /// The rule covering a `kind` element that loads `url`, if any.
     ///
-    /// `first_party` is the page's own host: URLs on it never match.
+    /// `first_party` is the page's own host: URLs on its site (registrable
+    /// domain) never match host rules or lists. Filter lists see the
+    /// element's default [`RequestType`].
     pub fn match_url(
         &self,
         url: &str,
         kind: ElementKind,
         first_party: Option<&str>,
     ) -> Option<RuleId> {
-        let by_host = UrlTarget::parse(url, |host| self.knows_host(host)).and_then(|target| {
-            if first_party.is_some_and(|fp| fp.eq_ignore_ascii_case(&target.host)) {
-                return None;
-            }
+        self.match_request(url, kind, RequestType::of(kind), first_party)
+    }
+
+    /// [`TagRules::match_url`] with the request type filter lists see
+    /// (`Stylesheet` for `<link rel=stylesheet>`). Own rules win over lists;
+    /// an unclassified third party comes last.
+    pub fn match_request(
+        &self,
+        url: &str,
+        kind: ElementKind,
+        request: RequestType,
+        first_party: Option<&str>,
+    ) -> Option<RuleId> {
+        let target = UrlTarget::parse(url, |host| self.knows_host(host));
+        let third_party =
+            |target: &UrlTarget| !first_party.is_some_and(|fp| same_site(fp, &target.host));
+        let by_host = target.as_ref().and_then(|target| {
             self.lookup(&target.host, |entry| {
                 (entry.path.is_empty() || starts_with_ignore_case(target.path, &entry.path))
                     && self.rules[entry.rule].elements.contains(kind)
             })
+            .filter(|_| third_party(target))
         });
-        by_host.or_else(|| self.match_path_suffix(url, kind))
+        by_host
+            .or_else(|| self.match_path_suffix(url, kind))
+            .or_else(|| {
+                let target = target.as_ref()?;
+                self.sources
+                    .match_list(url, &target.host, request, first_party)
+                    .or_else(|| {
+                        self.sources
+                            .match_unclassified(&target.host, kind, first_party)
+                    })
+            })
+    }
+
+    /// Whether a `kind` element loading `url`, for which
+    /// [`TagRules::match_url`] found nothing, is a third party that the
+    /// unclassified policy reports (`report` mode).
+    pub fn reports_unclassified(
+        &self,
+        url: &str,
+        kind: ElementKind,
+        first_party: Option<&str>,
+    ) -> bool {
+        let policy = self.sources.unclassified();
+        policy.mode() == super::third_party::UnclassifiedMode::Report
+            && UrlTarget::parse(url, |_| false)
+                .is_some_and(|target| policy.applies(&target.host, kind, first_party))
     }
 
     /// Path-suffix rules (`/matomo.js`) apply on any host, the page's own included.
@@ -313,43 +381,30 @@ impl TagRules {
     /// `url`: only whole-host patterns count, since a hint names no path.
     pub fn match_hint(&self, url: &str, first_party: Option<&str>) -> Option<RuleId> {
         let target = UrlTarget::parse(url, |host| self.knows_host(host))?;
-        if first_party.is_some_and(|fp| fp.eq_ignore_ascii_case(&target.host)) {
+        if first_party.is_some_and(|fp| same_site(fp, &target.host)) {
             return None;
         }
         self.lookup(&target.host, |entry| {
             entry.path.is_empty() && self.rules[entry.rule].elements.contains(ElementKind::Link)
         })
+        .or_else(|| {
+            let origin = format!("https://{}/", target.host);
+            self.sources
+                .match_list(&origin, &target.host, RequestType::Other, first_party)
+        })
     }
 
     /// The first rule not covered by `granted` whose loader an inline
-    /// script contains: a loader signature anywhere, or a tracker host name
-    /// in a small script (as a whole name, not part of a longer one).
-    ///
-    /// A large script that only assigns data literals
-    /// (`window.__STATE__ = {…};`) never matches: tracker snippets quoted
-    /// inside serialized page state do not run. Small config-only snippets
-    /// (`var addthis_pub = '…'`) do match: they belong to the tag.
+    /// script holds (the rule of [`TagRules::decide_inline`]).
     pub fn match_inline(&self, text: &str, granted: CategorySet) -> Option<RuleId> {
-        let set = self.inline.as_ref()?;
-        let small = text.len() <= SMALL_INLINE_SCRIPT;
-        let bytes = text.as_bytes();
-        let found = set.hits(text).find_map(|hit| {
-            let literal = self.inline_literals[hit.pattern];
-            if granted.contains(self.rules[literal.rule].category) {
-                return None;
-            }
-            if literal.host {
-                let before_ok = hit.start == 0 || !is_host_byte(bytes[hit.start - 1]);
-                let after_ok = bytes
-                    .get(hit.end)
-                    .is_none_or(|&b| !is_host_byte(b) && b != b'.');
-                if !(small && before_ok && after_ok) {
-                    return None;
-                }
-            }
-            Some(literal.rule)
-        })?;
-        (small || !is_data_assignment(text)).then_some(found)
+        self.inline.find(text, granted)
+    }
+
+    /// Judges an inline script: the first rule not covered by `granted`
+    /// whose loader it holds, and whether to remove the whole script or
+    /// only the statements that load trackers.
+    pub fn decide_inline(&self, text: &str, granted: CategorySet) -> Option<InlineVerdict> {
+        self.inline.decide(text, granted)
     }
 
     fn knows_host(&self, host: &str) -> bool {
@@ -370,129 +425,6 @@ impl TagRules {
             domain = &domain[dot + 1..];
         }
     }
-}
-
-/// Whether a script only assigns data literals: one or more statements of
-/// the form `[var|let|const] name = {…} | […] | "…" | JSON.parse("…")`,
-/// with nothing else but comments and CDATA markers around them.
-pub fn is_data_assignment(script: &str) -> bool {
-    let b = script.as_bytes();
-    let mut i = skip_trivia(b, 0);
-    let mut statements = 0;
-    while i < b.len() {
-        for keyword in [&b"var "[..], b"let ", b"const "] {
-            if b[i..].starts_with(keyword) {
-                i = skip_trivia(b, i + keyword.len());
-                break;
-            }
-        }
-        let name_start = i;
-        while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'$' | b'.')) {
-            i += 1;
-        }
-        if i == name_start {
-            return false;
-        }
-        i = skip_trivia(b, i);
-        if b.get(i) != Some(&b'=') || b.get(i + 1) == Some(&b'=') {
-            return false;
-        }
-        i = skip_trivia(b, i + 1);
-        if b[i..].starts_with(b"JSON.parse(") {
-            i += "JSON.parse".len();
-        }
-        match b.get(i) {
-            Some(b'{' | b'[' | b'(') => match skip_balanced(b, i) {
-                Some(end) => i = end,
-                None => return false,
-            },
-            Some(&q @ (b'"' | b'\'' | b'`')) => match skip_string(b, i + 1, q) {
-                Some(end) => i = end,
-                None => return false,
-            },
-            _ => return false,
-        }
-        statements += 1;
-        i = skip_trivia(b, i);
-        while b.get(i) == Some(&b';') {
-            i = skip_trivia(b, i + 1);
-        }
-    }
-    statements > 0
-}
-
-/// Skips whitespace, comments and the `<!--`, `-->`, `<![CDATA[`, `]]>` markers.
-fn skip_trivia(b: &[u8], mut i: usize) -> usize {
-    loop {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let rest = &b[i..];
-        if rest.starts_with(b"//") {
-            i += memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-        } else if rest.starts_with(b"/*") {
-            match memchr::memmem::find(&rest[2..], b"*/") {
-                Some(end) => i += end + 4,
-                None => return b.len(),
-            }
-        } else if let Some(marker) = [&b"<!--"[..], b"-->", b"<![CDATA[", b"]]>"]
-            .into_iter()
-            .find(|m| rest.starts_with(m))
-        {
-            i += marker.len();
-        } else {
-            return i;
-        }
-    }
-}
-
-/// The index after the bracket matching the one at `open`, strings respected.
-fn skip_balanced(b: &[u8], open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut i = open;
-    while i < b.len() {
-        match b[i] {
-            b'{' | b'[' | b'(' => depth += 1,
-            b'}' | b']' | b')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i + 1);
-                }
-            }
-            q @ (b'"' | b'\'' | b'`') => {
-                i = skip_string(b, i + 1, q)?;
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// The index after the closing quote `q` of a string starting at `i`.
-fn skip_string(b: &[u8], mut i: usize, q: u8) -> Option<usize> {
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            c if c == q => return Some(i + 1),
-            _ => i += 1,
-        }
-    }
-    None
-}
-
-/// What an inline literal stands for.
-#[derive(Clone, Copy, Debug)]
-struct InlineLiteral {
-    rule: RuleId,
-    /// A tracker host name (matched only in small scripts, as a whole name)
-    /// rather than a loader signature.
-    host: bool,
-}
-
-fn is_host_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
 fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
@@ -797,86 +729,6 @@ mod tests {
         );
         assert_eq!(r.match_hint("https://www.facebook.com", None), None);
         assert_eq!(r.match_hint("https://fonts.googleapis.com", None), None);
-    }
-
-    #[test]
-    fn inline_matching() {
-        let r = rules();
-        let ga = id(&r, "ga");
-        let fb = id(&r, "fb");
-        let cases: &[(&str, Option<RuleId>)] = &[
-            (
-                "(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r;})",
-                ga,
-            ),
-            ("!function(f,b,e,v,n,t,s){}; FBQ('init', '123');", fb),
-            ("j.src='https://www.googletagmanager.com/gtm.js?id='+i;", ga),
-            (
-                "j.src='../www.googletagmanager.com/gtm5445.html?id='+i;",
-                ga,
-            ),
-            ("var u = 'https://mygoogletagmanager.com/x';", None),
-            ("var u = 'googletagmanager.community';", None),
-            ("var u = 'googletagmanager.com.example.org';", None),
-            ("console.log('hello')", None),
-            ("", None),
-        ];
-        for (text, expected) in cases {
-            assert_eq!(
-                r.match_inline(text, CategorySet::NECESSARY_ONLY),
-                *expected,
-                "{text}"
-            );
-        }
-        // Large scripts are only searched for loader signatures.
-        let mut big = "x".repeat(SMALL_INLINE_SCRIPT);
-        big.push_str("'//www.google-analytics.com/x'");
-        assert_eq!(r.match_inline(&big, CategorySet::NECESSARY_ONLY), None);
-        big.push_str("GoogleAnalyticsObject");
-        assert_eq!(r.match_inline(&big, CategorySet::NECESSARY_ONLY), ga);
-    }
-
-    #[test]
-    fn data_assignments_are_recognised() {
-        let data = [
-            "window.__APOLLO_STATE__ = {\"a\":\"(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r})\"};",
-            "\n//<![CDATA[\nwindow.__app__ = {\n state: {\"x\": [1, \"}\"]}\n};\n//]]>\n",
-            "var a = [1,2]; let b = 'x'; const c = JSON.parse(\"{}\")",
-            "self.__next_f.x = `template ${1}`",
-        ];
-        for script in data {
-            assert!(is_data_assignment(script), "{script}");
-        }
-        let code = [
-            "var _gaq = [['_setAccount','UA-1']]; (function(){ var ga = 1; })();",
-            "(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r})(window)",
-            "window.a = {}; fbq('init', '1');",
-            "a == {}",
-            "window.a = {unbalanced",
-            "",
-            "// only a comment",
-        ];
-        for script in code {
-            assert!(!is_data_assignment(script), "{script}");
-        }
-        let r = rules();
-        assert!(
-            r.match_inline(data[0], CategorySet::NECESSARY_ONLY)
-                .is_some(),
-            "small snippets always count"
-        );
-        let state = format!(
-            "window.__STATE__ = {{\"pad\": \"{}\", \"a\": \"{}\"}};",
-            "x".repeat(SMALL_INLINE_SCRIPT),
-            "GoogleAnalyticsObject"
-        );
-        assert_eq!(r.match_inline(&state, CategorySet::NECESSARY_ONLY), None);
-        assert!(r
-            .match_inline(
-                "(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r})(window)",
-                CategorySet::NECESSARY_ONLY
-            )
-            .is_some());
     }
 
     #[test]

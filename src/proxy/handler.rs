@@ -47,6 +47,10 @@ pub struct State {
     pub discovery: Arc<Discovery>,
 }
 
+/// A request extension: the request came over TLS terminated here.
+#[derive(Clone, Copy, Debug)]
+pub struct TlsConnection;
+
 /// Handles one request from `client`; never fails (errors become 502/504 responses).
 pub async fn handle(
     state: Arc<State>,
@@ -56,6 +60,7 @@ pub async fn handle(
     let start = Instant::now();
     let method = request.method().clone();
     let uri = request.uri().clone();
+    let trace_id = trace_id(request.headers());
     let response = proxy(&state, client, request).await;
     let status = response.status();
     observe::request(status);
@@ -65,9 +70,17 @@ pub async fn handle(
         path = uri.path(),
         status = status.as_u16(),
         duration_us = start.elapsed().as_micros() as u64,
+        trace_id = trace_id.as_deref(),
         "request"
     );
     Ok(response)
+}
+
+/// The trace id of the request's W3C `traceparent` header, for the logs.
+/// The trace-context headers themselves pass upstream untouched.
+fn trace_id(headers: &http::HeaderMap) -> Option<String> {
+    let value = headers.get("traceparent")?.to_str().ok()?;
+    crate::telemetry::trace_id(value).map(str::to_owned)
 }
 
 /// A small plain-text response made by the proxy.
@@ -121,6 +134,7 @@ async fn proxy(
         }
     };
     let uri = parts.uri.clone();
+    let trace_id = trace_id(&parts.headers);
     let mode = policy.mode_for(host.as_ref().and_then(|h| h.to_str().ok()), uri.path());
     let enforce = mode == Mode::Enforce;
 
@@ -141,7 +155,12 @@ async fn proxy(
     if let Some(protocol) = upgrade {
         headers::set_upgrade(&mut parts.headers, protocol);
     }
-    headers::add_forwarded(&mut parts.headers, client.ip(), host.as_ref());
+    let proto = if parts.extensions.get::<TlsConnection>().is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    headers::add_forwarded(&mut parts.headers, client.ip(), host.as_ref(), proto);
     match (state.host_header, &host) {
         (HostHeader::Upstream, _) => {
             parts.headers.insert(HOST, state.upstream.host().clone());
@@ -191,6 +210,7 @@ async fn proxy(
     let mut audit = Audit {
         policy: policy.clone(),
         request_id,
+        trace_id,
         host,
         uri,
         mode,

@@ -66,10 +66,17 @@ pub fn set_upgrade(headers: &mut HeaderMap, protocol: HeaderValue) {
     headers.insert(UPGRADE, protocol);
 }
 
-/// Adds the forwarding headers for a request from `client` that asked for `host`:
-/// appends to `X-Forwarded-For` and `Forwarded`, and sets `X-Forwarded-Proto`
-/// and `X-Forwarded-Host` unless a proxy in front already did.
-pub fn add_forwarded(headers: &mut HeaderMap, client: IpAddr, host: Option<&HeaderValue>) {
+/// Adds the forwarding headers for a request from `client` that asked for
+/// `host` over `proto` (`http` or `https`): appends to `X-Forwarded-For` and
+/// `Forwarded`, and sets `X-Forwarded-Proto` and `X-Forwarded-Host` unless a
+/// proxy in front already did (with TLS terminated here, `X-Forwarded-Proto`
+/// is always `https`).
+pub fn add_forwarded(
+    headers: &mut HeaderMap,
+    client: IpAddr,
+    host: Option<&HeaderValue>,
+    proto: &'static str,
+) {
     let ip = client.to_string();
     append_list(headers, X_FORWARDED_FOR, &ip);
     let node = match client {
@@ -84,10 +91,10 @@ pub fn add_forwarded(headers: &mut HeaderMap, client: IpAddr, host: Option<&Head
     append_list(
         headers,
         FORWARDED,
-        &format!("for={node}{host_param};proto=http"),
+        &format!("for={node}{host_param};proto={proto}"),
     );
-    if !headers.contains_key(X_FORWARDED_PROTO) {
-        headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static("http"));
+    if proto == "https" || !headers.contains_key(X_FORWARDED_PROTO) {
+        headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(proto));
     }
     if let Some(host) = host {
         if !headers.contains_key(X_FORWARDED_HOST) {
@@ -303,7 +310,7 @@ mod tests {
     fn forwarded_headers_append() {
         let mut h = map(&[("x-forwarded-for", "10.0.0.1")]);
         let host = HeaderValue::from_static("example.com:8080");
-        add_forwarded(&mut h, "127.0.0.1".parse().unwrap(), Some(&host));
+        add_forwarded(&mut h, "127.0.0.1".parse().unwrap(), Some(&host), "http");
         assert_eq!(h["x-forwarded-for"], "10.0.0.1, 127.0.0.1");
         assert_eq!(h["x-forwarded-proto"], "http");
         assert_eq!(h["x-forwarded-host"], "example.com:8080");
@@ -312,8 +319,13 @@ mod tests {
             "for=127.0.0.1;host=\"example.com:8080\";proto=http"
         );
         let mut h = HeaderMap::new();
-        add_forwarded(&mut h, "::1".parse().unwrap(), None);
+        add_forwarded(&mut h, "::1".parse().unwrap(), None, "http");
         assert_eq!(h["forwarded"], "for=\"[::1]\";proto=http");
+        // TLS terminated here: a client's own X-Forwarded-Proto is replaced.
+        let mut h = map(&[("x-forwarded-proto", "http")]);
+        add_forwarded(&mut h, "::1".parse().unwrap(), None, "https");
+        assert_eq!(h["x-forwarded-proto"], "https");
+        assert_eq!(h["forwarded"], "for=\"[::1]\";proto=https");
     }
 
     #[test]

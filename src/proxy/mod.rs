@@ -52,6 +52,10 @@
 //! `proxy.timeouts.body_idle` while the client waits (a stalled upstream
 //! body) is aborted and counted as an upstream `timeout`.
 //!
+//! TLS: with `[proxy.tls]` the listener terminates TLS 1.2/1.3 (ALPN h2,
+//! http/1.1) with certificate files reloaded on SIGHUP and on change, see
+//! [`CertFiles`].
+//!
 //! Hot reload: each request takes one snapshot of the [`SharedPolicy`], so
 //! a swapped policy applies to the next request. The listening address,
 //! upstream, Host-header choice, pool and timeouts are read once, when the
@@ -66,6 +70,7 @@ mod idle;
 mod observe;
 mod own_pages;
 mod server;
+mod tls;
 mod upgrade;
 mod upstream;
 mod validators;
@@ -81,11 +86,14 @@ use crate::config::SharedPolicy;
 
 pub use observe::UNCLASSIFIED_NAME_LIMIT;
 pub use server::shutdown_signal;
+pub use tls::CertFiles;
 
 /// A bound, not yet running, reverse proxy.
 #[derive(Debug)]
 pub struct Proxy {
     listener: TcpListener,
+    /// The certificate pair in force, with TLS on.
+    tls: Option<Arc<CertFiles>>,
     state: Arc<handler::State>,
     timeouts: server::Timeouts,
 }
@@ -93,15 +101,17 @@ pub struct Proxy {
 impl Proxy {
     /// Binds `addr` and prepares the upstream pool from the current policy's
     /// [`ProxySettings`](crate::config::ProxySettings) (upstream, timeouts,
-    /// pool size, Host-header choice; its `listen` is ignored in favour of `addr`).
+    /// pool size, Host-header choice, TLS files; its `listen` is ignored in
+    /// favour of `addr`). Fails if the TLS files cannot be read.
     pub async fn bind(addr: SocketAddr, policy: SharedPolicy) -> io::Result<Proxy> {
         let listener = TcpListener::bind(addr).await?;
-        Ok(Proxy::from_listener(listener, policy))
+        Proxy::from_listener(listener, policy)
     }
 
     /// A proxy serving an already bound `listener`.
-    pub fn from_listener(listener: TcpListener, policy: SharedPolicy) -> Proxy {
+    pub fn from_listener(listener: TcpListener, policy: SharedPolicy) -> io::Result<Proxy> {
         let settings = policy.load().proxy.clone();
+        let tls = settings.tls.as_ref().map(CertFiles::load).transpose()?;
         let state = Arc::new(handler::State {
             upstream: upstream::Upstream::new(&settings),
             host_header: settings.host_header,
@@ -111,8 +121,9 @@ impl Proxy {
             discovery: Arc::new(crate::discovery::Discovery::default()),
             policy,
         });
-        Proxy {
+        Ok(Proxy {
             listener,
+            tls,
             state,
             timeouts: server::Timeouts {
                 idle: settings.idle_timeout,
@@ -120,7 +131,7 @@ impl Proxy {
                 body_idle: settings.body_idle_timeout,
                 grace: settings.shutdown_grace,
             },
-        }
+        })
     }
 
     /// The same proxy recording what it discovers into `discovery` (by
@@ -141,7 +152,18 @@ impl Proxy {
     /// Serves until `shutdown` completes, then stops accepting, lets
     /// in-flight requests finish within the policy's `shutdown_grace`, and
     /// returns.
+    /// With TLS, the certificate files are reloaded on SIGHUP and on change
+    /// meanwhile.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
-        server::serve(self.listener, self.state, self.timeouts, shutdown).await
+        let acceptor = self.tls.as_ref().map(CertFiles::acceptor);
+        let watcher = self
+            .tls
+            .map(|files| tokio::spawn(files.watch(tls::POLL_INTERVAL)));
+        let served =
+            server::serve(self.listener, acceptor, self.state, self.timeouts, shutdown).await;
+        if let Some(watcher) = watcher {
+            watcher.abort();
+        }
+        served
     }
 }

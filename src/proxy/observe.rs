@@ -117,6 +117,9 @@ pub fn tags(policy: &Policy, report: &Report) {
         )
         .increment(1);
     }
+    for u in &report.unclassified {
+        counter!("consentry_unclassified_tags_total", "element" => u.element.name()).increment(1);
+    }
 }
 
 /// Counts unclassified cookie names with bounded label cardinality: the
@@ -201,6 +204,8 @@ pub struct Audit {
     pub policy: Arc<Policy>,
     /// The request id.
     pub request_id: HeaderValue,
+    /// The W3C trace id, when the request carried a valid `traceparent`.
+    pub trace_id: Option<String>,
     /// The requested host.
     pub host: Option<HeaderValue>,
     /// The request URI.
@@ -229,6 +234,18 @@ impl Audit {
         let enforcements = report.map_or(&[][..], |r| &r.enforcements[..]);
         if let Some(report) = report {
             tags(&self.policy, report);
+            if !report.unclassified.is_empty() {
+                let mut urls: Vec<&str> =
+                    report.unclassified.iter().map(|u| u.url.as_str()).collect();
+                urls.dedup();
+                tracing::info!(
+                    target: "consentry::unclassified",
+                    host = %self.host.as_ref().map_or("".into(), |h| String::from_utf8_lossy(h.as_bytes())),
+                    path = self.uri.path(),
+                    urls = %urls.join(" "),
+                    "unclassified third-party tags (tags.unclassified = \"report\")"
+                );
+            }
         }
         if let (Some((discovery, site)), Some(report)) = (&self.discovery, report) {
             let rules = self.policy.rewriter.rules();
@@ -279,6 +296,7 @@ impl Audit {
         tracing::info!(
             target: "consentry::enforcement",
             request_id = %String::from_utf8_lossy(self.request_id.as_bytes()),
+            trace_id = self.trace_id.as_deref(),
             host = %self.host.as_ref().map_or("".into(), |h| String::from_utf8_lossy(h.as_bytes())),
             path = self.uri.path(),
             consent_source = self.consent.source.name(),

@@ -4,14 +4,17 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 use super::handler::{self, State};
 use super::header_timeout::{HeaderDeadline, ResponseDone};
@@ -40,11 +43,66 @@ pub struct Timeouts {
     pub grace: Duration,
 }
 
-/// Serves `listener` until `shutdown` completes, then stops accepting and
-/// gives in-flight requests and upgraded (WebSocket) connections up to the
-/// grace period to finish; upgraded connections still open then are closed.
+/// One accepted client connection, about to be served.
+struct Connection {
+    peer: SocketAddr,
+    /// Whether TLS was terminated on it.
+    tls: bool,
+    state: Arc<State>,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    watcher: Watcher,
+    client_header: Duration,
+    body_idle: Duration,
+}
+
+impl Connection {
+    /// Serves HTTP/1.1 (with upgrades) or HTTP/2 on `stream` until it ends.
+    async fn serve<S>(self, stream: S)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let Connection {
+            peer,
+            tls,
+            state,
+            builder,
+            watcher,
+            client_header,
+            body_idle,
+        } = self;
+        let (stream, phase) = HeaderDeadline::new(stream, client_header);
+        let service = service_fn(move |mut request: http::Request<_>| {
+            phase.request_started();
+            if tls {
+                request.extensions_mut().insert(handler::TlsConnection);
+            }
+            let response = handler::handle(state.clone(), peer, request);
+            let phase = phase.clone();
+            async move {
+                let response = response.await?;
+                if response.status() == http::StatusCode::SWITCHING_PROTOCOLS {
+                    phase.upgraded();
+                }
+                Ok::<_, Infallible>(
+                    response
+                        .map(|body| ResponseDone::new(IdleTimeout::new(body, body_idle), phase)),
+                )
+            }
+        });
+        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+        if let Err(e) = watcher.watch(connection).await {
+            tracing::debug!(target: "consentry::proxy", error = %e, "client connection ended");
+        }
+    }
+}
+
+/// Serves `listener` (with TLS when `tls` is given) until `shutdown`
+/// completes, then stops accepting and gives in-flight requests and
+/// upgraded (WebSocket) connections up to the grace period to finish;
+/// upgraded connections still open then are closed.
 pub async fn serve(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     state: Arc<State>,
     timeouts: Timeouts,
     shutdown: impl Future<Output = ()>,
@@ -81,31 +139,30 @@ pub async fn serve(
                 Ok((stream, peer)) => {
                     // Best effort: a socket without TCP_NODELAY still works.
                     let _ = stream.set_nodelay(true);
-                    let watcher = graceful.watcher();
-                    let builder = builder.clone();
-                    let state = state.clone();
-                    tokio::spawn(async move {
-                        let (stream, phase) = HeaderDeadline::new(stream, client_header);
-                        let service = service_fn(move |request| {
-                            phase.request_started();
-                            let response = handler::handle(state.clone(), peer, request);
-                            let phase = phase.clone();
-                            async move {
-                                let response = response.await?;
-                                if response.status() == http::StatusCode::SWITCHING_PROTOCOLS {
-                                    phase.upgraded();
-                                }
-                                Ok::<_, Infallible>(response.map(|body| {
-                                    ResponseDone::new(IdleTimeout::new(body, body_idle), phase)
-                                }))
-                            }
-                        });
-                        let connection = builder
-                            .serve_connection_with_upgrades(TokioIo::new(stream), service);
-                        if let Err(e) = watcher.watch(connection).await {
-                            tracing::debug!(target: "consentry::proxy", error = %e, "client connection ended");
+                    let connection = Connection {
+                        peer,
+                        tls: tls.is_some(),
+                        state: state.clone(),
+                        builder: builder.clone(),
+                        watcher: graceful.watcher(),
+                        client_header,
+                        body_idle,
+                    };
+                    match tls.clone() {
+                        None => {
+                            tokio::spawn(connection.serve(stream));
                         }
-                    });
+                        Some(acceptor) => {
+                            tokio::spawn(async move {
+                                // The handshake gets the header timeout too.
+                                match tokio::time::timeout(client_header, acceptor.accept(stream)).await {
+                                    Ok(Ok(stream)) => connection.serve(stream).await,
+                                    Ok(Err(e)) => tracing::debug!(target: "consentry::proxy", error = %e, "TLS handshake failed"),
+                                    Err(_) => tracing::debug!(target: "consentry::proxy", "TLS handshake timed out"),
+                                }
+                            });
+                        }
+                    }
                 }
                 Err(e) => {
                     tracing::warn!(target: "consentry::proxy", error = %e, "accept failed");

@@ -1,6 +1,7 @@
 //! One document being rewritten: the scanner's events in, the decisions of
 //! [`super::handlers`] applied as span edits.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use url::Url;
@@ -9,6 +10,8 @@ use super::handlers::{self, Context, Decision, Edit, Follow};
 use super::{urls, Enforcement, Report, RewriteError};
 use crate::html::edit::Editor;
 use crate::html::scanner::{EndTag, Handler, Namespace, Scanner, StartTag, TagName};
+use crate::policy::consent_mode;
+use crate::policy::inline::InlineRemoval;
 use crate::policy::tags::{Action, ElementKind, RuleId};
 
 /// What happens to input until an end tag.
@@ -69,6 +72,8 @@ pub(crate) struct Document {
     held: Option<Held>,
     nesting: Nesting,
     inserted: bool,
+    /// Whether the Google Consent Mode defaults were placed (or were not needed).
+    consent_defaults_placed: bool,
     /// The `<base href>` URL, once one was read (only the first counts).
     base: Option<Url>,
     base_seen: bool,
@@ -84,6 +89,7 @@ impl Document {
             held: None,
             nesting,
             inserted: false,
+            consent_defaults_placed: false,
             base: None,
             base_seen: false,
         }
@@ -209,12 +215,34 @@ impl Document {
         } else {
             String::from_utf8_lossy(raw)
         };
-        let Some((id, rule)) = ctx.denied_inline(&text) else {
+        let Some((verdict, rule)) = ctx.denied_inline(&text) else {
+            if !self.consent_defaults_placed && ctx.consent_mode_inline(&text) {
+                // The defaults open the first Google tag's own script: its
+                // nonce already covers them.
+                self.consent_defaults_placed = true;
+                if let Some(js) = self.consent_defaults() {
+                    self.editor.keep(data, start);
+                    self.editor.insert(js.as_bytes());
+                }
+            }
             return;
         };
+        let id = verdict.rule;
         let action = handlers::inline_action(rule.action);
         self.record(id, ElementKind::Script, action, true);
         if ctx.report_only {
+            return;
+        }
+        // Only the loader statements go, when the text is all there and its
+        // offsets are the input's (valid UTF-8, no character references).
+        let same_offsets = !svg && matches!(text, Cow::Borrowed(_));
+        if let (InlineRemoval::Statements(ranges), Action::Remove, true, true) =
+            (&verdict.removal, action, complete, same_offsets)
+        {
+            for range in ranges {
+                self.editor.keep(data, start + range.start);
+                self.editor.remove(start + range.end);
+            }
             return;
         }
         self.editor.keep(data, start);
@@ -230,6 +258,16 @@ impl Document {
                 };
             }
         }
+    }
+
+    /// The Google Consent Mode defaults (JavaScript) this document gets
+    /// before its first kept Google tag: none in report-only mode, inside
+    /// `<noscript>` or when every mapped category is granted.
+    fn consent_defaults(&self) -> Option<String> {
+        if self.ctx.report_only || self.nesting == Nesting::Noscript {
+            return None;
+        }
+        consent_mode::defaults_js(self.ctx.granted)
     }
 
     /// Judges `<style>` text `data[start..end]`: denied `url()`s become `none`.
@@ -282,6 +320,18 @@ impl Document {
         }
         self.report.enforcements.append(&mut decision.enforcements);
         self.report.references.append(&mut decision.references);
+        self.report.unclassified.append(&mut decision.unclassified);
+        if decision.consent_defaults && !self.consent_defaults_placed {
+            self.consent_defaults_placed = true;
+            if self.consent_defaults().is_some() {
+                let nonce = tag.attr(data, "nonce").map(urls::attribute_value);
+                let script = consent_mode::defaults_script(self.ctx.granted, nonce.as_deref());
+                if let Some(script) = script {
+                    self.editor.keep(data, tag.span.start);
+                    self.editor.insert(script.as_bytes());
+                }
+            }
+        }
         self.held = match decision.follow {
             Follow::Pass => None,
             Follow::Script { svg } => Some(HeldKind::Script { svg }),
@@ -295,13 +345,13 @@ impl Document {
         if self.ctx.report_only {
             return;
         }
-        let has_content = match tag.namespace {
-            Namespace::Html => matches!(
+        // Foreign elements lose their start tag only: their content is not
+        // rendered or run, and an unclosed one ends with any ancestor.
+        let has_content = tag.namespace == Namespace::Html
+            && matches!(
                 tag.name,
                 TagName::Script | TagName::Iframe | TagName::Object
-            ),
-            _ => !tag.self_closing,
-        };
+            );
         match decision.edit {
             Edit::Remove | Edit::Replace(_) => {
                 let html = match decision.edit {
@@ -410,7 +460,12 @@ impl Handler for Document {
             Mode::Pass => {}
             _ => return,
         }
-        let Some(held) = self.held.filter(|h| h.kind.end() == tag.name) else {
+        // An SVG script left open ends with its `<svg>`.
+        let ends = |h: &Held| {
+            h.kind.end() == tag.name
+                || (h.kind == HeldKind::Script { svg: true } && tag.name == TagName::Svg)
+        };
+        let Some(held) = self.held.filter(ends) else {
             return;
         };
         self.held = None;

@@ -9,6 +9,9 @@ use super::urls::{self, Target};
 use super::{placeholder, Enforcement, Inner, Reference};
 use crate::html::scanner::{StartTag, TagName};
 use crate::policy::category::CategorySet;
+use crate::policy::consent_mode::ConsentMode;
+use crate::policy::filter_list::RequestType;
+use crate::policy::inline::InlineVerdict;
 use crate::policy::tags::{Action, ElementKind, RuleId, TagRule};
 
 /// Per-document, read-only context.
@@ -39,9 +42,23 @@ impl Context {
         self.first_party.as_deref()
     }
 
-    /// The rule denying inline code `text`, if any.
-    pub(crate) fn denied_inline(&self, text: &str) -> Option<(RuleId, &TagRule)> {
-        self.denied(self.inner.rules.match_inline(text, self.granted))
+    /// What to remove of inline code `text` and the rule denying it, if any. A Google tag under
+    /// `gcm-advanced` is never denied: it runs with denied defaults.
+    pub(crate) fn denied_inline(&self, text: &str) -> Option<(InlineVerdict, &TagRule)> {
+        let verdict = self.inner.rules.decide_inline(text, self.granted)?;
+        let (_, rule) = self.denied(Some(verdict.rule))?;
+        (rule.consent_mode != Some(ConsentMode::Advanced)).then_some((verdict, rule))
+    }
+
+    /// Whether inline code `text` is a Google tag under Consent Mode (kept:
+    /// it needs the consent defaults before it).
+    pub(crate) fn consent_mode_inline(&self, text: &str) -> bool {
+        self.inner.consent_mode
+            && self
+                .inner
+                .rules
+                .match_inline(text, CategorySet::EMPTY)
+                .is_some_and(|id| self.inner.rules.rule(id).consent_mode.is_some())
     }
 }
 
@@ -85,6 +102,11 @@ pub(crate) struct Decision {
     pub(crate) follow: Follow,
     pub(crate) enforcements: Vec<Enforcement>,
     pub(crate) references: Vec<Reference>,
+    /// Unclassified third parties to report.
+    pub(crate) unclassified: Vec<Reference>,
+    /// The element is a kept Google tag under Consent Mode: the consent
+    /// defaults go before it.
+    pub(crate) consent_defaults: bool,
     /// A `<base href>` setting the document's base URL.
     pub(crate) base: Option<Url>,
 }
@@ -121,12 +143,23 @@ impl<'a, 'd> Reader<'a, 'd> {
 
     /// Reads `value` as a URL a `kind` element loads and matches it.
     fn url(&mut self, value: &str, kind: ElementKind, hint: bool) -> Option<Found> {
+        self.url_as(value, kind, RequestType::of(kind), hint)
+    }
+
+    /// [`Reader::url`], with the request type filter lists see.
+    fn url_as(
+        &mut self,
+        value: &str,
+        kind: ElementKind,
+        request: RequestType,
+        hint: bool,
+    ) -> Option<Found> {
         let target = urls::read(value, self.base)?;
         let rules = &self.ctx.inner.rules;
         let rule = match target.javascript() {
             Some(code) => rules.match_inline(&code, self.ctx.granted),
             None if hint => rules.match_hint(target.as_str(), self.ctx.first_party()),
-            None => rules.match_url(target.as_str(), kind, self.ctx.first_party()),
+            None => rules.match_request(target.as_str(), kind, request, self.ctx.first_party()),
         };
         if self.ctx.collect_references && target.javascript().is_none() {
             self.decision.references.push(Reference {
@@ -212,13 +245,16 @@ impl<'a, 'd> Reader<'a, 'd> {
         for (i, a) in tag.attributes.iter().enumerate() {
             let name = &self.data[a.name.clone()];
             let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
-            let handler = AUTOMATIC_EVENTS.iter().any(|e| is(e));
-            let interesting = handler
-                || is("style")
-                || is("background")
-                || is("poster")
-                || (link && is("ping"))
-                || (image && (is("srcset") || (is("data-srcset") && !self.gated())));
+            // Most attributes are none of these: one byte tells.
+            let interesting = match name.first().map(u8::to_ascii_lowercase) {
+                Some(b'o') => AUTOMATIC_EVENTS.iter().any(|e| is(e)),
+                Some(b's') => is("style") || (image && is("srcset")),
+                Some(b'b') => is("background"),
+                Some(b'p') => is("poster") || (link && is("ping")),
+                Some(b'd') => image && is("data-srcset") && !self.gated(),
+                _ => false,
+            };
+            let handler = interesting && name[0].eq_ignore_ascii_case(&b'o');
             // Only the first of duplicate attributes counts.
             if !interesting
                 || tag.attributes[..i]
@@ -229,9 +265,9 @@ impl<'a, 'd> Reader<'a, 'd> {
             }
             if handler {
                 let code = self.value(i);
-                if let Some((id, _)) = self.ctx.denied_inline(&code) {
+                if let Some((verdict, _)) = self.ctx.denied_inline(&code) {
                     self.decision.enforcements.push(Enforcement {
-                        rule: id,
+                        rule: verdict.rule,
                         element: ElementKind::Script,
                         action: Action::Remove,
                         inline: true,
@@ -294,7 +330,29 @@ impl<'a, 'd> Reader<'a, 'd> {
             let Some(found) = self.url(&value, kind, false) else {
                 continue;
             };
-            if self.ctx.denied(found.rule).is_some() {
+            let rules = &self.ctx.inner.rules;
+            if found.rule.is_none()
+                && found.target.javascript().is_none()
+                && rules.reports_unclassified(found.target.as_str(), kind, self.ctx.first_party())
+            {
+                self.decision.unclassified.push(Reference {
+                    element: kind,
+                    url: found.target.absolute(self.ctx.first_party()),
+                    rule: None,
+                });
+            }
+            let consent_mode = found.rule.and_then(|id| rules.rule(id).consent_mode);
+            let denied = self.ctx.denied(found.rule).is_some();
+            // A kept Google tag under Consent Mode (`gcm-advanced` keeps it
+            // even when denied) gets the consent defaults before it.
+            if kind == ElementKind::Script
+                && (consent_mode == Some(ConsentMode::Advanced)
+                    || (consent_mode.is_some() && !denied))
+            {
+                self.decision.consent_defaults = true;
+                return;
+            }
+            if denied {
                 return self.deny_element(kind, attr, found);
             }
         }
@@ -390,7 +448,15 @@ impl<'a, 'd> Reader<'a, 'd> {
         let Some((_, href)) = self.attr("href") else {
             return;
         };
-        let Some(found) = self.url(&href, ElementKind::Link, !loads) else {
+        let stylesheet = rel
+            .split_ascii_whitespace()
+            .any(|t| t.eq_ignore_ascii_case("stylesheet"));
+        let request = if stylesheet {
+            RequestType::Stylesheet
+        } else {
+            RequestType::Other
+        };
+        let Some(found) = self.url_as(&href, ElementKind::Link, request, !loads) else {
             return;
         };
         self.deny_element(ElementKind::Link, "href", found);

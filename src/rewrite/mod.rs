@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use crate::html::scanner::Scanner;
 use crate::policy::category::{Categories, CategorySet};
+use crate::policy::consent_mode;
 use crate::policy::tags::{Action, ElementKind, RuleId, TagRules};
 
 pub use handlers::is_executable_script_type;
@@ -93,6 +94,9 @@ pub struct Report {
     pub enforcements: Vec<Enforcement>,
     /// Every URL-bearing element, when [`FilterOptions::collect_references`] asked for them.
     pub references: Vec<Reference>,
+    /// Third-party scripts, iframes and embeds that nothing classifies, when
+    /// `tags.unclassified = "report"` (kept, reported in either mode).
+    pub unclassified: Vec<Reference>,
 }
 
 /// A URL an element of the document loads, and the rule it matches.
@@ -136,16 +140,20 @@ pub(crate) struct Inner {
     rules: Arc<TagRules>,
     categories: Categories,
     limits: Limits,
+    /// Whether any rule has a Google Consent Mode action.
+    consent_mode: bool,
 }
 
 impl Rewriter {
     /// Settings for `rules`, naming categories from `categories`.
     pub fn new(rules: Arc<TagRules>, categories: Categories, limits: Limits) -> Self {
+        let consent_mode = rules.rules().iter().any(|r| r.consent_mode.is_some());
         Rewriter {
             inner: Arc::new(Inner {
                 rules,
                 categories,
                 limits,
+                consent_mode,
             }),
         }
     }
@@ -156,9 +164,11 @@ impl Rewriter {
     }
 
     /// Whether a response for a visitor granted `granted` needs rewriting at
-    /// all: not when every category any rule needs is granted.
+    /// all: not when every category any rule needs is granted (and, with
+    /// Google Consent Mode rules, every category it maps).
     pub fn needs_rewrite(&self, granted: CategorySet) -> bool {
         !granted.is_superset(self.inner.rules.categories())
+            || (self.inner.consent_mode && consent_mode::needs_defaults(granted))
     }
 
     /// A filter for one document.

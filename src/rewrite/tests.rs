@@ -162,7 +162,7 @@ fn rewrite_table() {
         ),
         // inline loaders are emptied; other inline scripts untouched
         (
-            "<script>!function(){};fbq('init', '123');</script><script>app()</script>",
+            "<script>!function(f,b,e,v){f.fbq=function(){};}(window,document,'script','https://connect.facebook.net/en_US/fbevents.js');fbq('init', '123');</script><script>app()</script>",
             NONE,
             "<script></script><script>app()</script>",
         ),
@@ -493,5 +493,40 @@ fn inserts_after_body_open_at_any_split() {
                 assert_eq!(String::from_utf8(out).unwrap(), *expected, "split {split}");
             }
         }
+    }
+}
+
+/// A first-party script that mixes site code with a tracker loader loses
+/// only the loader statement, at any chunking; with consent it stays byte
+/// for byte.
+#[test]
+fn only_the_loader_statement_of_a_mixed_script_goes() {
+    use rand::{Rng, SeedableRng};
+    let rules = TagRules::new(&[spec(
+        "disqus",
+        Category::MARKETING,
+        &["disqus.com"],
+        &["disqus.com/count.js", "disqus_shortname"],
+        Action::Remove,
+    )])
+    .unwrap();
+    let r = Rewriter::new(Arc::new(rules), Categories::default(), Limits::default());
+    let site = "MathJax.Hub.Config({tex2jax: {inlineMath: [['$','$'], ['\\\\(','\\\\)']]}});";
+    let loader = "(function () { var s = document.createElement('script'); s.async = true;\n  s.src = 'https://example-blog.disqus.com/count.js';\n  (document.head || document.body).appendChild(s); }());";
+    let html = format!(
+        "<!doctype html><p>Intro</p><script type=\"text/javascript\">\n{site}\n{loader}\n</script><p>Outro</p>"
+    );
+    let expected = html.replace(loader, "");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(15);
+    for _ in 0..300 {
+        let mut splits: Vec<usize> = (0..rng.random_range(0..8))
+            .map(|_| rng.random_range(0..=html.len()))
+            .collect();
+        splits.sort_unstable();
+        let out = run_split(&r, NONE, html.as_bytes(), &splits, false);
+        assert_eq!(String::from_utf8_lossy(&out), expected, "splits {splits:?}");
+        let granted = NONE.with(Category::MARKETING);
+        let out = run_split(&r, granted, html.as_bytes(), &splits, false);
+        assert_eq!(out, html.as_bytes(), "splits {splits:?}");
     }
 }

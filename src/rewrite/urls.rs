@@ -39,6 +39,9 @@ const DOCUMENT: &str = "https://document.consentry.invalid/";
 pub enum Target {
     /// An absolute URL (a `javascript:` one included).
     Absolute(Url),
+    /// An absolute `http(s)` URL the WHATWG parser would read as written
+    /// (checked cheaply: plain ASCII, lower-case host, nothing to clean).
+    Plain(String),
     /// Relative to the document itself: the cleaned text as written (a
     /// rule may still recognise a mirrored tracker path in it).
     Relative(String),
@@ -49,7 +52,7 @@ impl Target {
     pub fn as_str(&self) -> &str {
         match self {
             Target::Absolute(url) => url.as_str(),
-            Target::Relative(path) => path,
+            Target::Plain(url) | Target::Relative(url) => url,
         }
     }
 
@@ -69,6 +72,7 @@ impl Target {
     pub fn absolute(&self, first_party: Option<&str>) -> String {
         match self {
             Target::Absolute(url) => url.to_string(),
+            Target::Plain(url) => url.clone(),
             Target::Relative(path) => match first_party
                 .and_then(|host| Url::parse(&format!("https://{host}/")).ok())
                 .and_then(|base| base.join(path).ok())
@@ -84,9 +88,13 @@ impl Target {
 /// (the document's `<base href>`, if it has an absolute one). `None` when
 /// a browser could not parse it either.
 pub fn read(value: &str, base: Option<&Url>) -> Option<Target> {
-    let document = Url::parse(DOCUMENT).expect("static URL");
+    if let Some(target) = plain(value, base) {
+        return Some(target);
+    }
+    static PARSED: std::sync::OnceLock<Url> = std::sync::OnceLock::new();
+    let document = PARSED.get_or_init(|| Url::parse(DOCUMENT).expect("static URL"));
     let url = Url::options()
-        .base_url(Some(base.unwrap_or(&document)))
+        .base_url(Some(base.unwrap_or(document)))
         .parse(value)
         .ok()?;
     if base.is_none() && url.host_str() == document.host_str() && url.scheme() == "https" {
@@ -101,11 +109,49 @@ pub fn read(value: &str, base: Option<&Url>) -> Option<Target> {
     Some(Target::Absolute(url))
 }
 
+/// The common case without the full parser: a plain ASCII URL (no
+/// whitespace, controls, backslashes, percent escapes, userinfo or dot
+/// segments) that is either `http(s)://` with a lower-case host or, with no
+/// base, a path relative to the document.
+fn plain(value: &str, base: Option<&Url>) -> Option<Target> {
+    let b = value.as_bytes();
+    let simple = !b.is_empty()
+        && b.iter()
+            .all(|&c| c > b' ' && c < 0x7f && !matches!(c, b'\\' | b'%' | b'@'))
+        && b[0] != b'.'
+        && memchr::memmem::find(b, b"/.").is_none();
+    if !simple {
+        return None;
+    }
+    let scheme_end = b
+        .iter()
+        .position(|&c| matches!(c, b':' | b'/' | b'?' | b'#'));
+    match scheme_end {
+        Some(i) if b[i] == b':' => {
+            let scheme = &value[..i];
+            let rest = value[i + 1..].strip_prefix("//")?;
+            let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let host = &rest.as_bytes()[..host_end];
+            let plain_host = !host.is_empty()
+                && host.iter().all(|&c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'-' | b':')
+                });
+            ((scheme == "https" || scheme == "http") && plain_host)
+                .then(|| Target::Plain(value.to_string()))
+        }
+        // `//host`: scheme-relative, left to the parser.
+        _ if b.len() > 1 && b[0] == b'/' && b[1] == b'/' => None,
+        _ if base.is_none() => Some(Target::Relative(value.to_string())),
+        _ => None,
+    }
+}
+
 /// Reads a `<base href>` value: the base it sets, if absolute (a relative
 /// one would be relative to the document's URL, which is first party).
 pub fn base(value: &str) -> Option<Url> {
     match read(value, None)? {
         Target::Absolute(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+        Target::Plain(url) => Url::parse(&url).ok(),
         _ => None,
     }
 }
@@ -360,6 +406,33 @@ mod tests {
                 .as_deref(),
             Some("a()")
         );
+    }
+
+    #[test]
+    fn the_fast_path_reads_as_the_parser_does() {
+        for value in [
+            "https://www.example.org/a.js?x=1#y",
+            "http://cdn.example.net:8080/p",
+            "/static/site.css",
+            "img/logo.png?v=2",
+            "https://www.google-analytics.com/analytics.js",
+        ] {
+            let fast = plain(value, None).unwrap();
+            let Target::Absolute(parsed) = read(&format!(" {value}"), None).unwrap() else {
+                assert!(matches!(fast, Target::Relative(_)), "{value}");
+                continue;
+            };
+            assert_eq!(fast.as_str(), parsed.as_str(), "{value}");
+        }
+        for value in [
+            "HTTPS://WWW.X.ORG/",
+            "//www.x.org/",
+            "https://a.b/./c",
+            "https://a%2Eb/",
+            "https://u@a.b/",
+        ] {
+            assert_eq!(plain(value, None), None, "{value}");
+        }
     }
 
     #[test]

@@ -1,0 +1,199 @@
+//! What each fuzz target checks, as plain functions: the cargo-fuzz
+//! targets in `fuzz_targets/` call them on libFuzzer's inputs, and
+//! `tests/fuzz_regressions.rs` replays every saved input in
+//! `fuzz/regressions/<target>/` through them in `cargo test`.
+
+use std::sync::{Arc, OnceLock};
+
+use consentry::config::Policy;
+use consentry::consent_ui::form;
+use consentry::policy::category::{Categories, Category, CategorySet};
+use consentry::policy::consent::Decoder;
+use consentry::rewrite::FilterOptions;
+
+/// A target's check: panics on a failure.
+pub type Check = fn(&[u8]);
+
+/// Every target's name and check.
+pub const TARGETS: &[(&str, Check)] = &[
+    ("consent_form", consent_form),
+    ("decide", decide),
+    ("decode_cc_cookie", decode_cc_cookie),
+    ("decode_consentry", decode_consentry),
+    ("decode_cookiebot", decode_cookiebot),
+    ("decode_gpp", decode_gpp),
+    ("decode_klaro", decode_klaro),
+    ("decode_onetrust", decode_onetrust),
+    ("decode_tcf", decode_tcf),
+    ("differential", differential),
+    ("rewrite", rewrite),
+];
+
+/// The consent endpoint's form parser never panics, and whatever it
+/// accepts redirects to a same-site path and grants `necessary`.
+pub fn consent_form(data: &[u8]) {
+    let categories = Categories::default();
+    if let Ok(parsed) = form::parse(data, &categories) {
+        let to = parsed.return_to.as_bytes();
+        assert!(to.starts_with(b"/") && !to.starts_with(b"//"));
+        assert!(to.iter().all(|b| b.is_ascii_graphic() && *b != b'\\'));
+        assert!(parsed.granted.contains(Category::NECESSARY));
+    }
+}
+
+/// The whole policy over an arbitrary Cookie header never panics, explains
+/// what it decides, and always grants `necessary`.
+pub fn decide(data: &[u8]) {
+    let value = String::from_utf8_lossy(data);
+    let categories = Categories::default();
+    let mut settings = consentry::policy::consent::ConsentSettings::defaults();
+    settings.region.header = Some("CF-IPCountry".to_string());
+    let Ok(policy) = settings.compile(&categories) else {
+        return;
+    };
+    let cookies = consentry::policy::request_cookies::RequestCookies::parse(&value);
+    let region = value.get(..2);
+    let signals = consentry::policy::consent::RequestSignals {
+        cookies: &cookies,
+        gpc: Some(&value),
+        region,
+    };
+    let consent = policy.decide(&signals);
+    assert_eq!(policy.explain(&signals).consent, consent);
+    assert!(consent.granted.contains(Category::NECESSARY));
+}
+
+/// The orestbida cc_cookie decoder never panics.
+pub fn decode_cc_cookie(data: &[u8]) {
+    let value = String::from_utf8_lossy(data);
+    let categories = Categories::default();
+    let _ = consentry::policy::consent::cc_cookie::CcCookieDecoder::defaults(&categories)
+        .decode(&value);
+}
+
+/// The own-cookie decoder never panics.
+pub fn decode_consentry(data: &[u8]) {
+    let value = String::from_utf8_lossy(data);
+    let categories = Categories::default();
+    let _ = consentry::policy::consent::consentry::ConsentryDecoder::defaults(&categories)
+        .decode(&value);
+}
+
+/// The Cookiebot decoder never panics.
+pub fn decode_cookiebot(data: &[u8]) {
+    let value = String::from_utf8_lossy(data);
+    let categories = Categories::default();
+    let d = consentry::policy::consent::cookiebot::CookiebotDecoder::defaults(&categories);
+    let _ = d.decode(&value);
+    let _ = d.describe(&value);
+}
+
+/// The GPP decoder never panics.
+pub fn decode_gpp(data: &[u8]) {
+    let value = String::from_utf8_lossy(data);
+    let categories = Categories::default();
+    let d = consentry::policy::consent::gpp::GppDecoder::defaults(&categories);
+    let _ = d.decode(&value);
+    let _ = d.describe(&value);
+}
+
+/// The Klaro decoder never panics.
+pub fn decode_klaro(data: &[u8]) {
+    let value = String::from_utf8_lossy(data);
+    let categories = Categories::default();
+    let _ = consentry::policy::consent::klaro::KlaroDecoder::defaults(&categories).decode(&value);
+}
+
+/// The OneTrust decoder never panics.
+pub fn decode_onetrust(data: &[u8]) {
+    let value = String::from_utf8_lossy(data);
+    let d = consentry::policy::consent::onetrust::OneTrustDecoder::defaults();
+    let _ = d.decode(&value);
+    let _ = d.describe(&value);
+}
+
+/// The TCF decoder never panics, and its fast path and full parse agree.
+pub fn decode_tcf(data: &[u8]) {
+    let value = String::from_utf8_lossy(data);
+    let d = consentry::policy::consent::tcf::TcfDecoder::defaults();
+    let fast = consentry::policy::consent::tcf::purposes_consent(&value);
+    let full = consentry::policy::consent::tcf::TcString::parse(&value);
+    assert_eq!(
+        fast.is_ok(),
+        full.is_ok(),
+        "fast and full decoders disagree"
+    );
+    if let (Ok(p), Ok(tc)) = (fast, full) {
+        assert_eq!(p, tc.purposes_consent);
+    }
+    let _ = d.decode(&value);
+    let _ = d.describe(&value);
+}
+
+#[path = "../tests/support/differential.rs"]
+mod differential_support;
+
+/// The scanner against html5ever's full parser on arbitrary bytes split at
+/// the point the first byte names: every element of interest the parser
+/// builds, the scanner sees with the same URL attributes.
+pub fn differential(data: &[u8]) {
+    let Some((&split, html)) = data.split_first() else {
+        return;
+    };
+    let cut = (split as usize).min(html.len());
+    let cuts: &[usize] = if cut > 0 && cut < html.len() {
+        &[cut]
+    } else {
+        &[]
+    };
+    if let Err(e) = differential_support::compare(html, cuts, false) {
+        panic!("the scanner disagrees with html5ever: {e}");
+    }
+}
+
+fn builtin_policy() -> &'static Policy {
+    static POLICY: OnceLock<Arc<Policy>> = OnceLock::new();
+    POLICY.get_or_init(Policy::builtin)
+}
+
+/// The HTML rewriter on arbitrary bytes split at the point the first byte
+/// names, with no consent and with full consent: it never panics, and with
+/// full consent it gives the input back byte for byte.
+pub fn rewrite(data: &[u8]) {
+    let Some((&split, html)) = data.split_first() else {
+        return;
+    };
+    let split = (split as usize).min(html.len());
+    let policy = builtin_policy();
+    let options = FilterOptions {
+        first_party: Some("www.example.org".into()),
+        charset: None,
+        report_only: false,
+        insert_after_body_open: None,
+        placeholder_form: None,
+        collect_references: false,
+    };
+    let all: CategorySet = policy.categories.all();
+    for granted in [CategorySet::NECESSARY_ONLY, all] {
+        let Ok(mut filter) = policy.rewriter.filter(granted, &options) else {
+            return;
+        };
+        let mut out = Vec::new();
+        let ok = filter
+            .write(&html[..split])
+            .and_then(|o| {
+                out.extend(o);
+                filter.write(&html[split..])
+            })
+            .map(|o| out.extend(o));
+        if ok.is_err() {
+            continue;
+        }
+        if let Ok((tail, _)) = filter.end() {
+            out.extend(tail);
+            if granted == all {
+                assert_eq!(out, html, "full consent must not change a byte");
+            }
+        }
+    }
+}

@@ -1,0 +1,1006 @@
+//! Inline-script decisions: which tag rule's loader an inline `<script>`
+//! holds, judged from loader signatures and tracker host names found in
+//! one pass over the text, and lexed only when one is found. Pure.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use super::category::{Category, CategorySet};
+use super::js::{self, Kind, Lexer, Token};
+use super::literal_set::{Hit, LiteralSet};
+use super::tags::RuleId;
+
+/// Inline scripts up to this size are also searched for tracker host names;
+/// larger ones (bundles, serialized state) only for loader signatures.
+pub const SMALL_INLINE_SCRIPT: usize = 8 * 1024;
+
+/// A literal searched for in inline scripts, and what it stands for.
+#[derive(Clone, Debug)]
+pub(crate) struct InlineLiteral {
+    /// The literal, matched ASCII case-insensitively.
+    pub(crate) text: String,
+    /// The rule it belongs to.
+    pub(crate) rule: RuleId,
+    /// That rule's category.
+    pub(crate) category: Category,
+    /// A tracker host name (matched only in small scripts, as a whole name)
+    /// rather than a loader signature.
+    pub(crate) host: bool,
+}
+
+/// The compiled inline-script literals of every tag rule.
+#[derive(Clone, Debug)]
+pub(crate) struct InlineMatcher {
+    /// Loader signatures and tracker host names, searched in one pass.
+    set: Option<LiteralSet>,
+    /// What each literal of `set` stands for.
+    literals: Vec<InlineLiteral>,
+}
+
+impl InlineMatcher {
+    /// Compiles `literals`.
+    pub(crate) fn new(literals: Vec<InlineLiteral>) -> InlineMatcher {
+        let texts: Vec<String> = literals.iter().map(|l| l.text.clone()).collect();
+        InlineMatcher {
+            set: LiteralSet::new(&texts),
+            literals,
+        }
+    }
+
+    /// The first rule not covered by `granted` whose loader an inline
+    /// script holds, and what to remove (see [`InlineMatcher::decide`]).
+    pub(crate) fn find(&self, text: &str, granted: CategorySet) -> Option<RuleId> {
+        self.judge(text, granted, false).map(|verdict| verdict.rule)
+    }
+
+    /// Judges an inline script: the first rule not covered by `granted`
+    /// whose loader it holds, and what to remove.
+    ///
+    /// One pass finds every literal. Only when one of a rule not granted
+    /// is found is the script lexed, so that:
+    /// - a loader signature counts anywhere but in a comment;
+    /// - a tracker host name (as a whole name, in a small script only)
+    ///   counts only where a loader could fetch it: in a URL-shaped string
+    ///   (`'https://host/…'`, `'//host/…'`, `'.host/path.js'`, an HTML
+    ///   `src="//host/…"` inside a string), or as a bare `'host…'` string
+    ///   used by a loader (concatenated, assigned to `src`, passed to
+    ///   `import(`, `fetch(`, `setAttribute('src', …)` and the like);
+    ///   never in a comment or in prose inside a string;
+    /// - a script that only assigns data literals is no loader: a large
+    ///   one never matches, a small one only through a signature written
+    ///   as code (`var addthis_pub = '…'` belongs to its tag; a host or
+    ///   URL in a site's config object is data).
+    ///
+    /// When the loaders sit in statements that the rest of the script does
+    /// not depend on, only those statements are removed.
+    pub(crate) fn decide(&self, text: &str, granted: CategorySet) -> Option<InlineVerdict> {
+        self.judge(text, granted, true)
+    }
+
+    /// [`Self::decide`]; without `removal`, it stops lexing at the first
+    /// loader and always answers `Whole`.
+    fn judge(&self, text: &str, granted: CategorySet, removal: bool) -> Option<InlineVerdict> {
+        let set = self.set.as_ref()?;
+        let small = text.len() <= SMALL_INLINE_SCRIPT;
+        let bytes = text.as_bytes();
+        let candidates: Vec<Hit> = set
+            .hits(text)
+            .into_iter()
+            .filter(|hit| {
+                let literal = &self.literals[hit.pattern];
+                !granted.contains(literal.category)
+                    && (!literal.host || (small && is_whole_host(bytes, hit)))
+            })
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        let mut data: Option<bool> = None;
+        let mut is_data = || *data.get_or_insert_with(|| is_data_assignment(text));
+        if !small && is_data() {
+            return None;
+        }
+        let mut lexer = Lexer::new(text);
+        let mut counting: Vec<&Hit> = Vec::new();
+        for hit in &candidates {
+            let host = self.literals[hit.pattern].host;
+            // A signature in code that no comment can reach needs no lexing.
+            let counts = if !host && !removal && !is_data() && !maybe_in_comment(bytes, hit.start) {
+                true
+            } else {
+                lexer.lex_until(hit.start);
+                let token = token_at(&lexer.tokens, hit.start);
+                let in_text =
+                    token.is_some_and(|(_, t)| matches!(t.kind, Kind::Str | Kind::Template));
+                if host {
+                    match token {
+                        Some((index, t)) if in_text => {
+                            let content = content(text, t);
+                            lexer.lex_past(index);
+                            fetchable_host(text, &lexer.tokens, index, content, hit) && !is_data()
+                        }
+                        _ => false,
+                    }
+                } else {
+                    let in_comment = token.is_some_and(|(_, t)| t.kind == Kind::Comment);
+                    !(in_comment || in_text && is_data())
+                }
+            };
+            if counts {
+                counting.push(hit);
+                if !removal {
+                    break;
+                }
+            }
+        }
+        let rule = self.literals[counting.first()?.pattern].rule;
+        if !removal {
+            return Some(InlineVerdict {
+                rule,
+                removal: InlineRemoval::Whole,
+            });
+        }
+        let lexed = lexer.finish();
+        let removal = if lexed.clean {
+            statement_removal(text, &lexed.tokens, &counting)
+        } else {
+            InlineRemoval::Whole
+        };
+        Some(InlineVerdict { rule, removal })
+    }
+}
+
+/// What to remove from an inline script that holds a tracker loader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InlineRemoval {
+    /// The whole script.
+    Whole,
+    /// Only these byte ranges of the script text: the top-level statements
+    /// that load trackers, in order and disjoint. What remains is the
+    /// site's own code, which does not refer to them.
+    Statements(Vec<Range<usize>>),
+}
+
+/// The decision on an inline script that holds a tracker loader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlineVerdict {
+    /// The rule of the first loader found.
+    pub rule: RuleId,
+    /// What to remove.
+    pub removal: InlineRemoval,
+}
+
+/// Whether byte `at` may sit in a comment: a `/*` or `<!--` before it,
+/// or a `//` or `-->` earlier on its line (which may also be inside strings:
+/// only `false` is certain).
+fn maybe_in_comment(bytes: &[u8], at: usize) -> bool {
+    let before = &bytes[..at];
+    let line = memchr::memrchr2(b'\n', b'\r', before).map_or(0, |i| i + 1);
+    let finder = |needle: &[u8], hay: &[u8]| memchr::memmem::find(hay, needle).is_some();
+    finder(b"//", &before[line..])
+        || finder(b"-->", &before[line..])
+        || finder(b"/*", before)
+        || finder(b"<!--", before)
+}
+
+/// Whether the host-name hit is a whole name: not part of a longer label
+/// before it, nor followed by more labels.
+fn is_whole_host(bytes: &[u8], hit: &Hit) -> bool {
+    let before_ok = hit.start == 0 || !is_host_byte(bytes[hit.start - 1]);
+    let after_ok = bytes
+        .get(hit.end)
+        .is_none_or(|&b| !is_host_byte(b) && b != b'.');
+    before_ok && after_ok
+}
+
+/// The token holding byte `at`, with its index.
+fn token_at(tokens: &[Token], at: usize) -> Option<(usize, &Token)> {
+    let index = tokens
+        .partition_point(|t| t.range.start <= at)
+        .checked_sub(1)?;
+    let token = &tokens[index];
+    (at < token.range.end).then_some((index, token))
+}
+
+/// The text range of a string or template token, quotes excluded.
+fn content(text: &str, token: &Token) -> Range<usize> {
+    let r = token.range.clone();
+    if token.kind != Kind::Str {
+        return r;
+    }
+    let b = text.as_bytes();
+    let closed = r.len() >= 2 && b[r.end - 1] == b[r.start];
+    r.start + 1..if closed { r.end - 1 } else { r.end }
+}
+
+/// Whether the tracker host `hit` inside the string or template text
+/// `content` (token `index`) names something a loader could fetch.
+fn fetchable_host(
+    text: &str,
+    tokens: &[Token],
+    index: usize,
+    content: Range<usize>,
+    hit: &Hit,
+) -> bool {
+    let b = text.as_bytes();
+    if hit.end > content.end {
+        return false;
+    }
+    // The whole host, subdomains included.
+    let mut host_start = hit.start;
+    while host_start > content.start
+        && (is_host_byte(b[host_start - 1]) || b[host_start - 1] == b'.')
+    {
+        host_start -= 1;
+    }
+    let has_path = hit.end < content.end;
+    let url_goes_on = !has_path || matches!(b[hit.end], b'/' | b'?' | b'#' | b':' | b'\\');
+    if !url_goes_on {
+        return false;
+    }
+    let prefix = text[content.start..host_start].trim_start();
+    if is_url_start(prefix) || is_attribute_url(prefix) {
+        return true;
+    }
+    if !prefix.is_empty() {
+        return false;
+    }
+    // `'.host/path.js'`: the tail of a URL built from pieces.
+    (b[host_start] == b'.' && has_path) || used_by_loader(text, tokens, index)
+}
+
+/// `//`, `https://`, `http:\/\/` (JSON-escaped), or a mirror's relative
+/// `../`, `./`, `/`: what can come before a host at a URL's start.
+fn is_url_start(prefix: &str) -> bool {
+    let lower = prefix.to_ascii_lowercase();
+    if let Some(scheme) = lower
+        .strip_suffix("//")
+        .or_else(|| lower.strip_suffix("\\/\\/"))
+    {
+        return matches!(scheme, "" | "http:" | "https:");
+    }
+    !lower.is_empty()
+        && lower
+            .split_inclusive('/')
+            .all(|part| matches!(part, "/" | "./" | "../"))
+}
+
+/// A URL in HTML inside a string: `<script src="https://` before the host.
+fn is_attribute_url(prefix: &str) -> bool {
+    let Some(rest) = prefix
+        .strip_suffix("//")
+        .or_else(|| prefix.strip_suffix("\\/\\/"))
+    else {
+        return false;
+    };
+    let rest = ["https:", "http:", "HTTPS:", "HTTP:"]
+        .iter()
+        .find_map(|s| rest.strip_suffix(s))
+        .unwrap_or(rest);
+    let rest = ["\\\"", "\\'", "\"", "'"]
+        .iter()
+        .find_map(|q| rest.strip_suffix(q))
+        .unwrap_or(rest);
+    rest.trim_end().ends_with('=')
+}
+
+/// Calls whose string argument is a URL a browser fetches.
+const LOADER_CALLS: [&str; 9] = [
+    "import",
+    "fetch",
+    "sendBeacon",
+    "importScripts",
+    "getScript",
+    "loadScript",
+    "write",
+    "writeln",
+    "Image",
+];
+
+/// Whether the string token `index` is used by a loader: concatenated
+/// into a URL, assigned to a `src`/`href`, or passed to a loader call.
+fn used_by_loader(text: &str, tokens: &[Token], index: usize) -> bool {
+    let code = |t: &&Token| t.kind != Kind::Comment;
+    let mut before = tokens[..index].iter().rev().filter(code);
+    let after = tokens[index + 1..].iter().find(code);
+    let is = |t: Option<&Token>, s: &str| t.is_some_and(|t| &text[t.range.clone()] == s);
+    let name = |t: Option<&Token>| t.map_or("", |t| &text[t.range.clone()]);
+    let (p1, p2) = (before.next(), before.next());
+    if is(p1, "+") || is(after, "+") {
+        return true;
+    }
+    let p2_ident = p2.is_some_and(|t| t.kind == Kind::Ident);
+    if is(p1, "=") && p2_ident {
+        return matches!(name(p2).to_ascii_lowercase().as_str(), "src" | "href");
+    }
+    if is(p1, ":") {
+        return matches!(name(p2).trim_matches(['\'', '"']), "src" | "url");
+    }
+    if is(p1, "(") && p2_ident {
+        return LOADER_CALLS.contains(&name(p2));
+    }
+    if is(p1, ",") {
+        let (p3, p4) = (before.next(), before.next());
+        return matches!(name(p2), "'src'" | "\"src\"")
+            && is(p3, "(")
+            && name(p4) == "setAttribute";
+    }
+    false
+}
+
+/// Identifiers every script may use without depending on another's.
+const SHARED_NAMES: [&str; 58] = [
+    "var",
+    "let",
+    "const",
+    "function",
+    "return",
+    "if",
+    "else",
+    "for",
+    "while",
+    "do",
+    "new",
+    "this",
+    "typeof",
+    "instanceof",
+    "in",
+    "of",
+    "true",
+    "false",
+    "null",
+    "undefined",
+    "void",
+    "delete",
+    "try",
+    "catch",
+    "finally",
+    "throw",
+    "switch",
+    "case",
+    "break",
+    "continue",
+    "default",
+    "async",
+    "await",
+    "class",
+    "window",
+    "document",
+    "navigator",
+    "location",
+    "Math",
+    "JSON",
+    "Date",
+    "Object",
+    "Array",
+    "String",
+    "Number",
+    "Boolean",
+    "console",
+    "setTimeout",
+    "setInterval",
+    "encodeURIComponent",
+    "parseInt",
+    "Promise",
+    "Error",
+    "RegExp",
+    "localStorage",
+    "sessionStorage",
+    "self",
+    "top",
+];
+
+/// What to remove for the counting hits of a cleanly lexed script:
+/// - the top-level statements holding them, when the statements kept do
+///   not refer to any name the removed ones use (a variable, a function,
+///   a vendor's global);
+/// - else, when every hit sits in a statement that only points an element
+///   at a URL (`el.src = …;`, `el.setAttribute('src', …);`) inside a
+///   block, those statements: they define nothing the rest could miss;
+/// - else, or when every statement loads a tracker, the whole script.
+fn statement_removal(text: &str, tokens: &[Token], counting: &[&Hit]) -> InlineRemoval {
+    let statements = js::statements(text, tokens);
+    let spans: Vec<Range<usize>> = statements
+        .iter()
+        .map(|s| span(text, &tokens[s.clone()]))
+        .collect();
+    let mut removed = vec![false; spans.len()];
+    for hit in counting {
+        match spans.iter().position(|s| s.contains(&hit.start)) {
+            Some(i) => removed[i] = true,
+            None => return InlineRemoval::Whole,
+        }
+    }
+    if removed.iter().all(|&r| r) {
+        return InlineRemoval::Whole;
+    }
+    // Every name the removed statements use counts, properties too
+    // (`f.fbq = …` with `f` being `window`), and names passed as strings:
+    // `}(window, document, 'gravity')` defines the global `gravity`.
+    let removed_names: HashSet<&str> = statements
+        .iter()
+        .zip(&removed)
+        .filter(|(_, &r)| r)
+        .flat_map(|(s, _)| &tokens[s.clone()])
+        .filter_map(|t| match t.kind {
+            Kind::Ident => Some(&text[t.range.clone()]),
+            Kind::Str => Some(&text[content(text, t)]).filter(|s| is_identifier(s)),
+            _ => None,
+        })
+        .filter(|name| !SHARED_NAMES.contains(name))
+        .collect();
+    let shared = statements
+        .iter()
+        .zip(&removed)
+        .filter(|(_, &r)| !r)
+        .any(|(s, _)| {
+            root_names(text, &tokens[s.clone()])
+                .iter()
+                .any(|n| removed_names.contains(n))
+        });
+    if !shared {
+        return InlineRemoval::Statements(
+            spans
+                .into_iter()
+                .zip(removed)
+                .filter_map(|(span, r)| r.then_some(span))
+                .collect(),
+        );
+    }
+    let mut ranges = Vec::new();
+    for hit in counting {
+        match src_statement(text, tokens, hit.start) {
+            Some(range) => ranges.push(range),
+            None => return InlineRemoval::Whole,
+        }
+    }
+    ranges.sort_by_key(|r| r.start);
+    ranges.dedup();
+    InlineRemoval::Statements(ranges)
+}
+
+/// The bytes of a run of tokens, trailing comments left out.
+fn span(text: &str, tokens: &[Token]) -> Range<usize> {
+    let start = tokens[0].range.start;
+    let last = tokens
+        .iter()
+        .rev()
+        .find(|t| t.kind != Kind::Comment)
+        .unwrap_or(&tokens[0]);
+    // A template's token excludes its closing backtick.
+    let end = last.range.end + usize::from(last.kind == Kind::Template);
+    start..end.min(text.len())
+}
+
+/// The identifiers a statement names at its roots (not after a `.`),
+/// keywords and the browser's own globals left out.
+/// `window._taboola` names the global `_taboola` too.
+fn root_names<'t>(text: &'t str, tokens: &[Token]) -> Vec<&'t str> {
+    let code: Vec<&Token> = tokens.iter().filter(|t| t.kind != Kind::Comment).collect();
+    let word = |i: usize| &text[code[i].range.clone()];
+    (0..code.len())
+        .filter(|&i| {
+            let after_dot = i > 0 && word(i - 1) == ".";
+            let global = i > 1 && after_dot && GLOBAL_OBJECTS.contains(&word(i - 2));
+            code[i].kind == Kind::Ident
+                && (!after_dot || global)
+                && !SHARED_NAMES.contains(&word(i))
+        })
+        .map(word)
+        .collect()
+}
+
+/// Whether `s` reads as a JavaScript identifier.
+fn is_identifier(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+}
+
+/// Objects whose properties are global variables.
+const GLOBAL_OBJECTS: [&str; 4] = ["window", "self", "globalThis", "top"];
+
+/// The statement around byte `at` that only points an element at a URL
+/// (`a.b.src = …;` or `a.setAttribute('src', …);`), innermost first,
+/// when it sits directly in a block (a function body, not an argument
+/// or a brace-less `if`).
+fn src_statement(text: &str, tokens: &[Token], at: usize) -> Option<Range<usize>> {
+    let (hit, _) = token_at(tokens, at)?;
+    let word = |i: usize| &text[tokens[i].range.clone()];
+    let code = |i: &usize| tokens[*i].kind != Kind::Comment;
+    for depth in (1..=tokens[hit].depth).rev() {
+        // The enclosing bracket must open a block.
+        let open = (0..hit).rev().find(|&i| tokens[i].depth < depth)?;
+        let before_open = (0..open).rev().find(code).map(word);
+        if word(open) != "{"
+            || !matches!(
+                before_open,
+                Some(")" | ">" | "else" | "try" | "finally" | "do")
+            )
+        {
+            continue;
+        }
+        let mut start = hit;
+        for i in (open + 1..hit).rev().filter(code) {
+            let t = &tokens[i];
+            let next = (i + 1..=start).find(code).map(|n| &tokens[n]);
+            let ends = t.depth == depth
+                && (word(i) == ";"
+                    || next.is_some_and(|n| js::line_break_ends_statement(text, t, n)));
+            if ends {
+                break;
+            }
+            start = i;
+        }
+        let mut end = hit;
+        let mut previous = hit;
+        for i in (hit + 1..tokens.len()).filter(code) {
+            let t = &tokens[i];
+            if t.depth < depth
+                || (t.depth == depth && js::line_break_ends_statement(text, &tokens[previous], t))
+            {
+                break;
+            }
+            end = i;
+            previous = i;
+            if t.depth == depth && word(i) == ";" {
+                break;
+            }
+        }
+        let head: Vec<usize> = (start..=end)
+            .filter(code)
+            .filter(|&i| tokens[i].depth == depth)
+            .collect();
+        if points_element_at_url(text, tokens, &head) {
+            return Some(span(text, &tokens[start..=end]));
+        }
+    }
+    None
+}
+
+/// Whether the statement's top-level tokens read `a.b.src = …` or
+/// `a.b.setAttribute('src', …)`.
+fn points_element_at_url(text: &str, tokens: &[Token], head: &[usize]) -> bool {
+    let word = |n: usize| head.get(n).map_or("", |&i| &text[tokens[i].range.clone()]);
+    let is_ident = |n: usize| head.get(n).is_some_and(|&i| tokens[i].kind == Kind::Ident);
+    if !is_ident(0) || SHARED_NAMES.contains(&word(0)) && word(0) != "document" {
+        return false;
+    }
+    let mut n = 1;
+    while word(n) == "." && is_ident(n + 1) {
+        n += 2;
+        match word(n - 1) {
+            "src" if word(n) == "=" && word(n + 1) != "=" => return true,
+            "setAttribute" if word(n) == "(" => {
+                let args = &text[tokens[head[n]].range.end..];
+                let args = args.trim_start();
+                return args.starts_with("'src'") || args.starts_with("\"src\"");
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether a script only assigns data literals: one or more statements of
+/// the form `[var|let|const] name = {…} | […] | "…" | JSON.parse("…")`,
+/// with nothing else but comments and CDATA markers around them. An
+/// assignment to a `src` or `href` property is no data: it fetches.
+pub fn is_data_assignment(script: &str) -> bool {
+    let b = script.as_bytes();
+    let mut i = skip_trivia(b, 0);
+    let mut statements = 0;
+    while i < b.len() {
+        for keyword in [&b"var "[..], b"let ", b"const "] {
+            if b[i..].starts_with(keyword) {
+                i = skip_trivia(b, i + keyword.len());
+                break;
+            }
+        }
+        let name_start = i;
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'$' | b'.')) {
+            i += 1;
+        }
+        let name = &b[name_start..i];
+        let fetches = [&b".src"[..], b".href"]
+            .iter()
+            .any(|p| name.len() >= p.len() && name[name.len() - p.len()..].eq_ignore_ascii_case(p));
+        if i == name_start || fetches {
+            return false;
+        }
+        i = skip_trivia(b, i);
+        if b.get(i) != Some(&b'=') || b.get(i + 1) == Some(&b'=') {
+            return false;
+        }
+        i = skip_trivia(b, i + 1);
+        if b[i..].starts_with(b"JSON.parse(") {
+            i += "JSON.parse".len();
+        }
+        match b.get(i) {
+            Some(b'{' | b'[' | b'(') => match skip_balanced(b, i) {
+                Some(end) => i = end,
+                None => return false,
+            },
+            Some(&q @ (b'"' | b'\'' | b'`')) => match skip_string(b, i + 1, q) {
+                Some(end) => i = end,
+                None => return false,
+            },
+            _ => return false,
+        }
+        statements += 1;
+        i = skip_trivia(b, i);
+        while b.get(i) == Some(&b';') {
+            i = skip_trivia(b, i + 1);
+        }
+    }
+    statements > 0
+}
+
+/// Skips whitespace, comments and the `<!--`, `-->`, `<![CDATA[`, `]]>` markers.
+fn skip_trivia(b: &[u8], mut i: usize) -> usize {
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let rest = &b[i..];
+        if rest.starts_with(b"//") {
+            i += memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        } else if rest.starts_with(b"/*") {
+            match memchr::memmem::find(&rest[2..], b"*/") {
+                Some(end) => i += end + 4,
+                None => return b.len(),
+            }
+        } else if let Some(marker) = [&b"<!--"[..], b"-->", b"<![CDATA[", b"]]>"]
+            .into_iter()
+            .find(|m| rest.starts_with(m))
+        {
+            i += marker.len();
+        } else {
+            return i;
+        }
+    }
+}
+
+/// The index after the bracket matching the one at `open`, strings respected.
+fn skip_balanced(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < b.len() {
+        match b[i] {
+            b'{' | b'[' | b'(' => depth += 1,
+            b'}' | b']' | b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            q @ (b'"' | b'\'' | b'`') => {
+                i = skip_string(b, i + 1, q)?;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The index after the closing quote `q` of a string starting at `i`.
+fn skip_string(b: &[u8], mut i: usize, q: u8) -> Option<usize> {
+    while let Some(found) = b.get(i..).and_then(|rest| memchr::memchr2(q, b'\\', rest)) {
+        i += found;
+        if b[i] == q {
+            return Some(i + 1);
+        }
+        i += 2;
+    }
+    None
+}
+
+fn is_host_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::tags::{Action, ElementKinds, TagRuleSpec, TagRules};
+
+    fn spec(id: &str, category: Category, hosts: &[&str], inline: &[&str]) -> TagRuleSpec {
+        TagRuleSpec {
+            id: id.into(),
+            vendor: id.into(),
+            category,
+            hosts: hosts.iter().map(|s| s.to_string()).collect(),
+            paths: Vec::new(),
+            inline: inline.iter().map(|s| s.to_string()).collect(),
+            action: Action::Remove,
+            elements: ElementKinds::ALL,
+        }
+    }
+
+    fn rules() -> TagRules {
+        TagRules::new(&[
+            spec(
+                "ga",
+                Category::ANALYTICS,
+                &["google-analytics.com", "googletagmanager.com"],
+                &["GoogleAnalyticsObject"],
+            ),
+            spec(
+                "fb",
+                Category::MARKETING,
+                &["connect.facebook.net", "facebook.com/tr"],
+                &["fbq('init'"],
+            ),
+        ])
+        .unwrap()
+    }
+
+    /// Rules shaped like the catalogue's for the vendors of the snippets below.
+    fn vendor_rules() -> TagRules {
+        TagRules::new(&[
+            spec(
+                "google-analytics",
+                Category::ANALYTICS,
+                &["google-analytics.com", "googletagmanager.com"],
+                &["GoogleAnalyticsObject", "gtm.start"],
+            ),
+            spec(
+                "meta-pixel",
+                Category::MARKETING,
+                &["connect.facebook.net"],
+                &["fbq('init'"],
+            ),
+            spec(
+                "disqus",
+                Category::MARKETING,
+                &["disqus.com"],
+                &["disqus.com/count.js", "disqus_shortname"],
+            ),
+            spec(
+                "doubleclick",
+                Category::MARKETING,
+                &["doubleclick.net"],
+                &["securepubads.g.doubleclick.net/tag/js/gpt.js"],
+            ),
+            spec(
+                "chartbeat",
+                Category::ANALYTICS,
+                &["static.chartbeat.com"],
+                &[],
+            ),
+        ])
+        .unwrap()
+    }
+
+    fn decide(r: &TagRules, script: &str) -> Option<(String, InlineRemoval)> {
+        r.decide_inline(script, CategorySet::NECESSARY_ONLY)
+            .map(|v| (r.rule(v.rule).id.clone(), v.removal))
+    }
+
+    /// The script with the verdict's statements deleted.
+    fn kept(script: &str, removal: &InlineRemoval) -> String {
+        let InlineRemoval::Statements(ranges) = removal else {
+            return String::new();
+        };
+        let mut out = String::new();
+        let mut at = 0;
+        for r in ranges {
+            out.push_str(&script[at..r.start]);
+            at = r.end;
+        }
+        out.push_str(&script[at..]);
+        out
+    }
+
+    #[test]
+    fn mentions_in_comments_and_prose_are_not_loaders() {
+        let r = vendor_rules();
+        for script in [
+            "// Analytics moved to google-analytics.com, see https://www.google-analytics.com/analytics.js\nmenu.init();",
+            "/* loader: (function(w,d,s,l,i){...'https://www.googletagmanager.com/gtm.js?id='+i})\n fbq('init', '1') */ menu.init();",
+            "<!-- fbq('init', '1'); \nmenu.init();",
+            "var notice = \"We use google-analytics.com to count visits.\";",
+            "var t = 'See https://www.google-analytics.com/opt-out for details';",
+            "banner.text = 'Comments by disqus.com';",
+            "if (/googletagmanager.com/.test(document.referrer)) { ref = 1; }",
+            "var hosts = ['google-analytics.com', 'doubleclick.net'];",
+            "var a = 'http://example.org/x'; // fbq('init', '1')",
+            "var a = 1; /* x */ b(); /*\n fbq('init', '1') */",
+        ] {
+            assert_eq!(decide(&r, script), None, "{script}");
+            assert_eq!(
+                r.match_inline(script, CategorySet::NECESSARY_ONLY),
+                None,
+                "{script}"
+            );
+        }
+        // `//` in a string before a signature on its line: lexed, and counted.
+        let script = "var u = 'https://example.org/'; fbq('init', '1');";
+        assert_eq!(decide(&r, script).map(|v| v.0), Some("meta-pixel".into()));
+        assert!(r
+            .match_inline(script, CategorySet::NECESSARY_ONLY)
+            .is_some());
+    }
+
+    #[test]
+    fn a_site_config_naming_ad_hosts_is_data() {
+        let r = vendor_rules();
+        // Shaped like a news site's config that its own bundle reads.
+        let config = "context = {\"site\": \"news\", \"adServer\": \"securepubads.g.doubleclick.net\", \"gpt\": \"https://securepubads.g.doubleclick.net/tag/js/gpt.js\", \"analytics\": {\"ga\": \"UA-1-1\", \"host\": \"www.google-analytics.com\"}};";
+        assert_eq!(decide(&r, config), None);
+        let with_code =
+            "var context = {adServer: 'securepubads.g.doubleclick.net', zone: 'home'}; initAds(context);";
+        assert_eq!(decide(&r, with_code), None);
+    }
+
+    #[test]
+    fn vendor_snippets_are_removed_whole() {
+        let r = vendor_rules();
+        let gtm = "(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':\nnew Date().getTime(),event:'gtm.js'});var f=d.getElementsByTagName(s)[0],\nj=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src=\n'https://www.googletagmanager.com/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);\n})(window,document,'script','dataLayer','GTM-ABC123');";
+        assert_eq!(
+            decide(&r, gtm),
+            Some(("google-analytics".into(), InlineRemoval::Whole))
+        );
+        let pixel = "!function(f,b,e,v,n,t,s)\n{if(f.fbq)return;n=f.fbq=function(){n.callMethod?\nn.callMethod.apply(n,arguments):n.queue.push(arguments)};\nif(!f._fbq)f._fbq=n;n.push=n;n.loaded=!0;n.version='2.0';\nn.queue=[];t=b.createElement(e);t.async=!0;\nt.src=v;s=b.getElementsByTagName(e)[0];\ns.parentNode.insertBefore(t,s)}(window, document,'script',\n'https://connect.facebook.net/en_US/fbevents.js');\nfbq('init', '123456789');\nfbq('track', 'PageView');";
+        assert_eq!(
+            decide(&r, pixel),
+            Some(("meta-pixel".into(), InlineRemoval::Whole))
+        );
+    }
+
+    #[test]
+    fn urls_built_at_run_time_are_loaders() {
+        let r = vendor_rules();
+        for script in [
+            "var s = document.createElement('script'); s.src = location.protocol + '//www.google-analytics.com/analytics.js'; document.head.appendChild(s);",
+            "var ga = document.createElement('script'); ga.src = ('https:' == document.location.protocol ? 'https://ssl' : 'http://www') + '.google-analytics.com/ga.js';",
+            "var u = 'https://' + 'www.google-analytics.com' + '/analytics.js'; load(u);",
+            "var e = document.createElement('script'); e.setAttribute('language', 'javascript'); e.setAttribute('src', '//static.chartbeat.com/js/chartbeat.js'); document.body.appendChild(e);",
+            "el.setAttribute('src', 'static.chartbeat.com/js/chartbeat_video.js');",
+            "document.write('<scr' + 'ipt src=\"https://www.google-analytics.com/urchin.js\"></scr' + 'ipt>');",
+            "navigator.sendBeacon('https://www.google-analytics.com/collect', payload);",
+            "import('https://www.googletagmanager.com/gtag/js?id=G-1');",
+            "new Image().src = '//www.google-analytics.com/collect?v=1&t=pageview';",
+            "img.src = `${proto}//static.chartbeat.com/ping?h=${host}`;",
+        ] {
+            assert!(decide(&r, script).is_some(), "not recognised: {script}");
+        }
+    }
+
+    #[test]
+    fn a_separable_loader_statement_goes_alone() {
+        let r = vendor_rules();
+        let script = "\n  MathJax.Hub.Config({\n    tex2jax: {inlineMath: [['$','$'], ['\\\\(','\\\\)']]}\n  });\n  var disqus_shortname = 'example-blog';\n  (function () {\n    var s = document.createElement('script'); s.async = true;\n    s.type = 'text/javascript';\n    s.src = '//' + disqus_shortname + '.disqus.com/count.js';\n    (document.getElementsByTagName('HEAD')[0] || document.getElementsByTagName('BODY')[0]).appendChild(s);\n  }());\n";
+        let (rule, removal) = decide(&r, script).unwrap();
+        assert_eq!(rule, "disqus");
+        let kept = kept(script, &removal);
+        assert!(kept.contains("MathJax.Hub.Config({"), "{kept}");
+        assert!(kept.contains("['$','$']"), "{kept}");
+        assert!(!kept.contains("disqus"), "{kept}");
+        assert_eq!(kept.trim_end().chars().last(), Some(';'), "{kept}");
+        // Nothing left that the site's code still loads from Disqus.
+        assert_eq!(decide(&r, &kept), None);
+    }
+
+    #[test]
+    fn a_src_statement_inside_site_code_goes_alone() {
+        let r = vendor_rules();
+        // Shaped like a magazine's resource loader: first-party MathJax
+        // and the Disqus comment counter in one function the page calls.
+        let script = "\n//<![CDATA[\nvar timer = 0;\nfunction resourceScripts() {\n  window.clearTimeout(timer);\n  var d = document, mathjax = d.createElement('script'), disqus = d.createElement('script');\n  mathjax.src = '/mathjax/MathJax.js?config=default';\n  (d.head || d.body).appendChild(mathjax);\n  disqus.src = 'https://example-mag.disqus.com/count.js';\n  disqus.id = 'dsq-count-scr';\n  (d.head || d.body).appendChild(disqus);\n}\ndocument.onreadystatechange = function () { if (document.readyState === 'complete') { resourceScripts(); } };\ntimer = window.setTimeout(function() { resourceScripts(); }, 6000);\n//]]>\n";
+        let (rule, removal) = decide(&r, script).unwrap();
+        assert_eq!(rule, "disqus");
+        let kept = kept(script, &removal);
+        assert!(!kept.contains("disqus.com"), "{kept}");
+        assert!(kept.contains("mathjax.src = '/mathjax/MathJax.js?config=default';"));
+        assert!(kept.contains("disqus.id = 'dsq-count-scr';"));
+        assert_eq!(
+            kept.len(),
+            script.len() - "disqus.src = 'https://example-mag.disqus.com/count.js';".len()
+        );
+        // A loader in a brace-less `if` or an argument is not separable.
+        for script in [
+            "function f(d) { if (d) s.src = 'https://www.google-analytics.com/ga.js'; go(); }\nf(1);",
+            "function f(d) { load(d, 'https://www.google-analytics.com/ga.js'); }\nf(1);",
+        ] {
+            assert_eq!(decide(&r, script).map(|v| v.1), Some(InlineRemoval::Whole), "{script}");
+        }
+    }
+
+    fn id(r: &TagRules, name: &str) -> Option<RuleId> {
+        r.rules().iter().position(|x| x.id == name)
+    }
+
+    #[test]
+    fn inline_matching() {
+        let r = rules();
+        let ga = id(&r, "ga");
+        let fb = id(&r, "fb");
+        let cases: &[(&str, Option<RuleId>)] = &[
+            (
+                "(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r;})",
+                ga,
+            ),
+            ("!function(f,b,e,v,n,t,s){}; FBQ('init', '123');", fb),
+            ("j.src='https://www.googletagmanager.com/gtm.js?id='+i;", ga),
+            (
+                "j.src='../www.googletagmanager.com/gtm5445.html?id='+i;",
+                ga,
+            ),
+            ("var u = 'https://mygoogletagmanager.com/x';", None),
+            ("var u = 'googletagmanager.community';", None),
+            ("var u = 'googletagmanager.com.example.org';", None),
+            ("console.log('hello')", None),
+            ("", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(
+                r.match_inline(text, CategorySet::NECESSARY_ONLY),
+                *expected,
+                "{text}"
+            );
+        }
+        // Large scripts are only searched for loader signatures.
+        let mut big = "x".repeat(SMALL_INLINE_SCRIPT);
+        big.push_str("'//www.google-analytics.com/x'");
+        assert_eq!(r.match_inline(&big, CategorySet::NECESSARY_ONLY), None);
+        big.push_str("GoogleAnalyticsObject");
+        assert_eq!(r.match_inline(&big, CategorySet::NECESSARY_ONLY), ga);
+    }
+
+    #[test]
+    fn data_assignments_are_recognised() {
+        let data = [
+            "window.__APOLLO_STATE__ = {\"a\":\"(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r})\"};",
+            "\n//<![CDATA[\nwindow.__app__ = {\n state: {\"x\": [1, \"}\"]}\n};\n//]]>\n",
+            "var a = [1,2]; let b = 'x'; const c = JSON.parse(\"{}\")",
+            "self.__next_f.x = `template ${1}`",
+        ];
+        for script in data {
+            assert!(is_data_assignment(script), "{script}");
+        }
+        let code = [
+            "var _gaq = [['_setAccount','UA-1']]; (function(){ var ga = 1; })();",
+            "(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r})(window)",
+            "window.a = {}; fbq('init', '1');",
+            "a == {}",
+            "s.src = 'https://www.google-analytics.com/ga.js';",
+            "window.a = {unbalanced",
+            "",
+            "// only a comment",
+        ];
+        for script in code {
+            assert!(!is_data_assignment(script), "{script}");
+        }
+        let r = rules();
+        assert_eq!(
+            r.match_inline(data[0], CategorySet::NECESSARY_ONLY),
+            None,
+            "a signature quoted in data is data"
+        );
+        assert_eq!(
+            r.match_inline(
+                "var GoogleAnalyticsObject = 'ga';",
+                CategorySet::NECESSARY_ONLY
+            ),
+            id(&r, "ga"),
+            "a signature written as code in a small config snippet counts"
+        );
+        let state = format!(
+            "window.__STATE__ = {{\"pad\": \"{}\", \"a\": \"{}\"}};",
+            "x".repeat(SMALL_INLINE_SCRIPT),
+            "GoogleAnalyticsObject"
+        );
+        assert_eq!(r.match_inline(&state, CategorySet::NECESSARY_ONLY), None);
+        assert!(r
+            .match_inline(
+                "(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r})(window)",
+                CategorySet::NECESSARY_ONLY
+            )
+            .is_some());
+    }
+}
