@@ -61,6 +61,29 @@ fn rewrite(c: &mut Criterion) {
                 black_box(n)
             })
         });
+        // What the proxy runs: references collected for discovery.
+        let with_references = FilterOptions {
+            collect_references: true,
+            ..options.clone()
+        };
+        group.bench_with_input(
+            BenchmarkId::new("no_consent_references", &name),
+            &html,
+            |b, html| {
+                b.iter(|| {
+                    let mut filter = policy
+                        .rewriter
+                        .filter(CategorySet::NECESSARY_ONLY, &with_references)
+                        .unwrap();
+                    let mut n = 0usize;
+                    for chunk in html.chunks(CHUNK) {
+                        n += filter.write(chunk).unwrap().len();
+                    }
+                    let (last, report) = filter.end().unwrap();
+                    black_box((n + last.len(), report.references.len()))
+                })
+            },
+        );
         group.bench_with_input(BenchmarkId::new("full_consent", &name), &html, |b, html| {
             let all = policy.categories.all();
             b.iter(|| {
