@@ -384,7 +384,9 @@ async fn hanging_upstream_is_504_within_the_timeout() {
             held.push(stream);
         }
     });
-    let proxy = proxy(&config(addr, "")).await;
+    let config =
+        config(addr, "").replace("response_header = \"2s\"", "response_header = \"300ms\"");
+    let proxy = proxy(&config).await;
     let start = Instant::now();
     let r = get(proxy, "/", &[]).await;
     assert_eq!(r.parts.status, StatusCode::GATEWAY_TIMEOUT);

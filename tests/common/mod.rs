@@ -116,11 +116,12 @@ where
 }
 
 /// Config text for a proxy in front of `upstream`, with `extra` TOML
-/// prepended (top-level keys such as `mode`) and short timeouts.
+/// prepended (top-level keys such as `mode`) and short timeouts (long
+/// enough that a loaded CI machine never turns a slow answer into a 504).
 pub fn config(upstream: SocketAddr, extra: &str) -> String {
     format!(
         "{extra}\n[proxy]\nupstream = \"http://{upstream}\"\n\
-         [proxy.timeouts]\nresponse_header = \"300ms\"\nconnect = \"1s\"\nshutdown_grace = \"2s\"\n"
+         [proxy.timeouts]\nresponse_header = \"2s\"\nconnect = \"1s\"\nshutdown_grace = \"2s\"\n"
     )
 }
 
