@@ -1,56 +1,35 @@
 //! Client-side platform behaviour over real sockets: the header-read
 //! timeout apart from keep-alive idle, and TLS termination.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{HeaderMap, Request, Response};
+use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 use consentry::config::{compile, shared};
 use consentry::proxy::Proxy;
 
-/// Headers of every request the upstream received.
-type Seen = Arc<Mutex<Vec<HeaderMap>>>;
+#[allow(dead_code)]
+mod common;
 
 /// An HTTP/1.1 upstream answering `ok` to everything, once it has read the
 /// request body.
-async fn upstream() -> (SocketAddr, Seen) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Seen::default();
-    let log = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let log = log.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |request: Request<Incoming>| {
-                    log.lock().unwrap().push(request.headers().clone());
-                    async {
-                        let _ = request.into_body().collect().await;
-                        Ok::<_, Infallible>(
-                            Response::builder()
-                                .header("content-type", "text/plain")
-                                .body(Full::new(Bytes::from_static(b"ok")))
-                                .unwrap(),
-                        )
-                    }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    (addr, seen)
+async fn upstream() -> (SocketAddr, common::Received) {
+    common::upstream(|request: Request<Incoming>| async move {
+        let _ = request.into_body().collect().await;
+        Response::builder()
+            .header("content-type", "text/plain")
+            .body(common::full("ok"))
+            .unwrap()
+    })
+    .await
 }
 
 /// A proxy in front of `upstream` with `timeouts` in `[proxy.timeouts]`.
@@ -136,7 +115,7 @@ async fn a_slow_client_is_cut_off_at_the_header_timeout_not_the_idle_timeout() {
         elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(10),
         "cut off after {elapsed:?}"
     );
-    assert!(seen.lock().unwrap().is_empty(), "nothing reached upstream");
+    assert_eq!(seen.len(), 0, "nothing reached upstream");
 }
 
 #[tokio::test]
@@ -161,7 +140,7 @@ async fn a_quiet_keep_alive_connection_lasts_beyond_the_header_timeout() {
         stream.write_all(byte).await.unwrap();
     }
     assert!(read_response(&mut stream).await.starts_with("HTTP/1.1 200"));
-    assert_eq!(seen.lock().unwrap().len(), 3);
+    assert_eq!(seen.len(), 3);
 }
 
 #[tokio::test]
@@ -373,7 +352,7 @@ mod tls {
             Some(rustls::ProtocolVersion::TLSv1_2)
         );
         get_ok(&mut http1(stream).await).await;
-        let forwarded = seen.lock().unwrap().last().unwrap().clone();
+        let forwarded = seen.last_headers();
         assert_eq!(forwarded["x-forwarded-proto"], "https");
         assert!(forwarded["forwarded"]
             .to_str()
@@ -439,7 +418,7 @@ mod tls {
         let stream = connect(&client, addr).await;
         assert_eq!(leaf_of(&stream), second.2);
         get_ok(&mut http1(stream).await).await;
-        assert!(seen.lock().unwrap().len() >= 44);
+        assert!(seen.len() >= 44);
     }
 
     /// `consentry run` (the real binary) with `config`, killed on drop.

@@ -3,55 +3,29 @@
 //! Its own test binary, so that the log capture can be the process-wide
 //! subscriber, installed before any event.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{HeaderMap, Request, Response};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use http::Response;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 use consentry::config::{compile, shared};
 use consentry::proxy::Proxy;
 
-/// Headers of every request the upstream received.
-type Seen = Arc<Mutex<Vec<HeaderMap>>>;
+#[allow(dead_code)]
+mod common;
 
 /// An HTTP/1.1 upstream answering `ok` to everything.
-async fn upstream() -> (SocketAddr, Seen) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Seen::default();
-    let log = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let log = log.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |request: Request<Incoming>| {
-                    log.lock().unwrap().push(request.headers().clone());
-                    async {
-                        let _ = request.into_body().collect().await;
-                        Ok::<_, Infallible>(
-                            Response::builder()
-                                .header("content-type", "text/plain")
-                                .body(Full::new(Bytes::from_static(b"ok")))
-                                .unwrap(),
-                        )
-                    }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    (addr, seen)
+async fn upstream() -> (SocketAddr, common::Received) {
+    common::upstream(|_| async {
+        Response::builder()
+            .header("content-type", "text/plain")
+            .body(common::full("ok"))
+            .unwrap()
+    })
+    .await
 }
 
 /// Reads one whole `Content-Length` response from `stream`.
@@ -138,7 +112,7 @@ async fn trace_context_passes_through_untouched_and_reaches_the_logs() {
         .unwrap();
     assert!(read_response(&mut stream).await.starts_with("HTTP/1.1 200"));
 
-    let received = seen.lock().unwrap().last().unwrap().clone();
+    let received = seen.last_headers();
     assert_eq!(received["traceparent"], traceparent.as_str());
     let states: Vec<_> = received.get_all("tracestate").iter().collect();
     assert_eq!(
@@ -173,8 +147,5 @@ async fn trace_context_passes_through_untouched_and_reaches_the_logs() {
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(text.contains("\"message\":\"request\""), "{text}");
     assert!(!text.contains("trace_id"), "{text}");
-    assert_eq!(
-        seen.lock().unwrap().last().unwrap()["traceparent"],
-        "00-zz-01"
-    );
+    assert_eq!(seen.last_headers()["traceparent"], "00-zz-01");
 }

@@ -72,6 +72,12 @@ impl Received {
             .collect()
     }
 
+    /// How many requests were received.
+    #[allow(dead_code)]
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+
     /// The headers of the last request.
     pub fn last_headers(&self) -> HeaderMap {
         self.0.lock().unwrap().last().expect("a request").1.clone()
