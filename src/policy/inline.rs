@@ -706,6 +706,7 @@ fn is_host_byte(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::tags::tests::{id, rules};
     use crate::policy::tags::{Action, ElementKinds, TagRuleSpec, TagRules};
 
     fn spec(id: &str, category: Category, hosts: &[&str], inline: &[&str]) -> TagRuleSpec {
@@ -719,24 +720,6 @@ mod tests {
             action: Action::Remove,
             elements: ElementKinds::ALL,
         }
-    }
-
-    fn rules() -> TagRules {
-        TagRules::new(&[
-            spec(
-                "ga",
-                Category::ANALYTICS,
-                &["google-analytics.com", "googletagmanager.com"],
-                &["GoogleAnalyticsObject"],
-            ),
-            spec(
-                "fb",
-                Category::MARKETING,
-                &["connect.facebook.net", "facebook.com/tr"],
-                &["fbq('init'"],
-            ),
-        ])
-        .unwrap()
     }
 
     /// Rules shaped like the catalogue's for the vendors of the snippets below.
@@ -909,10 +892,6 @@ mod tests {
         ] {
             assert_eq!(decide(&r, script).map(|v| v.1), Some(InlineRemoval::Whole), "{script}");
         }
-    }
-
-    fn id(r: &TagRules, name: &str) -> Option<RuleId> {
-        r.rules().iter().position(|x| x.id == name)
     }
 
     #[test]

@@ -572,7 +572,7 @@ fn host_of(authority: &str) -> Option<Cow<'_, str>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn spec(
@@ -619,7 +619,8 @@ mod tests {
         }
     }
 
-    fn rules() -> TagRules {
+    /// Three small rules (`ga`, `fb`, `yt`) shared by the policy tests.
+    pub(crate) fn rules() -> TagRules {
         TagRules::new(&[
             spec(
                 "ga",
@@ -650,7 +651,8 @@ mod tests {
         .unwrap()
     }
 
-    fn id(r: &TagRules, name: &str) -> Option<RuleId> {
+    /// The id of the rule named `name`.
+    pub(crate) fn id(r: &TagRules, name: &str) -> Option<RuleId> {
         r.rules().iter().position(|x| x.id == name)
     }
 
