@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 
+use crate::policy::literal_set::LiteralSet;
+
 /// Consent managers and their loader URLs' distinctive parts (our own facts).
 pub const CONSENT_MANAGERS: &[(&str, &[&str])] = &[
     (
@@ -80,19 +82,17 @@ pub const CONSENT_MANAGERS: &[(&str, &[&str])] = &[
     ("tarteaucitron", &["/tarteaucitron.js"]),
 ];
 
-static LOADERS: LazyLock<(AhoCorasick, Vec<&'static str>)> = LazyLock::new(|| {
+/// Every loader marker in one literal set, with the manager of each.
+static LOADERS: LazyLock<(LiteralSet, Vec<&'static str>)> = LazyLock::new(|| {
     let (mut patterns, mut names) = (Vec::new(), Vec::new());
     for (name, markers) in CONSENT_MANAGERS {
         for marker in *markers {
-            patterns.push(*marker);
+            patterns.push(marker.to_string());
             names.push(*name);
         }
     }
-    let matcher = AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .build(patterns)
-        .expect("static patterns build");
-    (matcher, names)
+    let set = LiteralSet::new(&patterns).expect("static markers, each long enough");
+    (set, names)
 });
 
 static BODY_START: LazyLock<AhoCorasick> = LazyLock::new(|| {
@@ -104,8 +104,10 @@ static BODY_START: LazyLock<AhoCorasick> = LazyLock::new(|| {
 
 /// The consent manager whose loader appears in `html`, if any.
 pub fn consent_manager(html: &[u8]) -> Option<&'static str> {
-    let (matcher, names) = &*LOADERS;
-    matcher.find(html).map(|m| names[m.pattern().as_usize()])
+    let (set, names) = &*LOADERS;
+    set.hits_in_bytes(html)
+        .first()
+        .map(|hit| names[hit.pattern])
 }
 
 /// Whether `html` contains the start of a `<body` tag (a cheap bound for

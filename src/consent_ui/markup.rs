@@ -12,43 +12,85 @@ use crate::rewrite::placeholder::escape_config_text as esc;
 
 /// The banner: a shadow-rooted form posting to the consent endpoint, with
 /// "Reject all" and "Accept all" side by side and the categories one click
-/// away in a `<details>`. `return_to` must already be a safe path.
-pub fn banner(ui: &ConsentUi, language: &str, texts: &Texts, return_to: &str) -> String {
-    let mut html = format!(
-        "<consentry-banner data-consentry-injected=\"banner\"><template shadowrootmode=\"open\">\
-         <link rel=\"stylesheet\" href=\"{css}\">\
-         <section class=\"cnsy-banner\" role=\"region\" aria-labelledby=\"cnsy-title\" lang=\"{lang}\">\
-         <form class=\"cnsy-form\" method=\"post\" action=\"{action}\">\
-         <input type=\"hidden\" name=\"return\" value=\"{ret}\"><input type=\"hidden\" name=\"lang\" value=\"{lang}\">\
-         <h2 id=\"cnsy-title\" class=\"cnsy-title\">{title}</h2><p class=\"cnsy-text\">{message}</p>\
-         <div class=\"cnsy-actions\">\
-         <button class=\"cnsy-btn\" type=\"submit\" name=\"choice\" value=\"none\">{reject}</button>\
-         <button class=\"cnsy-btn\" type=\"submit\" name=\"choice\" value=\"all\">{accept}</button></div>\
-         <details class=\"cnsy-details\"><summary class=\"cnsy-summary\">{customize}</summary>\
-         <fieldset class=\"cnsy-cats\"><legend class=\"cnsy-legend\">{customize}</legend>",
-        css = esc(ui.stylesheet_url()),
-        lang = esc(language),
-        action = esc(&ui.consent_url()),
-        ret = esc(return_to),
-        title = esc(&texts.title),
-        message = esc(&texts.message),
-        reject = esc(&texts.reject_all),
-        accept = esc(&texts.accept_all),
-        customize = esc(&texts.customize),
-    );
-    categories(&mut html, ui, texts, CategorySet::NECESSARY_ONLY);
-    html.push_str(&format!(
-        "</fieldset><button class=\"cnsy-btn cnsy-save\" type=\"submit\" name=\"choice\" value=\"custom\">{save}</button></details>\
-         <p class=\"cnsy-links\"><a class=\"cnsy-link\" href=\"{policy}\">{policy_link}</a> &middot; \
-         <a class=\"cnsy-link\" href=\"{prefs}\">{settings}</a></p>\
-         </form></section></template></consentry-banner>",
-        save = esc(&texts.save),
-        policy = esc(&ui.policy_url),
-        policy_link = esc(&texts.policy_link),
-        prefs = esc(&ui.preferences_url(return_to)),
-        settings = esc(&texts.settings_link),
-    ));
-    html
+/// away in a `<details>`. Built once per language; only the page it
+/// returns to changes per response.
+#[derive(Clone, Debug)]
+pub struct BannerTemplate {
+    /// Up to the `return` field's value.
+    before_return: String,
+    /// From there up to the preferences link's encoded return path.
+    before_preferences_return: String,
+    rest: String,
+}
+
+impl BannerTemplate {
+    /// The banner of `language` with `texts`.
+    pub fn new(ui: &ConsentUi, language: &str, texts: &Texts) -> BannerTemplate {
+        let before_return = format!(
+            "<consentry-banner data-consentry-injected=\"banner\"><template shadowrootmode=\"open\">\
+             <link rel=\"stylesheet\" href=\"{css}\">\
+             <section class=\"cnsy-banner\" role=\"region\" aria-labelledby=\"cnsy-title\" lang=\"{lang}\">\
+             <form class=\"cnsy-form\" method=\"post\" action=\"{action}\">\
+             <input type=\"hidden\" name=\"return\" value=\"",
+            css = esc(ui.stylesheet_url()),
+            lang = esc(language),
+            action = esc(&ui.consent_url()),
+        );
+        let mut middle = format!(
+            "\"><input type=\"hidden\" name=\"lang\" value=\"{lang}\">\
+             <h2 id=\"cnsy-title\" class=\"cnsy-title\">{title}</h2><p class=\"cnsy-text\">{message}</p>\
+             <div class=\"cnsy-actions\">\
+             <button class=\"cnsy-btn\" type=\"submit\" name=\"choice\" value=\"none\">{reject}</button>\
+             <button class=\"cnsy-btn\" type=\"submit\" name=\"choice\" value=\"all\">{accept}</button></div>\
+             <details class=\"cnsy-details\"><summary class=\"cnsy-summary\">{customize}</summary>\
+             <fieldset class=\"cnsy-cats\"><legend class=\"cnsy-legend\">{customize}</legend>",
+            lang = esc(language),
+            title = esc(&texts.title),
+            message = esc(&texts.message),
+            reject = esc(&texts.reject_all),
+            accept = esc(&texts.accept_all),
+            customize = esc(&texts.customize),
+        );
+        categories(&mut middle, ui, texts, CategorySet::NECESSARY_ONLY);
+        middle.push_str(&format!(
+            "</fieldset><button class=\"cnsy-btn cnsy-save\" type=\"submit\" name=\"choice\" value=\"custom\">{save}</button></details>\
+             <p class=\"cnsy-links\"><a class=\"cnsy-link\" href=\"{policy}\">{policy_link}</a> &middot; \
+             <a class=\"cnsy-link\" href=\"{prefs}",
+            save = esc(&texts.save),
+            policy = esc(&ui.policy_url),
+            policy_link = esc(&texts.policy_link),
+            prefs = esc(&ui.preferences_url("")),
+        ));
+        let rest = format!(
+            "\">{settings}</a></p></form></section></template></consentry-banner>",
+            settings = esc(&texts.settings_link),
+        );
+        BannerTemplate {
+            before_return,
+            before_preferences_return: middle,
+            rest,
+        }
+    }
+
+    /// The banner returning to `return_to`, which must already be a safe path.
+    pub fn render(&self, return_to: &str) -> String {
+        let escaped = esc(return_to);
+        // Percent-encoded: letters, digits and `%` only, nothing to escape.
+        let encoded = super::encode_return(return_to);
+        let mut html = String::with_capacity(
+            self.before_return.len()
+                + escaped.len()
+                + self.before_preferences_return.len()
+                + 3 * return_to.len()
+                + self.rest.len(),
+        );
+        html.push_str(&self.before_return);
+        html.push_str(&escaped);
+        html.push_str(&self.before_preferences_return);
+        html.extend(encoded);
+        html.push_str(&self.rest);
+        html
+    }
 }
 
 /// One checkbox per category; `necessary` checked and disabled (not posted).

@@ -92,7 +92,14 @@ pub struct ConsentUi {
     pub categories: Categories,
     default_language: String,
     languages: Vec<(String, Texts)>,
+    /// The banner of each language, in the order of `languages`.
+    banners: Vec<markup::BannerTemplate>,
     stylesheet_path: String,
+}
+
+/// A return path as the preferences link's query carries it.
+fn encode_return(return_to: &str) -> percent_encoding::PercentEncode<'_> {
+    percent_encoding::utf8_percent_encode(return_to, percent_encoding::NON_ALPHANUMERIC)
 }
 
 /// The shared stylesheet of the banner, settings link, placeholders and preferences page.
@@ -196,7 +203,7 @@ impl ConsentUi {
                 format!("no texts for `{}`", f.default_language),
             ));
         }
-        Ok(ConsentUi {
+        let mut ui = ConsentUi {
             stylesheet_path: format!("{prefix}/consentry.{}.css", content_hash(STYLESHEET)),
             prefix,
             banner: match f.banner {
@@ -216,7 +223,14 @@ impl ConsentUi {
             categories: categories.clone(),
             default_language: f.default_language.clone(),
             languages,
-        })
+            banners: Vec::new(),
+        };
+        ui.banners = ui
+            .languages
+            .iter()
+            .map(|(language, texts)| markup::BannerTemplate::new(&ui, language, texts))
+            .collect();
+        Ok(ui)
     }
 
     /// What `path` is under the prefix, or `None` when it is not ours.
@@ -256,10 +270,22 @@ impl ConsentUi {
 
     /// The preferences page's URL path, returning to `return_to`.
     pub fn preferences_url(&self, return_to: &str) -> String {
-        let encoded: String =
-            percent_encoding::utf8_percent_encode(return_to, percent_encoding::NON_ALPHANUMERIC)
-                .collect();
-        format!("{}/preferences?return={encoded}", self.prefix)
+        format!(
+            "{}/preferences?return={}",
+            self.prefix,
+            encode_return(return_to)
+        )
+    }
+
+    /// The banner for `language` (one the UI has; else the first), returning
+    /// to `return_to`, which must already be a safe path.
+    pub fn banner(&self, language: &str, return_to: &str) -> String {
+        let index = self
+            .languages
+            .iter()
+            .position(|(l, _)| l == language)
+            .unwrap_or(0);
+        self.banners[index].render(return_to)
     }
 
     /// The language and texts for an `Accept-Language` header.

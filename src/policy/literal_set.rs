@@ -135,7 +135,11 @@ impl LiteralSet {
     /// first where several start at one position. Allocates only when
     /// there are hits.
     pub fn hits(&self, text: &str) -> Vec<Hit> {
-        let bytes = text.as_bytes();
+        self.hits_in_bytes(text.as_bytes())
+    }
+
+    /// [`LiteralSet::hits`] in bytes that need not be UTF-8.
+    pub fn hits_in_bytes(&self, bytes: &[u8]) -> Vec<Hit> {
         let mut hits = Vec::new();
         match self.stride {
             4 => self.scan::<4>(bytes, &mut hits),

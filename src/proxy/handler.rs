@@ -640,8 +640,8 @@ impl UiPlan {
                 observe::banner("csp");
                 return None;
             }
-            let (language, texts) = self.language(policy);
-            let html = crate::consent_ui::markup::banner(ui, language, texts, &self.return_to);
+            let (language, _) = self.language(policy);
+            let html = ui.banner(language, &self.return_to);
             let gated = ui.banner == crate::consent_ui::BannerMode::Auto;
             if !gated {
                 observe::banner("shown");

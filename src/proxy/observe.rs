@@ -255,13 +255,10 @@ impl Audit {
                 .and_then(|h| h.to_str().ok())
                 .map(|h| crate::discovery::site_key(Some(h)));
             for r in &report.references {
-                let Some(host) = url::Url::parse(&r.url)
-                    .ok()
-                    .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-                else {
+                let Some(host) = r.host() else {
                     continue;
                 };
-                if own.as_deref() == Some(host.as_str()) {
+                if own.as_deref() == Some(&*host) {
                     continue;
                 }
                 let rule = r.rule.map(|i| {

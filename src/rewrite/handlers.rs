@@ -161,7 +161,7 @@ impl<'a, 'd> Reader<'a, 'd> {
             None if hint => rules.match_hint(target.as_str(), self.ctx.first_party()),
             None => rules.match_request(target.as_str(), kind, request, self.ctx.first_party()),
         };
-        if self.ctx.collect_references && target.javascript().is_none() {
+        if self.ctx.collect_references && target.is_other_origin() {
             self.decision.references.push(Reference {
                 element: kind,
                 url: target.absolute(self.ctx.first_party()),
@@ -582,7 +582,7 @@ pub(crate) fn css_text(ctx: &Context, base: Option<&Url>, css: &str) -> CssJudge
             .inner
             .rules
             .match_url(target.as_str(), ElementKind::Img, ctx.first_party());
-        if ctx.collect_references {
+        if ctx.collect_references && target.is_other_origin() {
             judged.references.push(Reference {
                 element: ElementKind::Img,
                 url: target.absolute(ctx.first_party()),

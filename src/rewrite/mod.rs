@@ -100,14 +100,41 @@ pub struct Report {
 }
 
 /// A URL an element of the document loads, and the rule it matches.
+/// (URLs relative to the document itself are not collected: they load
+/// from the page's own origin.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reference {
     /// The element loading it.
     pub element: ElementKind,
-    /// The URL.
+    /// The absolute URL.
     pub url: String,
     /// The rule it matches, granted or not (`None`: no rule knows it).
     pub rule: Option<RuleId>,
+}
+
+impl Reference {
+    /// The URL's host, lower-case, without its port; `None` when the URL
+    /// has none.
+    pub fn host(&self) -> Option<std::borrow::Cow<'_, str>> {
+        let (_, rest) = self.url.split_once("://")?;
+        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+        if authority.contains(['@', '[']) {
+            // Userinfo or an IPv6 literal: leave it to the URL parser.
+            let url = url::Url::parse(&self.url).ok()?;
+            return url
+                .host_str()
+                .map(|h| std::borrow::Cow::Owned(h.to_ascii_lowercase()));
+        }
+        let host = authority.split(':').next().unwrap_or(authority);
+        if host.is_empty() {
+            return None;
+        }
+        Some(if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(host.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(host)
+        })
+    }
 }
 
 /// Per-response options.

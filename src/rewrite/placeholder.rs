@@ -166,16 +166,22 @@ fn css_length(value: Option<&str>) -> Option<String> {
 /// Escapes our own text (vendor and category names) for HTML; non-ASCII
 /// characters become numeric references, right in any document charset.
 pub fn escape_config_text(text: &str) -> String {
-    escape(text)
-        .chars()
-        .map(|c| {
-            if c.is_ascii() {
-                c.to_string()
-            } else {
-                format!("&#{};", u32::from(c))
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_ascii() => out.push(c),
+            c => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "&#{};", u32::from(c));
             }
-        })
-        .collect()
+        }
+    }
+    out
 }
 
 /// Escapes text taken from the document for an HTML attribute value or
@@ -245,6 +251,10 @@ mod tests {
         let h = html("Vid<eo>", "marketing", "https://x/\"a\"&b", &embed, None);
         assert!(h.contains("Vid&lt;eo&gt;"));
         assert_eq!(escape_config_text("Médiamétrie"), "M&#233;diam&#233;trie");
+        assert_eq!(
+            escape_config_text("a<'€\"&"),
+            "a&lt;&#39;&#8364;&quot;&amp;"
+        );
         assert_eq!(escape("é\"&"), "é&quot;&amp;");
         assert!(h.contains("data-consentry-src=\"https://x/&quot;a&quot;&amp;b\""));
         assert!(h.contains("style=\"width:560px;height:315px;\""));

@@ -572,3 +572,31 @@ fn an_oversized_noscript_block_is_kept_when_everything_is_granted() {
     let out = run_split(&r, all, html.as_bytes(), &[20, 60, 90], false);
     assert_eq!(String::from_utf8(out).unwrap(), html);
 }
+
+#[test]
+fn reference_hosts() {
+    let host = |url: &str| {
+        super::Reference {
+            element: ElementKind::Script,
+            url: url.into(),
+            rule: None,
+        }
+        .host()
+        .map(|h| h.into_owned())
+    };
+    assert_eq!(
+        host("https://cdn.example/a.js").as_deref(),
+        Some("cdn.example")
+    );
+    assert_eq!(
+        host("https://CDN.Example:8443?x").as_deref(),
+        Some("cdn.example")
+    );
+    assert_eq!(
+        host("https://user:pw@cdn.example/").as_deref(),
+        Some("cdn.example")
+    );
+    assert_eq!(host("http://[::1]:8080/").as_deref(), Some("[::1]"));
+    assert_eq!(host("data:text/plain,x"), None);
+    assert_eq!(host("file:///etc/passwd"), None);
+}

@@ -65,6 +65,16 @@ impl Target {
         }
     }
 
+    /// Whether this may load from somewhere other than the document's own
+    /// origin: not relative to the document, and not `javascript:`.
+    pub fn is_other_origin(&self) -> bool {
+        match self {
+            Target::Absolute(url) => url.scheme() != "javascript",
+            Target::Plain(_) => true,
+            Target::Relative(_) => false,
+        }
+    }
+
     /// The script a `javascript:` URL runs, percent-decoded.
     pub fn javascript(&self) -> Option<String> {
         match self {
