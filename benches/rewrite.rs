@@ -14,7 +14,7 @@ use consentry::config::Policy;
 use consentry::html::scanner::{EndTag, Handler, Scanner, StartTag, TagName};
 use consentry::policy::category::CategorySet;
 use consentry::rewrite::FilterOptions;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use lol_html::html_content::{Element, TextChunk};
 use lol_html::{element, text, AsciiCompatibleEncoding, HtmlRewriter, Settings};
 
@@ -47,20 +47,32 @@ fn rewrite(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("scanner_noop", &name), &html, |b, html| {
             b.iter(|| scan_noop(html))
         });
+        let no_consent = |html: &[u8]| {
+            let mut filter = policy
+                .rewriter
+                .filter(CategorySet::NECESSARY_ONLY, &options)
+                .unwrap();
+            let mut n = 0usize;
+            for chunk in html.chunks(CHUNK) {
+                n += filter.write(chunk).unwrap().len();
+            }
+            n += filter.end().unwrap().0.len();
+            black_box(n)
+        };
+        // Every inline script seen for the first time (a page never seen).
         group.bench_with_input(BenchmarkId::new("no_consent", &name), &html, |b, html| {
-            b.iter(|| {
-                let mut filter = policy
-                    .rewriter
-                    .filter(CategorySet::NECESSARY_ONLY, &options)
-                    .unwrap();
-                let mut n = 0usize;
-                for chunk in html.chunks(CHUNK) {
-                    n += filter.write(chunk).unwrap().len();
-                }
-                n += filter.end().unwrap().0.len();
-                black_box(n)
-            })
+            b.iter_batched(
+                || policy.rewriter.rules().forget_inline_verdicts(),
+                |()| no_consent(html),
+                BatchSize::PerIteration,
+            )
         });
+        // The same page again: inline-script verdicts remembered.
+        group.bench_with_input(
+            BenchmarkId::new("no_consent_warm", &name),
+            &html,
+            |b, html| b.iter(|| no_consent(html)),
+        );
         // What the proxy runs: references collected for discovery.
         let with_references = FilterOptions {
             collect_references: true,
@@ -206,16 +218,22 @@ fn small_page(c: &mut Criterion) {
         b.iter(|| plain_lol_html(noop_settings(), html))
     });
     group.bench_function("scanner_noop", |b| b.iter(|| scan_noop(html)));
+    let no_consent = || {
+        let mut filter = policy
+            .rewriter
+            .filter(CategorySet::NECESSARY_ONLY, &options)
+            .unwrap();
+        let n = filter.write(html).unwrap().len();
+        black_box(n + filter.end().unwrap().0.len())
+    };
     group.bench_function("no_consent", |b| {
-        b.iter(|| {
-            let mut filter = policy
-                .rewriter
-                .filter(CategorySet::NECESSARY_ONLY, &options)
-                .unwrap();
-            let n = filter.write(html).unwrap().len();
-            black_box(n + filter.end().unwrap().0.len())
-        })
+        b.iter_batched(
+            || policy.rewriter.rules().forget_inline_verdicts(),
+            |()| no_consent(),
+            BatchSize::PerIteration,
+        )
     });
+    group.bench_function("no_consent_warm", |b| b.iter(no_consent));
     group.finish();
 }
 

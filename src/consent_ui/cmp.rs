@@ -110,11 +110,11 @@ pub fn consent_manager(html: &[u8]) -> Option<&'static str> {
         .map(|hit| names[hit.pattern])
 }
 
-/// Whether `html` contains the start of a `<body` tag (a cheap bound for
-/// how much of a page is read before the banner decision; the rewriter
-/// itself decides where the body really starts).
-pub fn reaches_body(html: &[u8]) -> bool {
-    BODY_START.is_match(html)
+/// Where the first `<body` in `html` starts, if any (a cheap bound for how
+/// much of a page is read before the banner decision; the rewriter itself
+/// decides where the body really starts).
+pub fn body_start(html: &[u8]) -> Option<usize> {
+    BODY_START.find(html).map(|m| m.start())
 }
 
 /// Whether the page's enforced `Content-Security-Policy` headers let the
@@ -169,8 +169,8 @@ mod tests {
 
     #[test]
     fn finds_the_body_start() {
-        assert!(reaches_body(b"<html><head></head><BODY class=x>"));
-        assert!(!reaches_body(b"<html><head><title>body</title>"));
+        assert_eq!(body_start(b"<html><head></head><BODY class=x>"), Some(19));
+        assert_eq!(body_start(b"<html><head><title>body</title>"), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::Arc;
 
 use super::category::{Category, CategorySet};
 use super::js::{self, Kind, Lexer, Token};
@@ -28,6 +29,12 @@ pub(crate) struct InlineLiteral {
     pub(crate) host: bool,
 }
 
+/// Inline scripts shorter than this are judged afresh every time (cheaper
+/// than a cache lookup).
+const MIN_CACHED_SCRIPT: usize = 64;
+/// How many verdicts the cache keeps.
+const CACHED_VERDICTS: usize = 16 * 1024;
+
 /// The compiled inline-script literals of every tag rule.
 #[derive(Clone, Debug)]
 pub(crate) struct InlineMatcher {
@@ -35,6 +42,23 @@ pub(crate) struct InlineMatcher {
     set: Option<LiteralSet>,
     /// What each literal of `set` stands for.
     literals: Vec<InlineLiteral>,
+    /// Verdicts already reached, shared by every response of one
+    /// configuration: a site serves the same inline scripts on every page.
+    verdicts: Arc<VerdictCache>,
+}
+
+/// Verdicts by script content (a 128-bit hash and the length), the grants
+/// and whether removal was asked for.
+struct VerdictCache(
+    quick_cache::sync::Cache<(u128, usize, CategorySet, bool), Option<InlineVerdict>>,
+);
+
+impl std::fmt::Debug for VerdictCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerdictCache")
+            .field("len", &self.0.len())
+            .finish()
+    }
 }
 
 impl InlineMatcher {
@@ -44,13 +68,15 @@ impl InlineMatcher {
         InlineMatcher {
             set: LiteralSet::new(&texts),
             literals,
+            verdicts: Arc::new(VerdictCache(quick_cache::sync::Cache::new(CACHED_VERDICTS))),
         }
     }
 
     /// The first rule not covered by `granted` whose loader an inline
     /// script holds, and what to remove (see [`InlineMatcher::decide`]).
     pub(crate) fn find(&self, text: &str, granted: CategorySet) -> Option<RuleId> {
-        self.judge(text, granted, false).map(|verdict| verdict.rule)
+        self.judge_cached(text, granted, false)
+            .map(|verdict| verdict.rule)
     }
 
     /// Judges an inline script: the first rule not covered by `granted`
@@ -74,7 +100,37 @@ impl InlineMatcher {
     /// When the loaders sit in statements that the rest of the script does
     /// not depend on, only those statements are removed.
     pub(crate) fn decide(&self, text: &str, granted: CategorySet) -> Option<InlineVerdict> {
-        self.judge(text, granted, true)
+        self.judge_cached(text, granted, true)
+    }
+
+    /// Forgets every verdict reached so far (benchmarks of the first
+    /// sight of a script use it).
+    pub(crate) fn forget_verdicts(&self) {
+        self.verdicts.0.clear();
+    }
+
+    /// [`Self::judge`], remembered for scripts long enough to be worth it.
+    fn judge_cached(
+        &self,
+        text: &str,
+        granted: CategorySet,
+        removal: bool,
+    ) -> Option<InlineVerdict> {
+        if text.len() < MIN_CACHED_SCRIPT || self.set.is_none() {
+            return self.judge(text, granted, removal);
+        }
+        let key = (
+            xxhash_rust::xxh3::xxh3_128(text.as_bytes()),
+            text.len(),
+            granted,
+            removal,
+        );
+        if let Some(verdict) = self.verdicts.0.get(&key) {
+            return verdict;
+        }
+        let verdict = self.judge(text, granted, removal);
+        self.verdicts.0.insert(key, verdict.clone());
+        verdict
     }
 
     /// [`Self::decide`]; without `removal`, it stops lexing at the first

@@ -407,6 +407,12 @@ impl TagRules {
         self.inline.decide(text, granted)
     }
 
+    /// Forgets the inline-script verdicts remembered so far: the next
+    /// sight of each script is judged afresh (for benchmarks of that path).
+    pub fn forget_inline_verdicts(&self) {
+        self.inline.forget_verdicts();
+    }
+
     fn knows_host(&self, host: &str) -> bool {
         // Called for the first segment of relative URLs only.
         self.lookup(host, |_| true).is_some()

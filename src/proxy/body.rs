@@ -222,10 +222,11 @@ impl HtmlBody {
         if let Some(gate) = self.gate.as_mut() {
             let from = gate.held.len().saturating_sub(4);
             gate.held.extend_from_slice(clear);
-            if gate.held.len() < GATE_LIMIT && !cmp::reaches_body(&gate.held[from..]) {
+            let body = cmp::body_start(&gate.held[from..]).map(|at| from + at);
+            if gate.held.len() < GATE_LIMIT && body.is_none() {
                 return Ok(Vec::new());
             }
-            let held = self.open_gate();
+            let held = self.open_gate(body);
             return self.feed(&held);
         }
         self.feed(clear)
@@ -241,12 +242,14 @@ impl HtmlBody {
         Ok(out)
     }
 
-    /// Decides the banner on what the gate held; returns the held bytes.
-    fn open_gate(&mut self) -> Vec<u8> {
+    /// Decides the banner on what the gate held before `<body` (at
+    /// `body`, when it was seen); returns the held bytes.
+    fn open_gate(&mut self, body: Option<usize>) -> Vec<u8> {
         let Some(gate) = self.gate.take() else {
             return Vec::new();
         };
-        match cmp::consent_manager(&gate.held) {
+        let head = &gate.held[..body.unwrap_or(gate.held.len())];
+        match cmp::consent_manager(head) {
             Some(manager) => {
                 tracing::debug!(target: "consentry::proxy", manager, "page loads its own consent manager: no banner");
                 observe::banner("own_consent_manager");
@@ -277,7 +280,7 @@ impl HtmlBody {
             Err(e) => Err(e),
         };
         if let (Ok(out), true) = (&mut out, self.gate.is_some()) {
-            let held = self.open_gate();
+            let held = self.open_gate(None);
             match self.feed(&held) {
                 Ok(more) => out.extend(more),
                 Err(e) => return self.end_failed(e),
