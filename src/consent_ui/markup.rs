@@ -218,7 +218,7 @@ mod tests {
         let ui = &policy.consent_ui;
         for language in super::super::texts::BUILTIN_LANGUAGES {
             let texts = ui.texts(language).unwrap();
-            let html = banner(ui, language, texts, "/a?b=1&c=\"x\"");
+            let html = ui.banner(language, "/a?b=1&c=\"x\"");
             let size = html.len() + super::super::STYLESHEET.len();
             assert!(size < 8 * 1024, "{language}: banner + CSS = {size} bytes");
             assert!(html.is_ascii(), "{language}");
@@ -226,6 +226,9 @@ mod tests {
             assert!(!html.contains("style="));
             assert!(html.starts_with("<consentry-banner data-consentry-injected="));
             assert!(html.contains("value=\"/a?b=1&amp;c=&quot;x&quot;\""));
+            assert!(html.contains(
+                "href=\"/_consentry/preferences?return=%2Fa%3Fb%3D1%26c%3D%22x%22\""
+            ));
             assert!(html.contains(&format!("lang=\"{language}\"")));
             // Equal weight: the two first-layer buttons share one class.
             assert!(html.contains(&format!(
@@ -234,7 +237,7 @@ mod tests {
                 esc(&texts.reject_all)
             )));
         }
-        let de = banner(ui, "de", ui.texts("de").unwrap(), "/");
+        let de = ui.banner("de", "/");
         assert!(de.contains("Alle ablehnen"));
         assert!(de.contains("m&#246;chten"));
     }

@@ -92,58 +92,170 @@ pub enum TagName {
     Other,
 }
 
+/// Every tag name the scanner tells apart, lower-case.
+const TAG_NAMES: &[(&[u8], TagName)] = {
+    use TagName::*;
+    &[
+        (b"a", A),
+        (b"annotation-xml", AnnotationXml),
+        (b"area", Area),
+        (b"audio", Audio),
+        (b"base", Base),
+        (b"body", Body),
+        (b"desc", Desc),
+        (b"embed", Embed),
+        (b"font", Font),
+        (b"foreignobject", ForeignObject),
+        (b"frame", Frame),
+        (b"iframe", Iframe),
+        (b"image", Image),
+        (b"img", Img),
+        (b"input", Input),
+        (b"link", Link),
+        (b"malignmark", Malignmark),
+        (b"math", Math),
+        (b"meta", Meta),
+        (b"mglyph", Mglyph),
+        (b"mi", Mi),
+        (b"mn", Mn),
+        (b"mo", Mo),
+        (b"ms", Ms),
+        (b"mtext", Mtext),
+        (b"noembed", Noembed),
+        (b"noframes", Noframes),
+        (b"noscript", Noscript),
+        (b"object", Object),
+        (b"plaintext", Plaintext),
+        (b"script", Script),
+        (b"source", Source),
+        (b"style", Style),
+        (b"svg", Svg),
+        (b"template", Template),
+        (b"textarea", Textarea),
+        (b"title", Title),
+        (b"track", Track),
+        (b"video", Video),
+        (b"xmp", Xmp),
+        (b"br", BrOrP),
+        (b"p", BrOrP),
+        (b"b", Breakout),
+        (b"big", Breakout),
+        (b"blockquote", Breakout),
+        (b"center", Breakout),
+        (b"code", Breakout),
+        (b"dd", Breakout),
+        (b"div", Breakout),
+        (b"dl", Breakout),
+        (b"dt", Breakout),
+        (b"em", Breakout),
+        (b"h1", Breakout),
+        (b"h2", Breakout),
+        (b"h3", Breakout),
+        (b"h4", Breakout),
+        (b"h5", Breakout),
+        (b"h6", Breakout),
+        (b"head", Breakout),
+        (b"hr", Breakout),
+        (b"i", Breakout),
+        (b"li", Breakout),
+        (b"listing", Breakout),
+        (b"menu", Breakout),
+        (b"nobr", Breakout),
+        (b"ol", Breakout),
+        (b"pre", Breakout),
+        (b"ruby", Breakout),
+        (b"s", Breakout),
+        (b"small", Breakout),
+        (b"span", Breakout),
+        (b"strong", Breakout),
+        (b"strike", Breakout),
+        (b"sub", Breakout),
+        (b"sup", Breakout),
+        (b"table", Breakout),
+        (b"tt", Breakout),
+        (b"u", Breakout),
+        (b"ul", Breakout),
+        (b"var", Breakout),
+    ]
+};
+
+/// The names of up to eight bytes, by their packed bytes.
+static SHORT_NAMES: ShortNames = ShortNames::new();
+
+/// A name of one to eight bytes as one word (zero-padded), else `None`.
+#[inline]
+const fn pack(name: &[u8]) -> Option<u64> {
+    if name.is_empty() || name.len() > 8 {
+        return None;
+    }
+    let mut word = 0u64;
+    let mut i = 0;
+    while i < name.len() {
+        word |= (name[i] as u64) << (8 * i);
+        i += 1;
+    }
+    Some(word)
+}
+
+/// An open-addressed table of packed short names, built at compile time
+/// (a sixth full, so a lookup mostly reads one slot).
+struct ShortNames {
+    slots: [(u64, TagName); ShortNames::SLOTS],
+}
+
+impl ShortNames {
+    const SLOTS_LOG2: u32 = 9;
+    const SLOTS: usize = 1 << Self::SLOTS_LOG2;
+
+    const fn new() -> ShortNames {
+        let mut slots = [(0u64, TagName::Other); Self::SLOTS];
+        let mut n = 0;
+        while n < TAG_NAMES.len() {
+            let (name, kind) = TAG_NAMES[n];
+            n += 1;
+            let Some(key) = pack(name) else { continue };
+            let mut i = Self::slot(key);
+            while slots[i].0 != 0 {
+                i = (i + 1) & (Self::SLOTS - 1);
+            }
+            slots[i] = (key, kind);
+        }
+        ShortNames { slots }
+    }
+
+    #[inline]
+    const fn slot(key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::SLOTS_LOG2)) as usize
+    }
+
+    #[inline]
+    fn get(&self, key: u64) -> TagName {
+        let mut i = Self::slot(key);
+        loop {
+            let (k, kind) = self.slots[i];
+            if k == key {
+                return kind;
+            }
+            if k == 0 {
+                return TagName::Other;
+            }
+            i = (i + 1) & (Self::SLOTS - 1);
+        }
+    }
+}
+
 impl TagName {
-    /// Classifies a lower-case tag name.
+    /// Classifies a lower-case tag name. (Kept out of line: the scanner's
+    /// loop runs faster without it.)
+    #[inline(never)]
     pub fn from_lower(name: &[u8]) -> TagName {
-        use TagName::*;
-        match name {
-            b"a" => A,
-            b"annotation-xml" => AnnotationXml,
-            b"area" => Area,
-            b"audio" => Audio,
-            b"base" => Base,
-            b"body" => Body,
-            b"desc" => Desc,
-            b"embed" => Embed,
-            b"font" => Font,
-            b"foreignobject" => ForeignObject,
-            b"frame" => Frame,
-            b"iframe" => Iframe,
-            b"image" => Image,
-            b"img" => Img,
-            b"input" => Input,
-            b"link" => Link,
-            b"malignmark" => Malignmark,
-            b"math" => Math,
-            b"meta" => Meta,
-            b"mglyph" => Mglyph,
-            b"mi" => Mi,
-            b"mn" => Mn,
-            b"mo" => Mo,
-            b"ms" => Ms,
-            b"mtext" => Mtext,
-            b"noembed" => Noembed,
-            b"noframes" => Noframes,
-            b"noscript" => Noscript,
-            b"object" => Object,
-            b"plaintext" => Plaintext,
-            b"script" => Script,
-            b"source" => Source,
-            b"style" => Style,
-            b"svg" => Svg,
-            b"template" => Template,
-            b"textarea" => Textarea,
-            b"title" => Title,
-            b"track" => Track,
-            b"video" => Video,
-            b"xmp" => Xmp,
-            b"br" | b"p" => BrOrP,
-            b"b" | b"big" | b"blockquote" | b"center" | b"code" | b"dd" | b"div" | b"dl"
-            | b"dt" | b"em" | b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" | b"head" | b"hr"
-            | b"i" | b"li" | b"listing" | b"menu" | b"nobr" | b"ol" | b"pre" | b"ruby" | b"s"
-            | b"small" | b"span" | b"strong" | b"strike" | b"sub" | b"sup" | b"table" | b"tt"
-            | b"u" | b"ul" | b"var" => Breakout,
-            _ => Other,
+        match pack(name) {
+            Some(key) => SHORT_NAMES.get(key),
+            // Longer names are rare: looked up one by one.
+            None => TAG_NAMES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(TagName::Other, |&(_, kind)| kind),
         }
     }
 
@@ -1272,6 +1384,29 @@ fn is_element_name(name: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_names_classify() {
+        for &(name, kind) in TAG_NAMES {
+            assert_eq!(
+                TagName::from_lower(name),
+                kind,
+                "{}",
+                String::from_utf8_lossy(name)
+            );
+        }
+        for other in [
+            &b""[..],
+            b"divx",
+            b"scripts",
+            b"x",
+            b"my-element",
+            b"annotation-xmlx",
+            b"abcdefghi",
+        ] {
+            assert_eq!(TagName::from_lower(other), TagName::Other);
+        }
+    }
 
     /// Records what the scanner reports, as text.
     #[derive(Default)]

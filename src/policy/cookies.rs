@@ -35,7 +35,7 @@ pub struct CookieEntry {
 #[derive(Debug, Clone)]
 pub struct CookieClassifier {
     /// Entry index by exact name.
-    exact: HashMap<Box<str>, usize>,
+    exact: HashMap<Box<str>, usize, foldhash::fast::RandomState>,
     /// Longest first, so the first match is the most specific.
     prefixes: Vec<(Box<str>, usize)>,
     patterns: RegexSet,
@@ -48,7 +48,7 @@ impl CookieClassifier {
     /// same exact name or prefix, and earlier patterns are tried first.
     /// Fails with the index of the first invalid pattern.
     pub fn new(entries: &[CookieEntry]) -> Result<Self, (usize, regex::Error)> {
-        let mut exact = HashMap::new();
+        let mut exact = HashMap::default();
         let mut prefix_map: HashMap<Box<str>, usize> = HashMap::new();
         let mut patterns = Vec::new();
         let mut pattern_entries = Vec::new();

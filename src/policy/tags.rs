@@ -171,8 +171,9 @@ struct PathRule {
 #[derive(Clone, Debug)]
 pub struct TagRules {
     rules: Vec<TagRule>,
-    /// Domain -> path rules, path-specific ones first.
-    hosts: HashMap<Box<str>, Vec<PathRule>>,
+    /// Domain -> path rules, path-specific ones first (a fast hash: looked
+    /// up for every URL of every page).
+    hosts: HashMap<Box<str>, Vec<PathRule>, foldhash::fast::RandomState>,
     /// Lower-case path suffixes matched on any host.
     path_suffixes: Vec<(Box<str>, RuleId)>,
     /// Loader signatures and tracker host names of inline scripts.
@@ -199,7 +200,7 @@ impl TagRules {
             }
         }
         let mut rules = Vec::with_capacity(effective.len());
-        let mut hosts: HashMap<Box<str>, Vec<PathRule>> = HashMap::new();
+        let mut hosts: HashMap<Box<str>, Vec<PathRule>, _> = HashMap::default();
         let mut literals = Vec::new();
         let mut path_suffixes = Vec::new();
         let mut categories = CategorySet::EMPTY;

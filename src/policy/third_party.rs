@@ -194,7 +194,7 @@ pub struct UnclassifiedPolicy {
     mode: UnclassifiedMode,
     category: Option<Category>,
     /// Lower-case domains never treated as unclassified (subdomains included).
-    allow: HashSet<Box<str>>,
+    allow: HashSet<Box<str>, foldhash::fast::RandomState>,
 }
 
 impl UnclassifiedPolicy {
@@ -207,7 +207,7 @@ impl UnclassifiedPolicy {
         groups: &[String],
         hosts: &[String],
     ) -> Result<Self, String> {
-        let mut allow: HashSet<Box<str>> = HashSet::new();
+        let mut allow: HashSet<Box<str>, _> = HashSet::default();
         for group in groups {
             let (_, members) = INFRASTRUCTURE
                 .iter()

@@ -466,7 +466,10 @@ impl<'a, 'd> Reader<'a, 'd> {
         let refresh = self
             .attr("http-equiv")
             .is_some_and(|(_, v)| v.trim().eq_ignore_ascii_case("refresh"));
-        let Some((_, content)) = self.attr("content").filter(|_| refresh) else {
+        if !refresh {
+            return;
+        }
+        let Some((_, content)) = self.attr("content") else {
             return;
         };
         let Some(url) = urls::meta_refresh(&content) else {
