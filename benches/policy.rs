@@ -11,7 +11,7 @@ use consentry::policy::category::CategorySet;
 use consentry::policy::literal_set::LiteralSet;
 use consentry::policy::request_cookies::RequestCookies;
 use consentry::policy::tags::ElementKind;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 const EXAMPLES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -138,26 +138,38 @@ fn inline(c: &mut Criterion) {
     let bytes: usize = scripts.iter().map(String::len).sum();
     let mut group = c.benchmark_group("match_inline");
     group.throughput(Throughput::Bytes(bytes as u64));
+    let find = || {
+        scripts
+            .iter()
+            .filter(|s| rules.match_inline(s, CategorySet::NECESSARY_ONLY).is_some())
+            .count()
+    };
+    // Every script seen for the first time (verdicts forgotten first).
     group.bench_function("corpus_scripts", |b| {
-        b.iter(|| {
-            scripts
-                .iter()
-                .filter(|s| rules.match_inline(s, CategorySet::NECESSARY_ONLY).is_some())
-                .count()
-        })
+        b.iter_batched(
+            || rules.forget_inline_verdicts(),
+            |()| find(),
+            BatchSize::PerIteration,
+        )
     });
+    // The same scripts again: verdicts remembered, as for a site's pages.
+    group.bench_function("corpus_scripts_seen_before", |b| b.iter(find));
     // With what to remove: every loader found, statements split.
     group.bench_function("decide_corpus_scripts", |b| {
-        b.iter(|| {
-            scripts
-                .iter()
-                .filter(|s| {
-                    rules
-                        .decide_inline(s, CategorySet::NECESSARY_ONLY)
-                        .is_some()
-                })
-                .count()
-        })
+        b.iter_batched(
+            || rules.forget_inline_verdicts(),
+            |()| {
+                scripts
+                    .iter()
+                    .filter(|s| {
+                        rules
+                            .decide_inline(s, CategorySet::NECESSARY_ONLY)
+                            .is_some()
+                    })
+                    .count()
+            },
+            BatchSize::PerIteration,
+        )
     });
     group.finish();
 }

@@ -815,6 +815,32 @@ mod tests {
         .unwrap()
     }
 
+    #[test]
+    fn remembered_verdicts_depend_on_text_and_grants() {
+        let r = vendor_rules();
+        let loader = "window.MathJax = { tex: {} };\n\
+                      (function () { var s = document.createElement('script');\n\
+                      s.src = 'https://example.disqus.com/count.js'; document.body.appendChild(s); })();";
+        let first = decide(&r, loader);
+        assert!(first.is_some());
+        for _ in 0..3 {
+            assert_eq!(decide(&r, loader), first, "a remembered verdict is the same");
+        }
+        let all = CategorySet::NECESSARY_ONLY
+            .with(Category::ANALYTICS)
+            .with(Category::MARKETING);
+        assert_eq!(r.decide_inline(loader, all), None, "other grants, other verdict");
+        assert_eq!(r.match_inline(loader, all), None);
+        assert_eq!(
+            r.match_inline(loader, CategorySet::NECESSARY_ONLY).map(|id| r.rule(id).id.clone()),
+            Some("disqus".to_string())
+        );
+        let edited = loader.replace("disqus.com", "example.org");
+        assert_eq!(decide(&r, &edited), None, "other text, other verdict");
+        r.forget_inline_verdicts();
+        assert_eq!(decide(&r, loader), first, "judged afresh, the same");
+    }
+
     fn decide(r: &TagRules, script: &str) -> Option<(String, InlineRemoval)> {
         r.decide_inline(script, CategorySet::NECESSARY_ONLY)
             .map(|v| (r.rule(v.rule).id.clone(), v.removal))
