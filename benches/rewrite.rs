@@ -11,7 +11,7 @@ mod common;
 use std::hint::black_box;
 
 use consentry::config::Policy;
-use consentry::html::scanner::{EndTag, Handler, Scanner, StartTag, TagName};
+use consentry::html::scanner::{Attributes, EndTag, Handler, Scanner, StartTag, TagName};
 use consentry::policy::category::CategorySet;
 use consentry::rewrite::FilterOptions;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
@@ -112,8 +112,8 @@ fn rewrite(c: &mut Criterion) {
 struct Noop(usize);
 
 impl Handler for Noop {
-    fn wants(&self, _: TagName) -> bool {
-        false
+    fn wants(&self, _: TagName) -> Option<Attributes> {
+        None
     }
 
     fn start_tag(&mut self, _: &[u8], _: &StartTag<'_>) {}

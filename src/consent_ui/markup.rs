@@ -226,9 +226,9 @@ mod tests {
             assert!(!html.contains("style="));
             assert!(html.starts_with("<consentry-banner data-consentry-injected="));
             assert!(html.contains("value=\"/a?b=1&amp;c=&quot;x&quot;\""));
-            assert!(html.contains(
-                "href=\"/_consentry/preferences?return=%2Fa%3Fb%3D1%26c%3D%22x%22\""
-            ));
+            assert!(
+                html.contains("href=\"/_consentry/preferences?return=%2Fa%3Fb%3D1%26c%3D%22x%22\"")
+            );
             assert!(html.contains(&format!("lang=\"{language}\"")));
             // Equal weight: the two first-layer buttons share one class.
             assert!(html.contains(&format!(

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::scanner::{EndTag, Handler, Scanner, StartTag, TagName};
+use super::scanner::{Attributes, EndTag, Handler, Scanner, StartTag, TagName};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
@@ -26,8 +26,8 @@ fn name(bytes: &[u8]) -> String {
 }
 
 impl Handler for Tags {
-    fn wants(&self, _: TagName) -> bool {
-        true
+    fn wants(&self, _: TagName) -> Option<Attributes> {
+        Some(Attributes::All)
     }
 
     fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>) {

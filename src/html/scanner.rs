@@ -4,7 +4,8 @@
 //!
 //! It jumps with `memchr` from one `<` to the next and lexes every tag's
 //! attributes (a quoted `>` does not end a tag), but only records the
-//! attributes of the start tags its [`Handler`] wants. Its state carries
+//! attributes of the start tags its [`Handler`] wants (all of them, or
+//! those with the names it asks for by initial). Its state carries
 //! across chunks byte by byte: a tag split over many chunks is never lexed
 //! again from its start. Modelled:
 //!
@@ -349,11 +350,22 @@ pub struct EndTag {
     pub name_span: Span,
 }
 
+/// Which attributes of a wanted start tag are recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attributes {
+    /// Every attribute.
+    All,
+    /// Only those whose name starts with one of these lower-case bytes
+    /// (every duplicate of such a name too).
+    Initials(&'static [u8]),
+}
+
 /// What the scanner reports to.
 pub trait Handler {
-    /// Whether start tags called `name` are to be recorded (attributes read)
-    /// and reported. While one is being read, its bytes are kept.
-    fn wants(&self, name: TagName) -> bool;
+    /// Whether start tags called `name` are to be recorded and reported,
+    /// and which of their attributes; while one is being read, its bytes
+    /// are kept.
+    fn wants(&self, name: TagName) -> Option<Attributes>;
     /// A wanted start tag, complete.
     fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>);
     /// An end tag, complete.
@@ -470,6 +482,12 @@ struct Tag {
     kind: Option<TagName>,
     /// Attributes are recorded.
     record: bool,
+    /// Which ones, when not all.
+    initials: Option<&'static [u8]>,
+    /// The attribute being read is recorded.
+    attr_recorded: bool,
+    /// Where the last attribute read (recorded or not) ends.
+    attr_end: usize,
     /// Its bytes are kept until it is complete.
     hold: bool,
     self_closing: bool,
@@ -592,6 +610,7 @@ impl Scanner {
         self.lt = self.lt.saturating_sub(by);
         self.tag.start = self.tag.start.saturating_sub(by);
         self.tag.name_end = self.tag.name_end.saturating_sub(by);
+        self.tag.attr_end = self.tag.attr_end.saturating_sub(by);
         // Attributes of a tag already reported may point before `by`; they
         // are never read again.
         let back = |at: usize| at.saturating_sub(by);
@@ -681,7 +700,7 @@ impl Scanner {
                         self.state = S::AfterAttrName;
                     } else {
                         // `=` here starts an attribute name, as the spec says.
-                        self.begin_attr(pos);
+                        self.begin_attr(pos, c);
                         pos += 1;
                         self.state = S::AttrName;
                     }
@@ -697,6 +716,7 @@ impl Scanner {
                     }
                     pos = i;
                     if i < len {
+                        self.tag.attr_end = i;
                         if let Some(a) = self.current_attr() {
                             a.name.end = i;
                             a.span.end = i;
@@ -722,7 +742,7 @@ impl Scanner {
                         pos += 1;
                         self.emit(data, pos, h);
                     } else {
-                        self.begin_attr(pos);
+                        self.begin_attr(pos, c);
                         pos += 1;
                         self.state = S::AttrName;
                     }
@@ -1159,33 +1179,42 @@ impl Scanner {
             .map_or(TagName::Other, TagName::from_lower);
         self.tag.kind = Some(kind);
         self.tag.name_end = at;
+        self.tag.attr_end = at;
         let wanted = h.wants(kind);
-        self.tag.hold = wanted;
+        self.tag.hold = wanted.is_some();
         if !self.tag.end_tag {
-            self.tag.record = wanted
-                || (!self.foreign.is_empty()
-                    && matches!(kind, TagName::Font | TagName::AnnotationXml));
+            // The scanner itself reads `font` and `annotation-xml`
+            // attributes in foreign content.
+            let own =
+                !self.foreign.is_empty() && matches!(kind, TagName::Font | TagName::AnnotationXml);
+            self.tag.record = wanted.is_some() || own;
+            self.tag.initials = match wanted {
+                Some(Attributes::Initials(initials)) if !own => Some(initials),
+                _ => None,
+            };
         }
     }
 
-    fn begin_attr(&mut self, at: usize) {
-        if self.tag.record {
-            let lead = self
-                .tag
-                .attrs
-                .last()
-                .map_or(self.tag.name_end, |a| a.span.end);
-            self.tag.attrs.push(Attribute {
-                lead,
+    /// An attribute whose name starts with `first` begins at `at`.
+    fn begin_attr(&mut self, at: usize, first: u8) {
+        let tag = &mut self.tag;
+        tag.attr_recorded = tag.record
+            && tag
+                .initials
+                .is_none_or(|initials| initials.contains(&first.to_ascii_lowercase()));
+        if tag.attr_recorded {
+            tag.attrs.push(Attribute {
+                lead: tag.attr_end,
                 name: at..at + 1,
                 value: None,
                 span: at..at + 1,
             });
         }
+        tag.attr_end = at + 1;
     }
 
     fn current_attr(&mut self) -> Option<&mut Attribute> {
-        if self.tag.record {
+        if self.tag.attr_recorded {
             self.tag.attrs.last_mut()
         } else {
             None
@@ -1199,6 +1228,7 @@ impl Scanner {
     }
 
     fn value_end(&mut self, end: usize, span_end: usize) {
+        self.tag.attr_end = span_end;
         if let Some(a) = self.current_attr() {
             if let Some(v) = a.value.as_mut() {
                 v.end = end;
@@ -1245,7 +1275,7 @@ impl Scanner {
                 Content::Plaintext => State::Plaintext,
             };
         }
-        if self.tag.record && h.wants(kind) {
+        if self.tag.record && h.wants(kind).is_some() {
             h.start_tag(
                 data,
                 &StartTag {
@@ -1415,8 +1445,8 @@ mod tests {
     }
 
     impl Handler for Recorder {
-        fn wants(&self, name: TagName) -> bool {
-            name != TagName::Other
+        fn wants(&self, name: TagName) -> Option<Attributes> {
+            (name != TagName::Other).then_some(Attributes::All)
         }
 
         fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>) {

@@ -824,15 +824,24 @@ mod tests {
         let first = decide(&r, loader);
         assert!(first.is_some());
         for _ in 0..3 {
-            assert_eq!(decide(&r, loader), first, "a remembered verdict is the same");
+            assert_eq!(
+                decide(&r, loader),
+                first,
+                "a remembered verdict is the same"
+            );
         }
         let all = CategorySet::NECESSARY_ONLY
             .with(Category::ANALYTICS)
             .with(Category::MARKETING);
-        assert_eq!(r.decide_inline(loader, all), None, "other grants, other verdict");
+        assert_eq!(
+            r.decide_inline(loader, all),
+            None,
+            "other grants, other verdict"
+        );
         assert_eq!(r.match_inline(loader, all), None);
         assert_eq!(
-            r.match_inline(loader, CategorySet::NECESSARY_ONLY).map(|id| r.rule(id).id.clone()),
+            r.match_inline(loader, CategorySet::NECESSARY_ONLY)
+                .map(|id| r.rule(id).id.clone()),
             Some("disqus".to_string())
         );
         let edited = loader.replace("disqus.com", "example.org");

@@ -9,7 +9,7 @@ use url::Url;
 use super::handlers::{self, Context, Decision, Edit, Follow};
 use super::{urls, Enforcement, Report, RewriteError};
 use crate::html::edit::Editor;
-use crate::html::scanner::{EndTag, Handler, Namespace, Scanner, StartTag, TagName};
+use crate::html::scanner::{Attributes, EndTag, Handler, Namespace, Scanner, StartTag, TagName};
 use crate::policy::consent_mode;
 use crate::policy::inline::InlineRemoval;
 use crate::policy::tags::{Action, ElementKind, RuleId};
@@ -411,9 +411,18 @@ fn ascii_view(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 }
 
 impl Handler for Document {
-    fn wants(&self, _: TagName) -> bool {
-        // Any element can carry an event handler or a `style`.
-        true
+    fn wants(&self, name: TagName) -> Option<Attributes> {
+        // Any element can carry an event handler or a `style`; elements
+        // without a handler of their own need only the attributes
+        // `handlers::common_attributes` reads: `on…`, `style`, `background`,
+        // `poster`, `ping` (`srcset` and `data-srcset` are read on `img` and
+        // `source` only, which get all).
+        Some(match name {
+            TagName::Other | TagName::Breakout | TagName::BrOrP | TagName::A | TagName::Area => {
+                Attributes::Initials(b"bops")
+            }
+            _ => Attributes::All,
+        })
     }
 
     fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>) {

@@ -600,3 +600,30 @@ fn reference_hosts() {
     assert_eq!(host("data:text/plain,x"), None);
     assert_eq!(host("file:///etc/passwd"), None);
 }
+
+#[test]
+fn attribute_edits_on_plain_elements_keep_their_neighbours() {
+    // Elements without a handler of their own record only the attributes
+    // that can fetch or run something; edits must leave the others intact.
+    let cases = [
+        (
+            r#"<div class="a" onmouseover="x" onload="window._hjSettings={hjid:1}" id=b data-x='1'>t</div>"#,
+            r#"<div class="a" onmouseover="x" id=b data-x='1'>t</div>"#,
+        ),
+        (
+            r#"<section id="s" style="color:red;background:url(https://www.google-analytics.com/c.gif)" title=t>"#,
+            r#"<section id="s" style="color:red;background:none" title=t>"#,
+        ),
+        (
+            r#"<TD ID=x BACKGROUND="https://www.google-analytics.com/b.gif" Class=y>"#,
+            r#"<TD ID=x Class=y>"#,
+        ),
+        (
+            r#"<a href="/x" class=k ping="https://www.google-analytics.com/p" rel=nofollow>x</a>"#,
+            r#"<a href="/x" class=k rel=nofollow>x</a>"#,
+        ),
+    ];
+    for (html, expected) in cases {
+        assert_eq!(rewrite(NONE, html), expected, "{html}");
+    }
+}

@@ -7,7 +7,7 @@
 use url::Url;
 
 use crate::config::Policy;
-use crate::html::scanner::{EndTag, Handler, Scanner, StartTag, TagName};
+use crate::html::scanner::{Attributes, EndTag, Handler, Scanner, StartTag, TagName};
 use crate::policy::category::CategorySet;
 use crate::policy::tags::{ElementKind, RuleId};
 use crate::rewrite::{urls, FilterOptions};
@@ -82,8 +82,8 @@ struct Links {
 }
 
 impl Handler for Links {
-    fn wants(&self, name: TagName) -> bool {
-        matches!(name, TagName::A | TagName::Base)
+    fn wants(&self, name: TagName) -> Option<Attributes> {
+        matches!(name, TagName::A | TagName::Base).then_some(Attributes::All)
     }
 
     fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>) {

@@ -10,7 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use consentry::html::scanner::{EndTag, Handler, Namespace, Scanner, StartTag, TagName};
+use consentry::html::scanner::{
+    Attributes, EndTag, Handler, Namespace, Scanner, StartTag, TagName,
+};
 use consentry::rewrite::urls::attribute_value;
 use html5ever::tendril::TendrilSink;
 use html5ever::{parse_document, ParseOpts};
@@ -82,8 +84,8 @@ fn walk(node: &Handle, out: &mut Vec<Element>) {
 struct Recorder(Vec<Element>);
 
 impl Handler for Recorder {
-    fn wants(&self, _: TagName) -> bool {
-        true
+    fn wants(&self, _: TagName) -> Option<Attributes> {
+        Some(Attributes::All)
     }
 
     fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>) {
