@@ -140,19 +140,7 @@ const SEED_POLICIES: [Seed; 2] = [
 
 /// `text` as the HTML renderer writes it (non-ASCII as references, `&` escaped).
 fn in_html(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_ascii() => out.push(c),
-            c => out.push_str(&format!("&#{};", c as u32)),
-        }
-    }
-    out
+    consentry::rewrite::placeholder::escape_config_text(text)
 }
 
 #[test]

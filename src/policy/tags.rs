@@ -544,7 +544,9 @@ fn scheme_len(bytes: &[u8]) -> Option<usize> {
     (bytes[n] == b':').then_some(n)
 }
 
-fn split_authority(s: &str) -> (&str, &str) {
+/// Splits `authority/path?query#fragment` (scheme already removed) into
+/// the authority and the path.
+pub(crate) fn split_authority(s: &str) -> (&str, &str) {
     match s.find(['/', '\\', '?', '#']) {
         Some(i) => {
             let (authority, rest) = s.split_at(i);
@@ -557,7 +559,7 @@ fn split_authority(s: &str) -> (&str, &str) {
 
 /// The lower-case host of an authority: userinfo and port removed, trailing
 /// dot dropped. `None` for IP literals in brackets and empty or non-ASCII hosts.
-fn host_of(authority: &str) -> Option<Cow<'_, str>> {
+pub(crate) fn host_of(authority: &str) -> Option<Cow<'_, str>> {
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     if host.starts_with('[') {
         return None;

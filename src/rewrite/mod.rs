@@ -113,27 +113,19 @@ pub struct Reference {
 }
 
 impl Reference {
-    /// The URL's host, lower-case, without its port; `None` when the URL
-    /// has none.
+    /// The URL's host, lower-case, without userinfo, port or a trailing
+    /// dot; `None` when the URL has none.
     pub fn host(&self) -> Option<std::borrow::Cow<'_, str>> {
         let (_, rest) = self.url.split_once("://")?;
-        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-        if authority.contains(['@', '[']) {
-            // Userinfo or an IPv6 literal: leave it to the URL parser.
+        let (authority, _) = crate::policy::tags::split_authority(rest);
+        if authority.contains('[') {
+            // An IPv6 literal: the URL parser writes it as the host.
             let url = url::Url::parse(&self.url).ok()?;
             return url
                 .host_str()
-                .map(|h| std::borrow::Cow::Owned(h.to_ascii_lowercase()));
+                .map(|h| std::borrow::Cow::Owned(h.to_string()));
         }
-        let host = authority.split(':').next().unwrap_or(authority);
-        if host.is_empty() {
-            return None;
-        }
-        Some(if host.bytes().any(|b| b.is_ascii_uppercase()) {
-            std::borrow::Cow::Owned(host.to_ascii_lowercase())
-        } else {
-            std::borrow::Cow::Borrowed(host)
-        })
+        crate::policy::tags::host_of(authority)
     }
 }
 

@@ -166,6 +166,19 @@ fn css_length(value: Option<&str>) -> Option<String> {
 /// Escapes our own text (vendor and category names) for HTML; non-ASCII
 /// characters become numeric references, right in any document charset.
 pub fn escape_config_text(text: &str) -> String {
+    escape_with(text, true)
+}
+
+/// Escapes text taken from the document for an HTML attribute value or
+/// text node. Its other characters stay as they are: the rewriter reads the
+/// document byte for byte, so they go back as the bytes they came from.
+pub fn escape(text: &str) -> String {
+    escape_with(text, false)
+}
+
+/// `&`, `<`, `>` and both quotes escaped; with `references`, non-ASCII
+/// characters too, as numeric references.
+fn escape_with(text: &str, references: bool) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
         match c {
@@ -174,28 +187,10 @@ pub fn escape_config_text(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_ascii() => out.push(c),
-            c => {
+            c if references && !c.is_ascii() => {
                 use std::fmt::Write as _;
                 let _ = write!(out, "&#{};", u32::from(c));
             }
-        }
-    }
-    out
-}
-
-/// Escapes text taken from the document for an HTML attribute value or
-/// text node. Its other characters stay as they are: the rewriter reads the
-/// document byte for byte, so they go back as the bytes they came from.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             c => out.push(c),
         }
     }
