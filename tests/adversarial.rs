@@ -162,6 +162,12 @@ const CASES: &[Case] = &[
         twin: r#"<img src="/a.png" data-srcset="/a.png 1x">"#,
     },
     Case {
+        name: "lazy-loading data-lazy-srcset (WP Rocket)",
+        tracker: r#"<picture><source data-lazy-srcset="https://www.facebook.com/tr?id=1 1x"><img data-lazy-srcset="https://www.facebook.com/tr?id=2 2x"></picture>"#,
+        gone: "facebook",
+        twin: r#"<picture><source data-lazy-srcset="/a.webp 1x"><img data-lazy-srcset="/a.png 2x"></picture>"#,
+    },
+    Case {
         name: "meta refresh",
         tracker: r#"<meta http-equiv="Refresh" content="0; URL='https://www.facebook.com/tr?id=1'">"#,
         gone: "facebook",

@@ -251,7 +251,9 @@ impl<'a, 'd> Reader<'a, 'd> {
                 Some(b's') => is("style") || (image && is("srcset")),
                 Some(b'b') => is("background"),
                 Some(b'p') => is("poster") || (link && is("ping")),
-                Some(b'd') => image && is("data-srcset") && !self.gated(),
+                Some(b'd') => {
+                    image && (is("data-srcset") || is("data-lazy-srcset")) && !self.gated()
+                }
                 _ => false,
             };
             let handler = interesting && name[0].eq_ignore_ascii_case(&b'o');
