@@ -35,6 +35,10 @@ pub struct LiteralSet {
     anchors: Box<[Anchor]>,
     /// Each literal, ASCII lower-case.
     literals: Vec<Box<[u8]>>,
+    /// Each literal's first eight bytes (fewer when shorter), folded as
+    /// the grams are, and the mask of the bytes it has: one compare
+    /// rejects most anchors whose gram matched by chance.
+    heads: Vec<(u64, u64)>,
 }
 
 /// Where a gram sits in a literal.
@@ -81,6 +85,7 @@ impl LiteralSet {
                 .iter()
                 .map(|l| l.to_ascii_lowercase().into_bytes().into_boxed_slice())
                 .collect(),
+            heads: literals.iter().map(|l| head(l.as_bytes())).collect(),
         };
         let ranks: HashMap<&[u8], usize> = COMMON_GRAMS
             .iter()
@@ -203,20 +208,42 @@ impl LiteralSet {
             let Some(start) = at.checked_add_signed(-(anchor.offset as isize)) else {
                 continue;
             };
-            let literal = &self.literals[anchor.literal as usize];
+            let index = anchor.literal as usize;
+            if let Some(window) = bytes.get(start..start + 8) {
+                let (head, mask) = self.heads[index];
+                let window = u64::from_le_bytes(window.try_into().expect("eight bytes"));
+                if (window | FOLD) & mask != head {
+                    continue;
+                }
+            }
+            let literal = &self.literals[index];
             let end = start + literal.len();
             if bytes
                 .get(start..end)
                 .is_some_and(|text| text.eq_ignore_ascii_case(literal))
             {
                 hits.push(Hit {
-                    pattern: anchor.literal as usize,
+                    pattern: index,
                     start,
                     end,
                 });
             }
         }
     }
+}
+
+/// Sets bit 5 of every byte: ASCII letters fold to lower case (other
+/// bytes may fold together, so a folded match is only a candidate).
+const FOLD: u64 = 0x2020_2020_2020_2020;
+
+/// A literal's first eight bytes, folded and little-endian, and the mask
+/// of the bytes it has.
+fn head(literal: &[u8]) -> (u64, u64) {
+    let mut bytes = [0u8; 8];
+    let len = literal.len().min(8);
+    bytes[..len].copy_from_slice(&literal[..len]);
+    let mask = if len == 8 { u64::MAX } else { (1u64 << (8 * len)) - 1 };
+    ((u64::from_le_bytes(bytes) | FOLD) & mask, mask)
 }
 
 /// The folded grams an anchor at `offset` stands for: one, or one per
