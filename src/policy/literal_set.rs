@@ -242,7 +242,11 @@ fn head(literal: &[u8]) -> (u64, u64) {
     let mut bytes = [0u8; 8];
     let len = literal.len().min(8);
     bytes[..len].copy_from_slice(&literal[..len]);
-    let mask = if len == 8 { u64::MAX } else { (1u64 << (8 * len)) - 1 };
+    let mask = if len == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * len)) - 1
+    };
     ((u64::from_le_bytes(bytes) | FOLD) & mask, mask)
 }
 

@@ -149,20 +149,30 @@ fn plain(value: &str, base: Option<&Url>) -> Option<Target> {
         Some(i) if b[i] == b':' => {
             let scheme = &value[..i];
             let rest = value[i + 1..].strip_prefix("//")?;
-            let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            let host = &rest.as_bytes()[..host_end];
-            let plain_host = !host.is_empty()
-                && host.iter().all(|&c| {
-                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'-' | b':')
-                });
-            ((scheme == "https" || scheme == "http") && plain_host)
+            ((scheme == "https" || scheme == "http") && plain_host(rest))
                 .then(|| Target::Plain(value.to_string()))
         }
-        // `//host`: scheme-relative, left to the parser.
-        _ if b.len() > 1 && b[0] == b'/' && b[1] == b'/' => None,
+        // `//host`: scheme-relative, on the base's scheme (the document's
+        // is taken to be `https`).
+        _ if b.len() > 1 && b[0] == b'/' && b[1] == b'/' => {
+            let scheme = base.map_or("https", Url::scheme);
+            (matches!(scheme, "https" | "http") && plain_host(&value[2..]))
+                .then(|| Target::Plain(format!("{scheme}:{value}")))
+        }
         _ if base.is_none() => Some(Target::Relative(value.to_string())),
         _ => None,
     }
+}
+
+/// Whether what follows `//` starts with a host the parser keeps as
+/// written: lower-case ASCII letters, digits, dots, hyphens, a port.
+fn plain_host(rest: &str) -> bool {
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = &rest.as_bytes()[..host_end];
+    !host.is_empty()
+        && host.iter().all(|&c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'-' | b':')
+        })
 }
 
 /// Reads a `<base href>` value: the base it sets, if absolute (a relative
@@ -447,6 +457,8 @@ mod tests {
             "/static/site.css",
             "img/logo.png?v=2",
             "https://www.google-analytics.com/analytics.js",
+            "//www.googletagmanager.com/gtm.js?id=GTM-1",
+            "//cdn.example.net:8080/p",
         ] {
             let fast = plain(value, None).unwrap();
             let Target::Absolute(parsed) = read(&format!(" {value}"), None).unwrap() else {
@@ -457,13 +469,22 @@ mod tests {
         }
         for value in [
             "HTTPS://WWW.X.ORG/",
-            "//www.x.org/",
+            "//WWW.x.org/",
+            "///www.x.org/",
             "https://a.b/./c",
             "https://a%2Eb/",
             "https://u@a.b/",
         ] {
             assert_eq!(plain(value, None), None, "{value}");
         }
+        // Scheme-relative URLs take the base's scheme.
+        let base = Url::parse("http://cdn.example.net/").unwrap();
+        let fast = plain("//t.example/p.gif", Some(&base)).unwrap();
+        let parsed = read(" //t.example/p.gif", Some(&base)).unwrap();
+        assert_eq!(fast.as_str(), "http://t.example/p.gif");
+        assert_eq!(fast.as_str(), parsed.as_str());
+        let ftp = Url::parse("ftp://files.example.net/").unwrap();
+        assert_eq!(plain("//t.example/p.gif", Some(&ftp)), None);
     }
 
     #[test]
