@@ -234,6 +234,36 @@ const CASES: &[Case] = &[
         twin: r#"<object data="/movie.swf"><p>fallback</p></object><p>after</p>"#,
     },
     Case {
+        name: "event handlers that fire on their own (toggle, SMIL, media progress)",
+        tracker: r#"<details open ontoggle="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"><summary>x</summary></details><svg><animate onbegin="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"/></svg><video preload="auto" onprogress="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"></video>"#,
+        gone: "googletagmanager",
+        twin: r#"<details open ontoggle="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"><summary>x</summary></details><svg><animate onbegin="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"/></svg><video preload="auto" onprogress="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"></video>"#,
+    },
+    Case {
+        name: "link rels icon, manifest and compression-dictionary",
+        tracker: r#"<link rel="icon" href="https://www.facebook.com/tr?id=1"><link rel="manifest" href="https://www.facebook.com/tr?id=2"><link rel="compression-dictionary" href="https://www.facebook.com/tr?id=3">"#,
+        gone: "facebook",
+        twin: r#"<link rel="icon" href="/favicon.ico"><link rel="manifest" href="/site.webmanifest"><link rel="compression-dictionary" href="/dict">"#,
+    },
+    Case {
+        name: "CSS url() and @import written with escapes",
+        tracker: r#"<div style="background:\75 rl(https://www.facebook.com/tr?id=1)">x</div><style>p{background:u\72l(https://www.facebook.com/tr?id=2)}</style><style>@\69mport "https://www.facebook.com/tr?id=3";</style>"#,
+        gone: "facebook",
+        twin: r#"<div style="background:\75 rl(/a.png)">x</div><style>p{background:u\72l(/b.png)}</style><style>@\69mport "/c.css";</style>"#,
+    },
+    Case {
+        name: "CSS url( with a character reference, image-set candidates, escaped quotes",
+        tracker: r#"<div style="background:url&#40;https://www.facebook.com/tr?id=1)">x</div><p style='background:image-set("/a.png" 2x, "https://www.facebook.com/tr?id=2" 1x)'>y</p><p style='--a:\"; background:url(https://www.facebook.com/tr?id=3)'>z</p>"#,
+        gone: "facebook",
+        twin: r#"<div style="background:url&#40;/a.png)">x</div><p style='background:image-set("/a.png" 2x, "/b.png" 1x)'>y</p><p style='--a:\"; background:url(/c.png)'>z</p>"#,
+    },
+    Case {
+        name: "iframe srcdoc inherits the document's base URL",
+        tracker: r#"<base href="https://www.googletagmanager.com/"><iframe srcdoc="<script src=gtm.js?id=GTM-X></script>"></iframe>"#,
+        gone: "gtm.js",
+        twin: r#"<base href="https://cdn.example.org/"><iframe srcdoc="<script src=app.js></script>"></iframe>"#,
+    },
+    Case {
         name: "template content is enforced",
         tracker: r#"<template><script src="https://www.google-analytics.com/analytics.js"></script></template>"#,
         gone: "google-analytics",
@@ -249,6 +279,9 @@ const CASES: &[Case] = &[
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
 const INERT: &[&str] = &[
+    // A `<base>` in a template sets nothing: these load first party.
+    r#"<template><base href="https://www.googletagmanager.com/"></template><script src="/js/app.js"></script><img src="/img/logo.png">"#,
+    r#"<style>.a{--icon: myurl(https://www.facebook.com/tr);}</style>"#,
     r#"<!-- <script src="https://www.google-analytics.com/analytics.js"></script> -->"#,
     r#"<!--><script src="/a.js"></script>"#,
     r#"<script type="application/json">{"u":"https://www.google-analytics.com/analytics.js"}</script>"#,

@@ -77,6 +77,9 @@ pub(crate) struct Document {
     /// The `<base href>` URL, once one was read (only the first counts).
     base: Option<Url>,
     base_seen: bool,
+    /// How many `<template>` elements are open: a `<base>` in one sets
+    /// nothing (template content is inert).
+    templates: u32,
 }
 
 impl Document {
@@ -92,6 +95,7 @@ impl Document {
             consent_defaults_placed: false,
             base: None,
             base_seen: false,
+            templates: 0,
         }
     }
 
@@ -297,7 +301,8 @@ impl Document {
         if memchr::memchr(b'<', markup).is_none() {
             return;
         }
-        let (filtered, report) = filter_nested(&self.ctx, markup, Nesting::Noscript);
+        let (filtered, report) =
+            filter_nested(&self.ctx, markup, Nesting::Noscript, self.base.as_ref());
         let changed = !report.enforcements.is_empty();
         self.report.enforcements.extend(report.enforcements);
         self.report.references.extend(report.references);
@@ -308,13 +313,18 @@ impl Document {
 
     /// Applies the decision on a start tag.
     fn apply(&mut self, data: &[u8], tag: &StartTag<'_>, mut decision: Decision) {
-        if let Some(base) = decision.base.take() {
-            if !self.base_seen {
-                self.base = Some(base);
-            }
+        if tag.name == TagName::Template && tag.namespace == Namespace::Html {
+            self.templates += 1;
         }
-        if tag.name == TagName::Base && tag.namespace == Namespace::Html {
-            self.base_seen |= tag.has(data, "href");
+        if self.templates == 0 {
+            if let Some(base) = decision.base.take() {
+                if !self.base_seen {
+                    self.base = Some(base);
+                }
+            }
+            if tag.name == TagName::Base && tag.namespace == Namespace::Html {
+                self.base_seen |= tag.has(data, "href");
+            }
         }
         if let Some(i) = decision.srcdoc {
             self.srcdoc(data, tag, i, &mut decision);
@@ -385,7 +395,12 @@ impl Document {
         if !html.contains('<') {
             return;
         }
-        let (filtered, report) = filter_nested(&self.ctx, html.as_bytes(), Nesting::Srcdoc);
+        let (filtered, report) = filter_nested(
+            &self.ctx,
+            html.as_bytes(),
+            Nesting::Srcdoc,
+            self.base.as_ref(),
+        );
         let changed = !report.enforcements.is_empty();
         decision.enforcements.extend(report.enforcements);
         decision.references.extend(report.references);
@@ -470,6 +485,9 @@ impl Handler for Document {
             Mode::Pass => {}
             _ => return,
         }
+        if tag.name == TagName::Template {
+            self.templates = self.templates.saturating_sub(1);
+        }
         // An SVG script left open ends with its `<svg>`.
         let ends = |h: &Held| {
             h.kind.end() == tag.name
@@ -490,8 +508,14 @@ impl Handler for Document {
 
 /// Filters markup nested in the document (a `<noscript>` block, an
 /// `iframe srcdoc`) as a document of its own: the output and what was done.
-fn filter_nested(ctx: &Arc<Context>, markup: &[u8], nesting: Nesting) -> (Vec<u8>, Report) {
+fn filter_nested(
+    ctx: &Arc<Context>,
+    markup: &[u8],
+    nesting: Nesting,
+    base: Option<&Url>,
+) -> (Vec<u8>, Report) {
     let mut doc = Document::new(ctx.clone(), nesting);
+    doc.base = base.cloned();
     let mut scanner = Scanner::new();
     scanner.feed(markup, true, &mut doc);
     doc.finish(markup);

@@ -438,6 +438,12 @@ impl<'a, 'd> Reader<'a, 'd> {
                 "prefetch",
                 "modulepreload",
                 "prerender",
+                "icon",
+                "apple-touch-icon",
+                "apple-touch-icon-precomposed",
+                "mask-icon",
+                "manifest",
+                "compression-dictionary",
             ]);
             hints |= is(&["preconnect", "dns-prefetch"]);
         }
@@ -607,9 +613,12 @@ pub(crate) fn css_text(ctx: &Context, base: Option<&Url>, css: &str) -> CssJudge
     judged
 }
 
-/// Whether CSS text may fetch anything (a cheap test before reading it).
+/// Whether CSS text may fetch anything (a cheap test before reading it):
+/// a `(`, possibly written as a character reference (`&#40;`, `&lpar;`)
+/// in an attribute, or an `@import`, possibly with escapes.
 pub(crate) fn contains_url_call(css: &[u8]) -> bool {
-    memchr::memchr(b'(', css).is_some() || memchr::memmem::find(css, b"@import").is_some()
+    memchr::memchr3(b'(', b'&', b'\\', css).is_some()
+        || memchr::memmem::find(css, b"@import").is_some()
 }
 
 /// A decoded value written back as attribute text.
@@ -618,27 +627,69 @@ pub(crate) fn escape_decoded(value: &str) -> String {
 }
 
 /// Event handler attributes that fire without the visitor doing anything
-/// (load and media events, animations, focus by `autofocus`): a loader in
-/// one runs like an inline script. Click handlers wait for the visitor.
-const AUTOMATIC_EVENTS: [&str; 18] = [
+/// (load, media and network events, animations and transitions, SMIL
+/// timing, `details` toggling, focus by `autofocus`, page lifecycle,
+/// messages from frames): a loader in one runs like an inline script.
+/// Click and key handlers wait for the visitor.
+const AUTOMATIC_EVENTS: &[&str] = &[
     "onload",
     "onerror",
+    "onabort",
     "onloadstart",
     "onloadeddata",
     "onloadedmetadata",
+    "onloadend",
+    "onprogress",
+    "onsuspend",
+    "onstalled",
+    "onwaiting",
+    "onemptied",
+    "ondurationchange",
+    "ontimeupdate",
+    "onratechange",
+    "onvolumechange",
     "oncanplay",
     "oncanplaythrough",
     "onplay",
     "onplaying",
+    "onended",
     "onpageshow",
+    "onpagehide",
+    "onpagereveal",
+    "onpageswap",
+    "onbeforeunload",
+    "onunload",
+    "onhashchange",
+    "onpopstate",
+    "onmessage",
+    "onstorage",
+    "onresize",
+    "onscroll",
+    "onscrollend",
     "onreadystatechange",
     "onanimationstart",
     "onanimationiteration",
     "onanimationend",
+    "onanimationcancel",
+    "onwebkitanimationstart",
+    "onwebkitanimationiteration",
+    "onwebkitanimationend",
     "ontransitionrun",
+    "ontransitionstart",
     "ontransitionend",
+    "ontransitioncancel",
+    "onwebkittransitionend",
+    "onbegin",
+    "onend",
+    "onrepeat",
+    "ontoggle",
+    "onbeforetoggle",
+    "oncontentvisibilityautostatechange",
+    "onsecuritypolicyviolation",
     "onfocus",
     "onfocusin",
+    "onblur",
+    "onfocusout",
 ];
 
 /// What to do with an element whose rule, asking `action`, is denied.

@@ -234,13 +234,17 @@ pub struct CssUrl {
     pub url: String,
 }
 
-/// Every URL CSS text fetches: `url(…)` tokens (quoted or not),
-/// `image-set()`/`@import` strings; comments skipped. Jumps from one `(`,
-/// quote or comment to the next.
+/// Every URL CSS text fetches: `url(…)` tokens (quoted or not, the name
+/// possibly written with escapes), strings after `@import` and in
+/// `image-set()`; comments skipped, escaped quotes and parentheses not
+/// taken for what they escape. Jumps from one `(`, quote or comment to
+/// the next.
 pub fn css_urls(css: &str) -> Vec<CssUrl> {
     let b = css.as_bytes();
     let mut found = Vec::new();
     let mut next_comment = memchr::memmem::find(b, b"/*");
+    // Strings before this index are `image-set()` candidates.
+    let mut image_set_end = 0;
     let mut i = 0;
     while let Some(at) = memchr::memchr3(b'(', b'"', b'\'', &b[i..]).map(|k| i + k) {
         if next_comment.is_some_and(|c| c < i) {
@@ -253,12 +257,24 @@ pub fn css_urls(css: &str) -> Vec<CssUrl> {
             next_comment = memchr::memmem::find(&b[i..], b"/*").map(|k| i + k);
             continue;
         }
+        i = at + 1;
+        if escaped(b, at) {
+            // `\(` or `\"`: a character of an identifier.
+            continue;
+        }
         if b[at] == b'(' {
-            i = at + 1;
-            if !ends_with_ignore_case(&b[..at], b"url") {
+            let name = ident_before(b, at);
+            if name.end - name.start < 3 {
                 continue;
             }
-            let start = at - 3;
+            let is = |text: &str| name.is(b, text);
+            if is("image-set") || is("-webkit-image-set") {
+                image_set_end = image_set_end.max(closing_parenthesis(b, at));
+                continue;
+            }
+            if !is("url") {
+                continue;
+            }
             let mut j = at + 1;
             while j < b.len() && b[j].is_ascii_whitespace() {
                 j += 1;
@@ -283,17 +299,19 @@ pub fn css_urls(css: &str) -> Vec<CssUrl> {
                 }
             };
             found.push(CssUrl {
-                span: start..end,
+                span: name.start..end,
                 url,
             });
             i = end.max(i);
         } else {
-            // A string: a URL only after `@import` or inside `image-set(`.
+            // A string: a URL after `@import` or inside `image-set(`.
             let (s, after) = css_string(css, at, b[at]);
             let before = b[..at].trim_ascii_end();
-            if ends_with_ignore_case(before, b"@import")
-                || ends_with_ignore_case(before, b"image-set(")
-            {
+            let import = {
+                let keyword = ident_before(before, before.len());
+                keyword.start > 0 && before[keyword.start - 1] == b'@' && keyword.is(b, "import")
+            };
+            if import || at < image_set_end {
                 found.push(CssUrl {
                     span: at..after,
                     url: s,
@@ -305,8 +323,82 @@ pub fn css_urls(css: &str) -> Vec<CssUrl> {
     found
 }
 
-fn ends_with_ignore_case(text: &[u8], suffix: &[u8]) -> bool {
-    text.len() >= suffix.len() && text[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+/// Whether the byte at `at` is escaped (an odd run of backslashes before it).
+fn escaped(b: &[u8], at: usize) -> bool {
+    b[..at].iter().rev().take_while(|&&c| c == b'\\').count() % 2 == 1
+}
+
+/// Where the identifier ending at some index starts (escapes included).
+struct Ident {
+    start: usize,
+    end: usize,
+}
+
+impl Ident {
+    /// Whether it names `text` (ASCII lower-case), escapes resolved.
+    fn is(&self, b: &[u8], text: &str) -> bool {
+        let raw = &b[self.start..self.end];
+        if !raw.contains(&b'\\') {
+            return raw.eq_ignore_ascii_case(text.as_bytes());
+        }
+        unescape_css(&String::from_utf8_lossy(raw)).eq_ignore_ascii_case(text)
+    }
+}
+
+/// The CSS identifier ending at `end`: name code points and escapes
+/// (`\75 rl` is `url`), looked for in the 64 bytes before it.
+fn ident_before(b: &[u8], end: usize) -> Ident {
+    let from = end.saturating_sub(64);
+    let mut start = end;
+    while start > from {
+        let c = b[start - 1];
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'\\') || c >= 0x80 {
+            start -= 1;
+        } else if start - 1 > from && b[start - 2] == b'\\' && escaped(b, start - 1) {
+            // An escaped delimiter.
+            start -= 2;
+        } else if c.is_ascii_whitespace() && ends_hex_escape(&b[from..start - 1]) {
+            // The whitespace that ends a hex escape belongs to it.
+            start -= 1;
+        } else {
+            break;
+        }
+    }
+    Ident { start, end }
+}
+
+/// Whether `b` ends with a hex escape (`\` and one to six hex digits).
+fn ends_hex_escape(b: &[u8]) -> bool {
+    let digits = b.iter().rev().take_while(|c| c.is_ascii_hexdigit()).count();
+    (1..=6).contains(&digits) && b.len() > digits && b[b.len() - digits - 1] == b'\\'
+}
+
+/// The index just past the `)` closing the `(` at `open` (strings and
+/// nested parentheses skipped), or the end.
+fn closing_parenthesis(b: &[u8], open: usize) -> usize {
+    let mut depth = 0usize;
+    let mut j = open;
+    while j < b.len() {
+        match b[j] {
+            b'\\' => j += 1,
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return j + 1;
+                }
+            }
+            q @ (b'"' | b'\'') => {
+                j += 1;
+                while j < b.len() && b[j] != q && b[j] != b'\n' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    b.len()
 }
 
 /// The CSS string starting with quote `q` at `at`: its value and the index after it.
@@ -519,6 +611,42 @@ mod tests {
             &css[first.span.clone()],
             r#"url( "https://t.example/a.png" )"#
         );
+    }
+
+    #[test]
+    fn css_fetches_written_with_escapes() {
+        let urls =
+            |css: &str| -> Vec<String> { css_urls(css).into_iter().map(|u| u.url).collect() };
+        // Escaped function and at-rule names are still `url(` and `@import`.
+        assert_eq!(
+            urls(r"a{background:\75 rl(https://t.example/a)}"),
+            ["https://t.example/a"]
+        );
+        assert_eq!(
+            urls(r"a{background:u\72l(https://t.example/b)}"),
+            ["https://t.example/b"]
+        );
+        assert_eq!(
+            urls(r"@\69mport 'https://t.example/c.css';"),
+            ["https://t.example/c.css"]
+        );
+        let escaped = r"a{background:\75 rl(https://t.example/a)}";
+        let span = css_urls(escaped)[0].span.clone();
+        assert_eq!(&escaped[span], r"\75 rl(https://t.example/a)");
+        // Every image-set() candidate.
+        assert_eq!(
+            urls(r#"a{background:image-set("/a.png" 2x, 'https://t.example/d.png' 1x)}"#),
+            ["/a.png", "https://t.example/d.png"]
+        );
+        // An escaped quote starts no string.
+        assert_eq!(
+            urls(r#"a{--a:\"; background:url(https://t.example/e)}"#),
+            ["https://t.example/e"]
+        );
+        // Other functions ending in `url` are not `url()`; an escaped `(` opens nothing.
+        assert!(urls("a{--icon: myurl(https://t.example/f)}").is_empty());
+        assert!(urls(r"a{b:url\(https://t.example/g)}").is_empty());
+        assert!(urls(r#"a{b:"@import" 'x'}"#).is_empty());
     }
 
     #[test]
