@@ -264,6 +264,12 @@ const CASES: &[Case] = &[
         twin: r#"<base href="https://cdn.example.org/"><iframe srcdoc="<script src=app.js></script>"></iframe>"#,
     },
     Case {
+        name: "import maps and speculation rules",
+        tracker: r#"<script type="importmap">{"imports":{"gtm":"https://www.googletagmanager.com/gtm.js?id=GTM-X"}}</script><script type=module>import 'gtm'</script><script type="speculationrules">{"prefetch":[{"source":"list","urls":["https://www.facebook.com/tr?id=1"]}]}</script>"#,
+        gone: "https://www.",
+        twin: r#"<script type="importmap">{"imports":{"app":"/js/app.js","lib":"https://cdn.example.org/lib.js"}}</script><script type=module>import 'app'</script><script type="speculationrules">{"prefetch":[{"source":"list","urls":["/next"]}]}</script>"#,
+    },
+    Case {
         name: "template content is enforced",
         tracker: r#"<template><script src="https://www.google-analytics.com/analytics.js"></script></template>"#,
         gone: "google-analytics",

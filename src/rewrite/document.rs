@@ -32,12 +32,13 @@ enum HeldKind {
     Script { svg: bool },
     Style,
     Noscript,
+    UrlData,
 }
 
 impl HeldKind {
     fn end(self) -> TagName {
         match self {
-            HeldKind::Script { .. } => TagName::Script,
+            HeldKind::Script { .. } | HeldKind::UrlData => TagName::Script,
             HeldKind::Style => TagName::Style,
             HeldKind::Noscript => TagName::Noscript,
         }
@@ -159,6 +160,16 @@ impl Document {
                         };
                     }
                 }
+                HeldKind::UrlData if len >= limits.inline_script => {
+                    // Too large to judge: fail closed, the text goes.
+                    self.held = None;
+                    if !self.ctx.report_only {
+                        self.editor.keep(data, held.start);
+                        self.mode = Mode::DropText {
+                            name: TagName::Script,
+                        };
+                    }
+                }
                 _ => {}
             }
         }
@@ -194,6 +205,7 @@ impl Document {
                 HeldKind::Style => self.judge_style(data, held.start, data.len()),
                 // The end of the input ends the block, as in a browser.
                 HeldKind::Noscript => self.judge_noscript(data, held.start, data.len()),
+                HeldKind::UrlData => self.judge_url_data(data, held.start, data.len()),
             }
         }
         match self.mode {
@@ -294,6 +306,20 @@ impl Document {
         }
     }
 
+    /// Judges the URLs of JSON script data; its text goes if one is denied
+    /// (the import map or the speculation rules then load nothing).
+    fn judge_url_data(&mut self, data: &[u8], start: usize, end: usize) {
+        let json = urls::lossy(&data[start..end]);
+        let judged = handlers::json_urls(&self.ctx, self.base.as_ref(), &json);
+        let denied = !judged.enforcements.is_empty();
+        self.report.enforcements.extend(judged.enforcements);
+        self.report.references.extend(judged.references);
+        if denied && !self.ctx.report_only {
+            self.editor.keep(data, start);
+            self.editor.remove(end);
+        }
+    }
+
     /// Runs the rules over a `<noscript>` block's markup; a changed block
     /// replaces the original.
     fn judge_noscript(&mut self, data: &[u8], start: usize, end: usize) {
@@ -348,6 +374,7 @@ impl Document {
             Follow::Script { svg } => Some(HeldKind::Script { svg }),
             Follow::Style => Some(HeldKind::Style),
             Follow::Noscript => (self.nesting != Nesting::Noscript).then_some(HeldKind::Noscript),
+            Follow::UrlData => Some(HeldKind::UrlData),
         }
         .map(|kind| Held {
             kind,
@@ -502,6 +529,7 @@ impl Handler for Document {
             HeldKind::Script { svg } => self.judge_script(data, held.start, end, svg, true),
             HeldKind::Style => self.judge_style(data, held.start, end),
             HeldKind::Noscript => self.judge_noscript(data, held.start, end),
+            HeldKind::UrlData => self.judge_url_data(data, held.start, end),
         }
     }
 }

@@ -87,6 +87,9 @@ pub(crate) enum Follow {
     Style,
     /// `<noscript>` markup, rewritten as a fragment.
     Noscript,
+    /// JSON script data whose URLs the browser loads (an import map,
+    /// speculation rules).
+    UrlData,
 }
 
 /// The decision on one start tag.
@@ -409,6 +412,10 @@ impl<'a, 'd> Reader<'a, 'd> {
     fn script(&mut self) {
         let svg = self.tag.namespace != crate::html::scanner::Namespace::Html;
         let script_type = self.attr("type").map(|(_, v)| v);
+        if !svg && is_url_data_type(script_type.as_deref()) {
+            self.decision.follow = Follow::UrlData;
+            return;
+        }
         if !is_executable_script_type(script_type.as_deref()) {
             return;
         }
@@ -611,6 +618,63 @@ pub(crate) fn css_text(ctx: &Context, base: Option<&Url>, css: &str) -> CssJudge
         }
     }
     judged
+}
+
+/// The denied URLs of JSON script data (an import map, speculation
+/// rules): every string in it that reads as a URL, matched as a script
+/// would be. Text that is not JSON loads nothing (the browser rejects it).
+pub(crate) fn json_urls(ctx: &Context, base: Option<&Url>, json: &str) -> CssJudgement {
+    let mut judged = CssJudgement::default();
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(json) else {
+        return judged;
+    };
+    let mut pending = vec![&value];
+    while let Some(value) = pending.pop() {
+        let text = match value {
+            serde_json::Value::String(text) => text,
+            serde_json::Value::Array(items) => {
+                pending.extend(items);
+                continue;
+            }
+            serde_json::Value::Object(map) => {
+                pending.extend(map.values());
+                continue;
+            }
+            _ => continue,
+        };
+        let Some(target) = urls::read(text, base) else {
+            continue;
+        };
+        let rule =
+            ctx.inner
+                .rules
+                .match_url(target.as_str(), ElementKind::Script, ctx.first_party());
+        if ctx.collect_references && target.is_other_origin() {
+            judged.references.push(Reference {
+                element: ElementKind::Script,
+                url: target.absolute(ctx.first_party()),
+                rule,
+            });
+        }
+        if let Some((id, _)) = ctx.denied(rule) {
+            judged.enforcements.push(Enforcement {
+                rule: id,
+                element: ElementKind::Script,
+                action: Action::Remove,
+                inline: true,
+            });
+        }
+    }
+    judged
+}
+
+/// Whether a script `type` makes its text JSON the browser loads URLs
+/// from: `importmap` and `speculationrules`.
+fn is_url_data_type(value: Option<&str>) -> bool {
+    value.is_some_and(|t| {
+        let t = t.trim_matches(|c: char| c.is_ascii_whitespace());
+        t.eq_ignore_ascii_case("importmap") || t.eq_ignore_ascii_case("speculationrules")
+    })
 }
 
 /// Whether CSS text may fetch anything (a cheap test before reading it):
