@@ -270,6 +270,12 @@ const CASES: &[Case] = &[
         twin: r#"<script type="importmap">{"imports":{"app":"/js/app.js","lib":"https://cdn.example.org/lib.js"}}</script><script type=module>import 'app'</script><script type="speculationrules">{"prefetch":[{"source":"list","urls":["/next"]}]}</script>"#,
     },
     Case {
+        name: "documents in data: URLs",
+        tracker: r#"<iframe src="data:text/html,<script src=https://www.googletagmanager.com/gtm.js?id=GTM-X></script>"></iframe><iframe src="data:text/html;base64,PHNjcmlwdCBzcmM9aHR0cHM6Ly93d3cuZ29vZ2xldGFnbWFuYWdlci5jb20vZ3RtLmpzP2lkPUdUTS1YPjwvc2NyaXB0Pg=="></iframe><object data="data:text/html,%3Cimg src=https://www.googletagmanager.com/p.gif%3E"></object>"#,
+        gone: "googletagmanager",
+        twin: r#"<iframe src="data:text/html,<script src=/app.js></script>"></iframe><iframe src="data:text/html;base64,PHNjcmlwdCBzcmM9L2FwcC5qcz48L3NjcmlwdD4="></iframe><object data="data:text/html,%3Cimg src=/p.gif%3E"></object>"#,
+    },
+    Case {
         name: "template content is enforced",
         tracker: r#"<template><script src="https://www.google-analytics.com/analytics.js"></script></template>"#,
         gone: "google-analytics",

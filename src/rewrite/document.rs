@@ -355,6 +355,9 @@ impl Document {
         if let Some(i) = decision.srcdoc {
             self.srcdoc(data, tag, i, &mut decision);
         }
+        if let Some((name, i)) = decision.data_document {
+            self.data_document(data, tag, name, i, &mut decision);
+        }
         self.report.enforcements.append(&mut decision.enforcements);
         self.report.references.append(&mut decision.references);
         self.report.unclassified.append(&mut decision.unclassified);
@@ -436,6 +439,38 @@ impl Document {
             decision
                 .set
                 .push(("srcdoc", handlers::escape_decoded(&filtered)));
+        }
+    }
+}
+
+impl Document {
+    /// Rewrites a `data:` URL document (a frame's `src`, an object's
+    /// `data`) as the document it is; it has no base URL of its own.
+    fn data_document(
+        &mut self,
+        data: &[u8],
+        tag: &StartTag<'_>,
+        name: &'static str,
+        i: usize,
+        decision: &mut Decision,
+    ) {
+        let Some(value) = tag.attributes[i].value.clone() else {
+            return;
+        };
+        let Some(document) = urls::data_document(&urls::attribute_value(&data[value])) else {
+            return;
+        };
+        if memchr::memchr(b'<', &document.markup).is_none() {
+            return;
+        }
+        let (filtered, report) = filter_nested(&self.ctx, &document.markup, Nesting::Srcdoc, None);
+        let changed = !report.enforcements.is_empty();
+        decision.enforcements.extend(report.enforcements);
+        decision.references.extend(report.references);
+        if changed {
+            decision
+                .set
+                .push((name, handlers::escape_decoded(&document.encode(&filtered))));
         }
     }
 }

@@ -102,6 +102,9 @@ pub(crate) struct Decision {
     pub(crate) set: Vec<(&'static str, String)>,
     /// An `iframe srcdoc` to rewrite as the document it is: attribute index.
     pub(crate) srcdoc: Option<usize>,
+    /// A `data:` URL holding a document (`iframe`/`frame`/`embed` `src`,
+    /// `object` `data`) to rewrite as that document: its name and index.
+    pub(crate) data_document: Option<(&'static str, usize)>,
     pub(crate) follow: Follow,
     pub(crate) enforcements: Vec<Enforcement>,
     pub(crate) references: Vec<Reference>,
@@ -572,6 +575,16 @@ pub(crate) fn decide(
             }
         }
         _ => {}
+    }
+    let document_url = match (tag.name, tag.namespace) {
+        (TagName::Iframe | TagName::Frame | TagName::Embed, Namespace::Html) => Some("src"),
+        (TagName::Object, Namespace::Html) => Some("data"),
+        _ => None,
+    };
+    if let Some((name, (i, value))) = document_url.and_then(|n| Some((n, r.attr(n)?))) {
+        if r.decision.edit == Edit::Keep && urls::data_document(&value).is_some() {
+            r.decision.data_document = Some((name, i));
+        }
     }
     if r.decision.edit == Edit::Keep {
         r.common_attributes();

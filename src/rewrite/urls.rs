@@ -175,6 +175,84 @@ fn plain_host(rest: &str) -> bool {
         })
 }
 
+/// A `data:` URL holding a document a frame or object renders.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DataDocument {
+    /// What stands between `data:` and the comma (media type, `;base64`).
+    pub header: String,
+    pub base64: bool,
+    /// The document's bytes, decoded.
+    pub markup: Vec<u8>,
+}
+
+impl DataDocument {
+    /// The `data:` URL of `markup`, written as this one was.
+    pub fn encode(&self, markup: &[u8]) -> String {
+        use base64::Engine;
+        let body = if self.base64 {
+            base64::engine::general_purpose::STANDARD.encode(markup)
+        } else {
+            percent_encoding::percent_encode(markup, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
+        format!("data:{},{body}", self.header)
+    }
+}
+
+/// Reads `value` (references decoded) as a `data:` URL of an HTML, XHTML
+/// or SVG document, as the fetch standard reads data URLs.
+pub fn data_document(value: &str) -> Option<DataDocument> {
+    use base64::Engine;
+    let cleaned: String = value
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    if !cleaned.get(..5)?.eq_ignore_ascii_case("data:") {
+        return None;
+    }
+    let (header, body) = cleaned[5..].split_once(',')?;
+    let mut media = header.trim_matches(|c: char| c.is_ascii_whitespace());
+    // `;`, spaces, `base64` at the end.
+    let base64 = match media.rfind(';') {
+        Some(i)
+            if media[i + 1..]
+                .trim_start_matches(' ')
+                .eq_ignore_ascii_case("base64") =>
+        {
+            media = &media[..i];
+            true
+        }
+        _ => false,
+    };
+    let essence = media.split(';').next()?.trim();
+    let document = ["text/html", "application/xhtml+xml", "image/svg+xml"]
+        .iter()
+        .any(|t| essence.eq_ignore_ascii_case(t));
+    if !document {
+        return None;
+    }
+    let bytes: Vec<u8> = percent_encoding::percent_decode_str(body).collect();
+    let markup = if base64 {
+        let compact: Vec<u8> = bytes
+            .into_iter()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        let trimmed = compact
+            .strip_suffix(b"==")
+            .or_else(|| compact.strip_suffix(b"="));
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(trimmed.unwrap_or(&compact))
+            .ok()?
+    } else {
+        bytes
+    };
+    Some(DataDocument {
+        header: header.to_string(),
+        base64,
+        markup,
+    })
+}
+
 /// Reads a `<base href>` value: the base it sets, if absolute (a relative
 /// one would be relative to the document's URL, which is first party).
 pub fn base(value: &str) -> Option<Url> {
@@ -647,6 +725,26 @@ mod tests {
         assert!(urls("a{--icon: myurl(https://t.example/f)}").is_empty());
         assert!(urls(r"a{b:url\(https://t.example/g)}").is_empty());
         assert!(urls(r#"a{b:"@import" 'x'}"#).is_empty());
+    }
+
+    #[test]
+    fn data_url_documents() {
+        let html = data_document(" DATA:text/html;charset=utf-8,<p>%3Cb%3E").unwrap();
+        assert_eq!(html.markup, b"<p><b>");
+        assert!(!html.base64);
+        let b64 = data_document("data:text/html ; BASE64,PHNj\ncmlwdD4=").unwrap();
+        assert_eq!(b64.markup, b"<script>");
+        assert_eq!(data_document(&b64.encode(b"<i>")).unwrap().markup, b"<i>");
+        assert_eq!(
+            data_document(&html.encode(b"<a href=\"x\">"))
+                .unwrap()
+                .markup,
+            b"<a href=\"x\">"
+        );
+        assert!(data_document("data:image/svg+xml,<svg/>").is_some());
+        assert!(data_document("data:text/plain,<script>").is_none());
+        assert!(data_document("data:,<script>").is_none());
+        assert!(data_document("https://example.org/,data:text/html,").is_none());
     }
 
     #[test]
