@@ -270,6 +270,24 @@ const CASES: &[Case] = &[
         twin: r#"<script type="importmap">{"imports":{"app":"/js/app.js","lib":"https://cdn.example.org/lib.js"}}</script><script type=module>import 'app'</script><script type="speculationrules">{"prefetch":[{"source":"list","urls":["/next"]}]}</script>"#,
     },
     Case {
+        name: "SVG filter image, animated href, presentation url()",
+        tracker: r#"<svg cursor="url(https://www.facebook.com/tr?id=0), auto"><filter id="f"><feImage href="https://www.facebook.com/tr?id=1"/></filter><image href="/a.svg"><set attributeName="href" to="https://www.facebook.com/tr?id=2" begin="1s"/><animate attributeName="xlink:href" values="/a.svg;https://www.facebook.com/tr?id=3" dur="2s"/></image><rect fill="url(https://www.facebook.com/tr?id=4#p)" width="1" height="1"/></svg>"#,
+        gone: "facebook.com/tr",
+        twin: r#"<svg cursor="url(/img/c.png), auto"><filter id="f"><feImage href="/img/bg.png"/></filter><image href="/a.svg"><set attributeName="href" to="/b.svg" begin="1s"/><animate attributeName="xlink:href" values="/a.svg;/c.svg" dur="2s"/></image><rect fill="url(#p)" width="1" height="1"/></svg>"#,
+    },
+    Case {
+        name: "SVG style, with and without character references",
+        tracker: r#"<svg><style>rect{fill:url(https://www.facebook.com/tr&#x3F;id=1)}</style><style>circle{fill:url(https://www.facebook.com/tr?id=2)}</style><rect/></svg>"#,
+        gone: "facebook.com/tr",
+        twin: r#"<svg><style>rect{fill:url(/img/p.svg&#x23;p)}</style><style>circle{fill:url(/img/q.svg#q)}</style><rect/></svg>"#,
+    },
+    Case {
+        name: "MathML glyph image",
+        tracker: r#"<math><mglyph src="https://www.facebook.com/tr?id=1"/></math>"#,
+        gone: "facebook.com/tr",
+        twin: r#"<math><mglyph src="/img/glyph.png"/></math>"#,
+    },
+    Case {
         name: "documents in data: URLs",
         tracker: r#"<iframe src="data:text/html,<script src=https://www.googletagmanager.com/gtm.js?id=GTM-X></script>"></iframe><iframe src="data:text/html;base64,PHNjcmlwdCBzcmM9aHR0cHM6Ly93d3cuZ29vZ2xldGFnbWFuYWdlci5jb20vZ3RtLmpzP2lkPUdUTS1YPjwvc2NyaXB0Pg=="></iframe><object data="data:text/html,%3Cimg src=https://www.googletagmanager.com/p.gif%3E"></object>"#,
         gone: "googletagmanager",
@@ -304,6 +322,8 @@ const INERT: &[&str] = &[
     r#"<a href="https://www.facebook.com/tr?id=1" onclick="track('https://www.google-analytics.com')">x</a>"#,
     r#"<div title="url(https://www.facebook.com/tr)">x</div>"#,
     r#"<svg><![CDATA[<img src="https://www.facebook.com/tr?id=1">]]></svg>"#,
+    // SVG links navigate; an animation of something else loads nothing.
+    r#"<svg><a href="https://www.facebook.com/tr?id=1"><text>x</text></a><rect><set attributeName="title" to="https://www.facebook.com/tr"/></rect></svg>"#,
     r#"<math><annotation-xml encoding="text/html"><textarea><img src="https://www.facebook.com/tr"></textarea></annotation-xml></math>"#,
 ];
 

@@ -358,6 +358,10 @@ pub enum Attributes {
     /// Only those whose name starts with one of these lower-case bytes
     /// (every duplicate of such a name too).
     Initials(&'static [u8]),
+    /// [`Attributes::Initials`] outside foreign content, every attribute
+    /// inside it and on `svg` and `math` themselves (where SVG and MathML
+    /// give names their own meanings).
+    HtmlInitials(&'static [u8]),
 }
 
 /// What the scanner reports to.
@@ -1190,6 +1194,11 @@ impl Scanner {
             self.tag.record = wanted.is_some() || own;
             self.tag.initials = match wanted {
                 Some(Attributes::Initials(initials)) if !own => Some(initials),
+                Some(Attributes::HtmlInitials(initials))
+                    if self.foreign.is_empty() && !matches!(kind, TagName::Svg | TagName::Math) =>
+                {
+                    Some(initials)
+                }
                 _ => None,
             };
         }
@@ -1470,6 +1479,34 @@ mod tests {
         fn end_tag(&mut self, _: &[u8], tag: &EndTag) {
             self.events.push(format!("</{:?}>", tag.name));
         }
+    }
+
+    /// Records each start tag's name and the names of its recorded attributes.
+    struct ByInitial(Vec<String>);
+
+    impl Handler for ByInitial {
+        fn wants(&self, _: TagName) -> Option<Attributes> {
+            Some(Attributes::HtmlInitials(b"s"))
+        }
+
+        fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>) {
+            let mut event = String::from_utf8_lossy(&data[tag.name_span.clone()]).into_owned();
+            for a in tag.attributes {
+                event.push(' ');
+                event.push_str(&String::from_utf8_lossy(&data[a.name.clone()]));
+            }
+            self.0.push(event);
+        }
+
+        fn end_tag(&mut self, _: &[u8], _: &EndTag) {}
+    }
+
+    #[test]
+    fn html_initials_take_every_attribute_in_foreign_content() {
+        let html = b"<p style=a fill=b><svg fill=c><rect style=d fill=e/></svg><p fill=f src=g>";
+        let mut rec = ByInitial(Vec::new());
+        Scanner::new().feed(html, true, &mut rec);
+        assert_eq!(rec.0, ["p style", "svg fill", "rect style fill", "p src"]);
     }
 
     /// Scans `html` cut at `cuts`, carrying what the scanner still needs

@@ -30,7 +30,7 @@ enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum HeldKind {
     Script { svg: bool },
-    Style,
+    Style { svg: bool },
     Noscript,
     UrlData,
 }
@@ -39,7 +39,7 @@ impl HeldKind {
     fn end(self) -> TagName {
         match self {
             HeldKind::Script { .. } | HeldKind::UrlData => TagName::Script,
-            HeldKind::Style => TagName::Style,
+            HeldKind::Style { .. } => TagName::Style,
             HeldKind::Noscript => TagName::Noscript,
         }
     }
@@ -134,14 +134,14 @@ impl Document {
                     self.held = None;
                     self.judge_script(data, held.start, data.len(), svg, false);
                 }
-                HeldKind::Style if len >= limits.inline_script => {
+                HeldKind::Style { svg } if len >= limits.inline_script => {
                     // Judged piece by piece, cut after a rule (`}`) so
                     // that no `url()` is split.
                     let text = &data[held.start..];
                     let cut = memchr::memrchr(b'}', text).map_or(text.len(), |i| i + 1);
-                    self.judge_style(data, held.start, held.start + cut);
+                    self.judge_style(data, held.start, held.start + cut, svg);
                     self.held = Some(Held {
-                        kind: HeldKind::Style,
+                        kind: HeldKind::Style { svg },
                         start: held.start + cut,
                     });
                 }
@@ -202,7 +202,7 @@ impl Document {
                 HeldKind::Script { svg } => {
                     self.judge_script(data, held.start, data.len(), svg, true)
                 }
-                HeldKind::Style => self.judge_style(data, held.start, data.len()),
+                HeldKind::Style { svg } => self.judge_style(data, held.start, data.len(), svg),
                 // The end of the input ends the block, as in a browser.
                 HeldKind::Noscript => self.judge_noscript(data, held.start, data.len()),
                 HeldKind::UrlData => self.judge_url_data(data, held.start, data.len()),
@@ -287,17 +287,30 @@ impl Document {
         consent_mode::defaults_js(self.ctx.granted)
     }
 
-    /// Judges `<style>` text `data[start..end]`: denied `url()`s become `none`.
-    fn judge_style(&mut self, data: &[u8], start: usize, end: usize) {
+    /// Judges `<style>` text `data[start..end]`: denied `url()`s become
+    /// `none`. SVG style text is parsed as markup (references decoded,
+    /// elements in it): when that changes its offsets, a denied `url()`
+    /// takes the whole text with it.
+    fn judge_style(&mut self, data: &[u8], start: usize, end: usize, svg: bool) {
         let raw = &data[start..end];
         if !handlers::contains_url_call(raw) {
             return;
         }
-        let css = ascii_view(raw);
+        let markup = svg && memchr::memchr2(b'&', b'<', raw).is_some();
+        let css = if markup {
+            urls::text_content(raw)
+        } else {
+            ascii_view(raw)
+        };
         let judged = handlers::css_text(&self.ctx, self.base.as_ref(), &css);
         self.report.enforcements.extend(judged.enforcements);
         self.report.references.extend(judged.references);
-        if self.ctx.report_only {
+        if self.ctx.report_only || judged.denied.is_empty() {
+            return;
+        }
+        if markup {
+            self.editor.keep(data, start);
+            self.editor.remove(end);
             return;
         }
         for span in judged.denied {
@@ -375,7 +388,7 @@ impl Document {
         self.held = match decision.follow {
             Follow::Pass => None,
             Follow::Script { svg } => Some(HeldKind::Script { svg }),
-            Follow::Style => Some(HeldKind::Style),
+            Follow::Style { svg } => Some(HeldKind::Style { svg }),
             Follow::Noscript => (self.nesting != Nesting::Noscript).then_some(HeldKind::Noscript),
             Follow::UrlData => Some(HeldKind::UrlData),
         }
@@ -493,10 +506,11 @@ impl Handler for Document {
         // without a handler of their own need only the attributes
         // `handlers::common_attributes` reads: `on…`, `style`, `background`,
         // `poster`, `ping` (`srcset` and `data-srcset` are read on `img` and
-        // `source` only, which get all).
+        // `source` only, which get all). SVG elements fetch by other
+        // attributes too: they get all.
         Some(match name {
             TagName::Other | TagName::Breakout | TagName::BrOrP | TagName::A | TagName::Area => {
-                Attributes::Initials(b"bops")
+                Attributes::HtmlInitials(b"bops")
             }
             _ => Attributes::All,
         })
@@ -550,10 +564,13 @@ impl Handler for Document {
         if tag.name == TagName::Template {
             self.templates = self.templates.saturating_sub(1);
         }
-        // An SVG script left open ends with its `<svg>`.
+        // An SVG script or style left open ends with its `<svg>`.
         let ends = |h: &Held| {
             h.kind.end() == tag.name
-                || (h.kind == HeldKind::Script { svg: true } && tag.name == TagName::Svg)
+                || (matches!(
+                    h.kind,
+                    HeldKind::Script { svg: true } | HeldKind::Style { svg: true }
+                ) && tag.name == TagName::Svg)
         };
         let Some(held) = self.held.filter(ends) else {
             return;
@@ -562,7 +579,7 @@ impl Handler for Document {
         let end = tag.span.start;
         match held.kind {
             HeldKind::Script { svg } => self.judge_script(data, held.start, end, svg, true),
-            HeldKind::Style => self.judge_style(data, held.start, end),
+            HeldKind::Style { svg } => self.judge_style(data, held.start, end, svg),
             HeldKind::Noscript => self.judge_noscript(data, held.start, end),
             HeldKind::UrlData => self.judge_url_data(data, held.start, end),
         }

@@ -83,8 +83,9 @@ pub(crate) enum Follow {
     /// Inline script text, judged at its end (`svg`: parsed as data, so
     /// character references are decoded).
     Script { svg: bool },
-    /// `<style>` text: its `url()`s are judged.
-    Style,
+    /// `<style>` text: its `url()`s are judged (`svg`: parsed as data, so
+    /// character references are decoded).
+    Style { svg: bool },
     /// `<noscript>` markup, rewritten as a fragment.
     Noscript,
     /// JSON script data whose URLs the browser loads (an import map,
@@ -318,6 +319,72 @@ impl<'a, 'd> Reader<'a, 'd> {
         }
     }
 
+    /// The attributes by which SVG fetches besides its `image` and
+    /// `script`: `href`/`xlink:href` (`feImage`, `use`…), the values a
+    /// `set` or `animate` gives an `href`, and `url()` in presentation
+    /// attributes (`fill`, `filter`, `mask`, `clip-path`, `cursor`…). A
+    /// denied one goes. SVG `a` links navigate: they load nothing.
+    fn svg_attributes(&mut self) {
+        let tag = self.tag;
+        let own_url = matches!(tag.name, TagName::Image | TagName::Script | TagName::A);
+        let name = &self.data[tag.name_span.clone()];
+        let animation = name.eq_ignore_ascii_case(b"set") || name.eq_ignore_ascii_case(b"animate");
+        let animates_href = animation
+            && self.attr("attributeName").is_some_and(|(_, n)| {
+                let n = n.trim();
+                n.eq_ignore_ascii_case("href") || n.eq_ignore_ascii_case("xlink:href")
+            });
+        for (i, a) in tag.attributes.iter().enumerate() {
+            let name = &self.data[a.name.clone()];
+            let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+            if tag.attributes[..i]
+                .iter()
+                .any(|b| self.data[b.name.clone()].eq_ignore_ascii_case(name))
+            {
+                continue;
+            }
+            if is("href") || is("xlink:href") {
+                if !own_url {
+                    self.url_attribute_at(i, ElementKind::Img);
+                }
+            } else if animates_href && (is("to") || is("from") || is("by") || is("values")) {
+                let value = self.value(i);
+                let mut denied = false;
+                for url in value.split(';').filter(|u| !u.trim().is_empty()) {
+                    if let Some(found) = self.url(url, ElementKind::Img, false) {
+                        denied |= self
+                            .deny(&found, ElementKind::Img, |_| Action::Remove)
+                            .is_some();
+                    }
+                }
+                if denied {
+                    self.decision.remove.push(i);
+                }
+            } else if !is("style") && !name.first().is_some_and(|c| c.eq_ignore_ascii_case(&b'o')) {
+                self.presentation_attribute(i);
+            }
+        }
+    }
+
+    /// A presentation attribute (SVG's `fill="url(…)"` and the like): it
+    /// goes if a `url()` in it is denied.
+    fn presentation_attribute(&mut self, i: usize) {
+        let raw = self.tag.attributes[i]
+            .value
+            .clone()
+            .map_or(&self.data[0..0], |v| &self.data[v]);
+        if !contains_url_call(raw) {
+            return;
+        }
+        let css = urls::attribute_value(raw);
+        let judged = css_text(self.ctx, self.base, &css);
+        self.decision.enforcements.extend(judged.enforcements);
+        self.decision.references.extend(judged.references);
+        if !judged.denied.is_empty() {
+            self.decision.remove.push(i);
+        }
+    }
+
     /// Whether a browser-side consent manager gates the element (it loads
     /// lazy URLs only on consent).
     fn gated(&self) -> bool {
@@ -525,6 +592,8 @@ pub(crate) fn decide(
         (TagName::Image, Namespace::Svg) => {
             r.element_url(ElementKind::Img, &["href", "xlink:href"]);
         }
+        (TagName::Style, Namespace::Svg) => r.decision.follow = Follow::Style { svg: true },
+        (TagName::Mglyph, Namespace::MathMl) => r.url_attribute("src", ElementKind::Img),
         (_, Namespace::Svg | Namespace::MathMl) => {}
         (TagName::Base, _) => {
             if let Some((_, href)) = r.attr("href") {
@@ -561,7 +630,7 @@ pub(crate) fn decide(
         (TagName::Object, _) => r.element_url(ElementKind::Object, &["data"]),
         (TagName::Link, _) => r.link(),
         (TagName::Meta, _) => r.meta(),
-        (TagName::Style, _) => r.decision.follow = Follow::Style,
+        (TagName::Style, _) => r.decision.follow = Follow::Style { svg: false },
         (TagName::Noscript, _) => r.decision.follow = Follow::Noscript,
         (TagName::Video | TagName::Audio | TagName::Source | TagName::Track, _) => {
             r.url_attribute("src", ElementKind::Img);
@@ -588,6 +657,9 @@ pub(crate) fn decide(
     }
     if r.decision.edit == Edit::Keep {
         r.common_attributes();
+        if tag.namespace == Namespace::Svg {
+            r.svg_attributes();
+        }
     }
     r.decision
 }
