@@ -91,7 +91,9 @@ impl InlineMatcher {
     ///   `src="//host/…"` inside a string), or as a bare `'host…'` string
     ///   used by a loader (concatenated, assigned to `src`, passed to
     ///   `import(`, `fetch(`, `setAttribute('src', …)` and the like);
-    ///   never in a comment or in prose inside a string;
+    ///   never in a comment or in prose inside a string, nor in a URL the
+    ///   page navigates to (`window.open(…)`, `location = …`, a share
+    ///   dialog or intent);
     /// - a script that only assigns data literals is no loader: a large
     ///   one never matches, a small one only through a signature written
     ///   as code (`var addthis_pub = '…'` belongs to its tag; a host or
@@ -296,13 +298,49 @@ fn fetchable_host(
     }
     let prefix = text[content.start..host_start].trim_start();
     if is_url_start(prefix) || is_attribute_url(prefix) {
-        return true;
+        return !(is_page_path(&text[hit.end..content.end]) || navigates(text, tokens, index));
     }
     if !prefix.is_empty() {
         return false;
     }
     // `'.host/path.js'`: the tail of a URL built from pieces.
     (b[host_start] == b'.' && has_path) || used_by_loader(text, tokens, index)
+}
+
+/// Whether a URL's path (after its host) is a page the visitor is sent
+/// to, which no tag loads: share dialogs and intents.
+fn is_page_path(path: &str) -> bool {
+    let path = path.strip_prefix('/').unwrap_or("");
+    let segment = &path[..path.find(['/', '?', '#']).unwrap_or(path.len())];
+    [
+        "sharer",
+        "sharer.php",
+        "share",
+        "share.php",
+        "dialog",
+        "intent",
+    ]
+    .iter()
+    .any(|p| segment.eq_ignore_ascii_case(p))
+}
+
+/// Whether string token `index` is a URL the page navigates to:
+/// `window.open(…)`, `location.assign(…)`/`replace(…)`, or assigned to
+/// `location` or `location.href`. Navigation loads nothing into the page.
+fn navigates(text: &str, tokens: &[Token], index: usize) -> bool {
+    let mut before = tokens[..index]
+        .iter()
+        .rev()
+        .filter(|t| t.kind != Kind::Comment)
+        .map(|t| &text[t.range.clone()]);
+    let (p1, p2, p3, p4) = (before.next(), before.next(), before.next(), before.next());
+    match (p1, p2) {
+        (Some("("), Some("open")) => p3 != Some(".") || p4 == Some("window"),
+        (Some("("), Some("assign" | "replace")) => p3 == Some(".") && p4 == Some("location"),
+        (Some("="), Some("location")) => true,
+        (Some("="), Some("href")) => p3 == Some(".") && p4 == Some("location"),
+        _ => false,
+    }
 }
 
 /// `//`, `https://`, `http:\/\/` (JSON-escaped), or a mirror's relative
@@ -898,6 +936,34 @@ mod tests {
         assert!(r
             .match_inline(script, CategorySet::NECESSARY_ONLY)
             .is_some());
+    }
+
+    #[test]
+    fn urls_the_page_navigates_to_are_not_loaders() {
+        let r = vendor_rules();
+        for script in [
+            "btn.onclick = function () { window.open('https://www.google-analytics.com/opt-out?u=' + u); };",
+            "open(\"https://google-analytics.com/x\", '_blank');",
+            "if (x) location.href = 'https://google-analytics.com/x';",
+            "window.location = 'https://google-analytics.com/x';",
+            "location.replace('https://google-analytics.com/x');",
+            "var share = 'https://www.google-analytics.com/sharer/sharer.php?u=' + u; a.href = share;",
+            "var tweet = 'https://google-analytics.com/intent/tweet?text=' + t;",
+        ] {
+            assert_eq!(decide(&r, script), None, "{script}");
+        }
+        for script in [
+            "s.src = 'https://www.google-analytics.com/analytics.js';",
+            "xhr.open('https://www.google-analytics.com/collect');",
+            "var u = 'https://www.google-analytics.com/shared/analytics.js'; s.src = u;",
+            "link.href = 'https://www.google-analytics.com/analytics.js';",
+        ] {
+            assert_eq!(
+                decide(&r, script).map(|v| v.0),
+                Some("google-analytics".into()),
+                "{script}"
+            );
+        }
     }
 
     #[test]
