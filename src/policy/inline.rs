@@ -38,10 +38,16 @@ const CACHED_VERDICTS: usize = 16 * 1024;
 /// The compiled inline-script literals of every tag rule.
 #[derive(Clone, Debug)]
 pub(crate) struct InlineMatcher {
-    /// Loader signatures and tracker host names, searched in one pass.
+    /// Loader signatures and tracker host names, searched in one pass
+    /// over a small script.
     set: Option<LiteralSet>,
+    /// Loader signatures only, for large scripts (host names do not count
+    /// there): its hits index `signatures`.
+    signature_set: Option<LiteralSet>,
     /// What each literal of `set` stands for.
     literals: Vec<InlineLiteral>,
+    /// The index in `literals` of each literal of `signature_set`.
+    signatures: Vec<usize>,
     /// Verdicts already reached, shared by every response of one
     /// configuration: a site serves the same inline scripts on every page.
     verdicts: Arc<VerdictCache>,
@@ -65,9 +71,13 @@ impl InlineMatcher {
     /// Compiles `literals`.
     pub(crate) fn new(literals: Vec<InlineLiteral>) -> InlineMatcher {
         let texts: Vec<String> = literals.iter().map(|l| l.text.clone()).collect();
+        let signatures: Vec<usize> = (0..literals.len()).filter(|&i| !literals[i].host).collect();
+        let signature_texts: Vec<String> = signatures.iter().map(|&i| texts[i].clone()).collect();
         InlineMatcher {
             set: LiteralSet::new(&texts),
+            signature_set: LiteralSet::new(&signature_texts),
             literals,
+            signatures,
             verdicts: Arc::new(VerdictCache(quick_cache::sync::Cache::new(CACHED_VERDICTS))),
         }
     }
@@ -138,16 +148,23 @@ impl InlineMatcher {
     /// [`Self::decide`]; without `removal`, it stops lexing at the first
     /// loader and always answers `Whole`.
     fn judge(&self, text: &str, granted: CategorySet, removal: bool) -> Option<InlineVerdict> {
-        let set = self.set.as_ref()?;
         let small = text.len() <= SMALL_INLINE_SCRIPT;
         let bytes = text.as_bytes();
-        let candidates: Vec<Hit> = set
-            .hits(text)
+        let hits = if small {
+            self.set.as_ref()?.hits(text)
+        } else {
+            let mut hits = self.signature_set.as_ref()?.hits(text);
+            for hit in &mut hits {
+                hit.pattern = self.signatures[hit.pattern];
+            }
+            hits
+        };
+        let candidates: Vec<Hit> = hits
             .into_iter()
             .filter(|hit| {
                 let literal = &self.literals[hit.pattern];
                 !granted.contains(literal.category)
-                    && (!literal.host || (small && is_whole_host(bytes, hit)))
+                    && (!literal.host || is_whole_host(bytes, hit))
             })
             .collect();
         if candidates.is_empty() {
