@@ -20,8 +20,8 @@ use super::common_grams::COMMON_GRAMS;
 const GRAM: usize = 4;
 /// The shortest literal supported.
 pub const MIN_LITERAL: usize = 4;
-/// log2 of the filter's size in 64-bit words (16 KiB: stays in the L1 cache).
-const FILTER_WORDS_LOG2: u32 = 11;
+/// log2 of the filter's size in 64-bit words (32 KiB: stays in the L1 cache).
+const FILTER_WORDS_LOG2: u32 = 12;
 
 /// A compiled set of literals.
 #[derive(Clone, Debug)]
@@ -35,10 +35,6 @@ pub struct LiteralSet {
     anchors: Box<[Anchor]>,
     /// Each literal, ASCII lower-case.
     literals: Vec<Box<[u8]>>,
-    /// Each literal's first eight bytes (fewer when shorter), folded as
-    /// the grams are, and the mask of the bytes it has: one compare
-    /// rejects most anchors whose gram matched by chance.
-    heads: Vec<(u64, u64)>,
 }
 
 /// Where a gram sits in a literal.
@@ -49,6 +45,12 @@ struct Anchor {
     literal: u32,
     /// The gram's offset in the literal (−1: it starts one byte before).
     offset: i32,
+    /// The literal's first eight bytes (fewer when shorter), folded as
+    /// the grams are, and the mask of the bytes it has: one compare, on
+    /// the cache line the anchor is on, rejects most anchors whose gram
+    /// matched by chance.
+    head: u64,
+    head_mask: u64,
 }
 
 /// One occurrence of a literal.
@@ -85,7 +87,6 @@ impl LiteralSet {
                 .iter()
                 .map(|l| l.to_ascii_lowercase().into_bytes().into_boxed_slice())
                 .collect(),
-            heads: literals.iter().map(|l| head(l.as_bytes())).collect(),
         };
         let ranks: HashMap<&[u8], usize> = COMMON_GRAMS
             .iter()
@@ -124,6 +125,7 @@ impl LiteralSet {
                 .filter(|o| o.rem_euclid(self.stride as i32) == class)
                 .min_by_key(|&o| anchor_cost(&literal, o, ranks))
                 .expect("every class has an offset");
+            let (head, head_mask) = head(&literal);
             for gram in anchor_grams(&literal, offset) {
                 let (word, mask) = filter_bits(gram);
                 self.filter[word] |= mask;
@@ -131,6 +133,8 @@ impl LiteralSet {
                     gram,
                     literal: index as u32,
                     offset,
+                    head,
+                    head_mask,
                 });
             }
         }
@@ -210,9 +214,8 @@ impl LiteralSet {
             };
             let index = anchor.literal as usize;
             if let Some(window) = bytes.get(start..start + 8) {
-                let (head, mask) = self.heads[index];
                 let window = u64::from_le_bytes(window.try_into().expect("eight bytes"));
-                if (window | FOLD) & mask != head {
+                if (window | FOLD) & anchor.head_mask != anchor.head {
                     continue;
                 }
             }
