@@ -429,3 +429,34 @@ fn a_removed_svg_element_left_open_takes_nothing_else() {
         "{out}"
     );
 }
+
+#[test]
+fn a_loader_at_the_end_of_a_huge_inline_script_is_cut_off() {
+    let policy = Policy::builtin();
+    // Past the 512 KiB held for judging: the rest is searched as it passes.
+    let filler = "var a = [1, 2, 3];\n".repeat(40_000);
+    let gtm = "(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':new Date().getTime(),event:'gtm.js'});var f=d.getElementsByTagName(s)[0],j=d.createElement(s);j.async=true;j.src='https://www.googletagmanager.com/gtm.js?id='+i;f.parentNode.insertBefore(j,f);})(window,document,'script','dataLayer','GTM-X');";
+    let html = format!("<script>{filler}{gtm}</script><p>after</p>");
+    let mut rng = StdRng::seed_from_u64(7);
+    for cuts in [Vec::new(), random_cuts_coarse(&mut rng, html.len())] {
+        let out = String::from_utf8(rewrite(&policy, html.as_bytes(), &cuts)).unwrap();
+        assert!(!out.contains("googletagmanager"), "the loader survived");
+        assert!(out.ends_with("</script><p>after</p>"));
+    }
+    // The same script without the loader comes back byte for byte.
+    let html = format!("<script>{filler}</script><p>after</p>");
+    assert_eq!(rewrite(&policy, html.as_bytes(), &[]), html.as_bytes());
+}
+
+/// Cuts every few kilobytes, as a network delivers a large body.
+fn random_cuts_coarse(rng: &mut StdRng, len: usize) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    let mut at = 0;
+    loop {
+        at += rng.random_range(1..32_768);
+        if at >= len {
+            return cuts;
+        }
+        cuts.push(at);
+    }
+}

@@ -163,8 +163,7 @@ impl InlineMatcher {
             .into_iter()
             .filter(|hit| {
                 let literal = &self.literals[hit.pattern];
-                !granted.contains(literal.category)
-                    && (!literal.host || is_whole_host(bytes, hit))
+                !granted.contains(literal.category) && (!literal.host || is_whole_host(bytes, hit))
             })
             .collect();
         if candidates.is_empty() {

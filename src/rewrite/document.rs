@@ -45,6 +45,22 @@ impl HeldKind {
     }
 }
 
+/// The rest of an inline script too large to hold, searched as it
+/// passes: a loader found late cuts the script off there (what came
+/// before is already sent; the browser then runs either the statements
+/// before the cut or, the text ending mid-statement, nothing).
+#[derive(Debug, Clone, Copy)]
+struct Watched {
+    /// Where the text not yet sent starts: the last [`WATCH_OVERLAP`]
+    /// bytes searched are held back and searched again with what follows,
+    /// so that a loader split across two pieces is cut off whole.
+    from: usize,
+    svg: bool,
+}
+
+/// Bytes of searched text held back (longer than any loader signature).
+const WATCH_OVERLAP: usize = 256;
+
 #[derive(Debug, Clone, Copy)]
 struct Held {
     kind: HeldKind,
@@ -71,6 +87,7 @@ pub(crate) struct Document {
     report: Report,
     mode: Mode,
     held: Option<Held>,
+    watched: Option<Watched>,
     nesting: Nesting,
     inserted: bool,
     /// Whether the Google Consent Mode defaults were placed (or were not needed).
@@ -91,6 +108,7 @@ impl Document {
             report: Report::default(),
             mode: Mode::Pass,
             held: None,
+            watched: None,
             nesting,
             inserted: false,
             consent_defaults_placed: false,
@@ -130,9 +148,16 @@ impl Document {
             let len = data.len() - held.start;
             match held.kind {
                 HeldKind::Script { svg } if len >= limits.inline_script => {
-                    // Judged on its start; the rest follows the verdict.
+                    // Judged on its start; the rest, if that is kept, is
+                    // searched as it passes.
                     self.held = None;
                     self.judge_script(data, held.start, data.len(), svg, false);
+                    if self.mode == Mode::Pass {
+                        self.watched = Some(Watched {
+                            from: data.len().saturating_sub(WATCH_OVERLAP).max(held.start),
+                            svg,
+                        });
+                    }
                 }
                 HeldKind::Style { svg } if len >= limits.inline_script => {
                     // Judged piece by piece, cut after a rule (`}`) so
@@ -179,7 +204,13 @@ impl Document {
                 limit: limits.parser_memory,
             });
         }
-        let keep = self.held.map_or(scanning, |h| h.start.min(scanning));
+        if self.watched.is_some_and(|w| w.from < scanning) {
+            self.watch(data, scanning);
+        }
+        let mut keep = self.held.map_or(scanning, |h| h.start.min(scanning));
+        if let Some(watched) = self.watched {
+            keep = keep.min(watched.from);
+        }
         match self.mode {
             Mode::Pass => self.editor.keep(data, keep),
             Mode::DropElement { .. } | Mode::DropText { .. } => self.editor.remove(keep),
@@ -190,13 +221,47 @@ impl Document {
     /// The caller dropped `by` decided bytes from the front of its data.
     pub(crate) fn rebase(&mut self, by: usize) {
         self.editor.rebase(by);
+        if let Some(watched) = self.watched.as_mut() {
+            watched.from -= by;
+        }
         if let Some(held) = self.held.as_mut() {
             held.start -= by;
         }
     }
 
+    /// Searches the watched script's text not yet sent, up to `end`; a
+    /// loader of a denied rule in it cuts the script off there.
+    fn watch(&mut self, data: &[u8], end: usize) {
+        let Some(watched) = self.watched.as_mut() else {
+            return;
+        };
+        let start = watched.from;
+        watched.from = end.saturating_sub(WATCH_OVERLAP).max(start);
+        let piece = &data[start..end];
+        let text = if watched.svg {
+            urls::text_content(piece)
+        } else {
+            urls::lossy(piece)
+        };
+        let ctx = self.ctx.clone();
+        let Some((verdict, _)) = ctx.denied_inline(&text) else {
+            return;
+        };
+        self.watched = None;
+        self.record(verdict.rule, ElementKind::Script, Action::Remove, true);
+        if !ctx.report_only {
+            self.editor.keep(data, start);
+            self.mode = Mode::DropText {
+                name: TagName::Script,
+            };
+        }
+    }
+
     /// The document ended with `data`: judge what is held, decide the rest.
     pub(crate) fn finish(&mut self, data: &[u8]) {
+        if self.watched.is_some() {
+            self.watch(data, data.len());
+        }
         if let Some(held) = self.held.take() {
             match held.kind {
                 HeldKind::Script { svg } => {
@@ -563,6 +628,17 @@ impl Handler for Document {
         }
         if tag.name == TagName::Template {
             self.templates = self.templates.saturating_sub(1);
+        }
+        let watch_ends =
+            |w: Watched| tag.name == TagName::Script || (w.svg && tag.name == TagName::Svg);
+        if self.watched.is_some_and(watch_ends) {
+            self.watch(data, tag.span.start);
+            self.watched = None;
+            if let Mode::DropText { .. } = self.mode {
+                self.editor.remove(tag.span.start);
+                self.mode = Mode::Pass;
+            }
+            return;
         }
         // An SVG script or style left open ends with its `<svg>`.
         let ends = |h: &Held| {

@@ -329,6 +329,20 @@ fn inline_script_over_the_limit_is_judged_on_its_start() {
     let splits: Vec<usize> = (8..html.len()).step_by(16).collect();
     let out = run_split(&r, NONE, html.as_bytes(), &splits, false);
     assert_eq!(String::from_utf8(out).unwrap(), html);
+    // A signature past the limit, split at every step: the script is cut
+    // off before it (what was sent stays), the page goes on.
+    let html =
+        format!("<script>app();{filler}{filler};fbq('init','1');{filler}</script><p>after</p>");
+    for step in [7, 16, 33, 100] {
+        let splits: Vec<usize> = (8..html.len()).step_by(step).collect();
+        let out = String::from_utf8(run_split(&r, NONE, html.as_bytes(), &splits, false)).unwrap();
+        assert!(!out.contains("fbq"), "step {step}: {out}");
+        assert!(out.starts_with("<script>app();xxx"), "step {step}: {out}");
+        assert!(out.ends_with("</script><p>after</p>"), "step {step}: {out}");
+    }
+    let mut f = r.filter(NONE, &plain()).unwrap();
+    f.write(html.as_bytes()).unwrap();
+    assert_eq!(f.end().unwrap().1.enforcements.len(), 1);
 }
 
 #[test]
