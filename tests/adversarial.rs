@@ -288,6 +288,12 @@ const CASES: &[Case] = &[
         twin: r#"<math><mglyph src="/img/glyph.png"/></math>"#,
     },
     Case {
+        name: "code and styles in data: URLs",
+        tracker: r#"<script src="data:text/javascript,fbq(%27init%27,%20%271%27)"></script><script src="data:;base64,ZmJxKCdpbml0JywgJzEnKTs="></script><link rel="stylesheet" href="data:text/css,body{background:url(https://www.facebook.com/tr?id=1)}">"#,
+        gone: "data:",
+        twin: r#"<script src="data:text/javascript,app(%27init%27,%20%271%27)"></script><script src="data:;base64,YXBwKCdpbml0JywgJzEnKTs="></script><link rel="stylesheet" href="data:text/css,body{background:url(/img/bg.png)}">"#,
+    },
+    Case {
         name: "documents in data: URLs",
         tracker: r#"<iframe src="data:text/html,<script src=https://www.googletagmanager.com/gtm.js?id=GTM-X></script>"></iframe><iframe src="data:text/html;base64,PHNjcmlwdCBzcmM9aHR0cHM6Ly93d3cuZ29vZ2xldGFnbWFuYWdlci5jb20vZ3RtLmpzP2lkPUdUTS1YPjwvc2NyaXB0Pg=="></iframe><object data="data:text/html,%3Cimg src=https://www.googletagmanager.com/p.gif%3E"></object>"#,
         gone: "googletagmanager",

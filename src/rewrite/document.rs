@@ -538,10 +538,10 @@ impl Document {
         let Some(document) = urls::data_document(&urls::attribute_value(&data[value])) else {
             return;
         };
-        if memchr::memchr(b'<', &document.markup).is_none() {
+        if memchr::memchr(b'<', &document.body).is_none() {
             return;
         }
-        let (filtered, report) = filter_nested(&self.ctx, &document.markup, Nesting::Srcdoc, None);
+        let (filtered, report) = filter_nested(&self.ctx, &document.body, Nesting::Srcdoc, None);
         let changed = !report.enforcements.is_empty();
         decision.enforcements.extend(report.enforcements);
         decision.references.extend(report.references);

@@ -495,9 +495,46 @@ impl<'a, 'd> Reader<'a, 'd> {
             &["src"]
         };
         if src.iter().any(|a| self.tag.has(self.data, a)) {
-            self.element_url(ElementKind::Script, src);
+            if !self.data_url_script(src) {
+                self.element_url(ElementKind::Script, src);
+            }
         } else if !(svg && self.tag.self_closing) {
             self.decision.follow = Follow::Script { svg };
+        }
+    }
+
+    /// A script whose URL (the first of `attributes` present) is a `data:`
+    /// URL runs the URL's body: judged as inline code, the element goes if
+    /// it loads a denied tag. Whether it was one.
+    fn data_url_script(&mut self, attributes: &[&'static str]) -> bool {
+        let Some((_, value)) = attributes.iter().find_map(|a| self.attr(a)) else {
+            return false;
+        };
+        let Some(data) = urls::data_url(&value) else {
+            return false;
+        };
+        let code = String::from_utf8_lossy(&data.body);
+        if let Some((verdict, _)) = self.ctx.denied_inline(&code) {
+            self.decision.enforcements.push(Enforcement {
+                rule: verdict.rule,
+                element: ElementKind::Script,
+                action: Action::Remove,
+                inline: true,
+            });
+            self.decision.edit = Edit::Remove;
+        }
+        true
+    }
+
+    /// A stylesheet in a `data:` URL: the element goes if its CSS fetches
+    /// a denied URL.
+    fn data_url_stylesheet(&mut self, data: &urls::DataUrl) {
+        let css = String::from_utf8_lossy(&data.body);
+        let judged = css_text(self.ctx, self.base, &css);
+        self.decision.enforcements.extend(judged.enforcements);
+        self.decision.references.extend(judged.references);
+        if !judged.denied.is_empty() {
+            self.decision.edit = Edit::Remove;
         }
     }
 
@@ -536,6 +573,12 @@ impl<'a, 'd> Reader<'a, 'd> {
         let stylesheet = rel
             .split_ascii_whitespace()
             .any(|t| t.eq_ignore_ascii_case("stylesheet"));
+        if let Some(data) = urls::data_url(&href) {
+            if stylesheet {
+                self.data_url_stylesheet(&data);
+            }
+            return;
+        }
         let request = if stylesheet {
             RequestType::Stylesheet
         } else {

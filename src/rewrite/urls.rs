@@ -175,32 +175,49 @@ fn plain_host(rest: &str) -> bool {
         })
 }
 
-/// A `data:` URL holding a document a frame or object renders.
+/// A `data:` URL, decoded.
 #[derive(Debug, PartialEq, Eq)]
-pub struct DataDocument {
+pub struct DataUrl {
     /// What stands between `data:` and the comma (media type, `;base64`).
     pub header: String,
+    /// The media type's essence, lower-case (empty when none is given).
+    pub essence: String,
     pub base64: bool,
-    /// The document's bytes, decoded.
-    pub markup: Vec<u8>,
+    /// The body's bytes, decoded.
+    pub body: Vec<u8>,
 }
 
-impl DataDocument {
-    /// The `data:` URL of `markup`, written as this one was.
-    pub fn encode(&self, markup: &[u8]) -> String {
+impl DataUrl {
+    /// Whether it holds a document a frame or object renders (HTML,
+    /// XHTML, SVG).
+    pub fn is_document(&self) -> bool {
+        matches!(
+            self.essence.as_str(),
+            "text/html" | "application/xhtml+xml" | "image/svg+xml"
+        )
+    }
+
+    /// The `data:` URL of `body`, written as this one was.
+    pub fn encode(&self, body: &[u8]) -> String {
         use base64::Engine;
         let body = if self.base64 {
-            base64::engine::general_purpose::STANDARD.encode(markup)
+            base64::engine::general_purpose::STANDARD.encode(body)
         } else {
-            percent_encoding::percent_encode(markup, percent_encoding::NON_ALPHANUMERIC).to_string()
+            percent_encoding::percent_encode(body, percent_encoding::NON_ALPHANUMERIC).to_string()
         };
         format!("data:{},{body}", self.header)
     }
 }
 
 /// Reads `value` (references decoded) as a `data:` URL of an HTML, XHTML
-/// or SVG document, as the fetch standard reads data URLs.
-pub fn data_document(value: &str) -> Option<DataDocument> {
+/// or SVG document.
+pub fn data_document(value: &str) -> Option<DataUrl> {
+    data_url(value).filter(DataUrl::is_document)
+}
+
+/// Reads `value` (references decoded) as a `data:` URL, as the fetch
+/// standard reads data URLs.
+pub fn data_url(value: &str) -> Option<DataUrl> {
     use base64::Engine;
     let cleaned: String = value
         .trim_matches(|c: char| c <= ' ')
@@ -224,15 +241,9 @@ pub fn data_document(value: &str) -> Option<DataDocument> {
         }
         _ => false,
     };
-    let essence = media.split(';').next()?.trim();
-    let document = ["text/html", "application/xhtml+xml", "image/svg+xml"]
-        .iter()
-        .any(|t| essence.eq_ignore_ascii_case(t));
-    if !document {
-        return None;
-    }
+    let essence = media.split(';').next()?.trim().to_ascii_lowercase();
     let bytes: Vec<u8> = percent_encoding::percent_decode_str(body).collect();
-    let markup = if base64 {
+    let body = if base64 {
         let compact: Vec<u8> = bytes
             .into_iter()
             .filter(|b| !b.is_ascii_whitespace())
@@ -246,10 +257,11 @@ pub fn data_document(value: &str) -> Option<DataDocument> {
     } else {
         bytes
     };
-    Some(DataDocument {
+    Some(DataUrl {
         header: header.to_string(),
+        essence,
         base64,
-        markup,
+        body,
     })
 }
 
@@ -730,20 +742,23 @@ mod tests {
     #[test]
     fn data_url_documents() {
         let html = data_document(" DATA:text/html;charset=utf-8,<p>%3Cb%3E").unwrap();
-        assert_eq!(html.markup, b"<p><b>");
+        assert_eq!(html.body, b"<p><b>");
         assert!(!html.base64);
         let b64 = data_document("data:text/html ; BASE64,PHNj\ncmlwdD4=").unwrap();
-        assert_eq!(b64.markup, b"<script>");
-        assert_eq!(data_document(&b64.encode(b"<i>")).unwrap().markup, b"<i>");
+        assert_eq!(b64.body, b"<script>");
+        assert_eq!(data_document(&b64.encode(b"<i>")).unwrap().body, b"<i>");
         assert_eq!(
-            data_document(&html.encode(b"<a href=\"x\">"))
-                .unwrap()
-                .markup,
+            data_document(&html.encode(b"<a href=\"x\">")).unwrap().body,
             b"<a href=\"x\">"
         );
         assert!(data_document("data:image/svg+xml,<svg/>").is_some());
         assert!(data_document("data:text/plain,<script>").is_none());
         assert!(data_document("data:,<script>").is_none());
+        let js = data_url("data:,fbq('init')").unwrap();
+        assert_eq!(
+            (js.essence.as_str(), js.body.as_slice()),
+            ("", &b"fbq('init')"[..])
+        );
         assert!(data_document("https://example.org/,data:text/html,").is_none());
     }
 
