@@ -65,6 +65,28 @@ async fn set_cookies_follow_consent() {
 }
 
 #[tokio::test]
+async fn link_header_preloads_of_denied_tags_go() {
+    const LINKS: &str = "</app.css>; rel=preload; as=style, <https://www.googletagmanager.com/gtag/js?id=G-1>; rel=preload; as=script";
+    let (proxy, _) = proxied(|_| async {
+        html(
+            PAGE,
+            &[
+                ("link", LINKS),
+                ("link", "<https://www.google-analytics.com>; rel=preconnect"),
+            ],
+        )
+    })
+    .await;
+    let none = get(proxy, "/", &[]).await;
+    assert_eq!(none.all("link"), ["</app.css>; rel=preload; as=style"]);
+    let all = get(proxy, "/", &[("cookie", ALL)]).await;
+    assert_eq!(
+        all.all("link"),
+        [LINKS, "<https://www.google-analytics.com>; rel=preconnect"]
+    );
+}
+
+#[tokio::test]
 async fn cache_private_when_configured() {
     let (up, _) =
         upstream(|_| async { html(PAGE, &[("cache-control", "public, max-age=60")]) }).await;

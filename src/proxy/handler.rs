@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use http::header::{HeaderMap, HeaderValue, COOKIE, HOST, SET_COOKIE};
+use http::header::{HeaderMap, HeaderValue, COOKIE, HOST, LINK, SET_COOKIE};
 use http::{Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
 
@@ -26,7 +26,7 @@ use crate::policy::category::{Category, CategorySet};
 use crate::policy::consent::Consent;
 use crate::policy::request_cookies::RequestCookies;
 use crate::rewrite::placeholder::GrantForm;
-use crate::rewrite::{FilterOptions, RewriteError};
+use crate::rewrite::{link_header, FilterOptions, Report, RewriteError};
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -244,6 +244,16 @@ async fn proxy(
     }
 
     let html = headers::html_media(&parts.headers);
+    if html.is_some() && policy.rewriter.needs_rewrite(granted) {
+        let first_party = audit.host.as_ref().and_then(first_party);
+        link_headers(
+            &policy,
+            granted,
+            first_party.as_deref(),
+            &mut parts.headers,
+            enforce,
+        );
+    }
     if ui.active && (html.is_some() || set_cookies_changed || expired > 0) {
         match policy.proxy.cache {
             CacheSafety::Vary => headers::add_vary(&mut parts.headers),
@@ -359,6 +369,43 @@ fn rewritable(status: StatusCode) -> bool {
 }
 
 /// The page's host (no port, lower case): tags from it are first party.
+/// Takes the preloads and hints of denied tags out of a page's `Link`
+/// headers (a browser fetches them before it reads the page), or only
+/// counts them in report-only mode.
+fn link_headers(
+    policy: &Policy,
+    granted: CategorySet,
+    first_party: Option<&str>,
+    headers: &mut HeaderMap,
+    enforce: bool,
+) {
+    if !headers.contains_key(LINK) {
+        return;
+    }
+    let rules = policy.rewriter.rules();
+    let mut report = Report::default();
+    let mut values = Vec::new();
+    for value in headers.get_all(LINK) {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        let judged = link_header::judge(rules, granted, first_party, &text);
+        report.enforcements.extend(judged.enforcements);
+        match judged.rewritten {
+            None => values.push(value.clone()),
+            Some(kept) if !kept.is_empty() => {
+                values.extend(HeaderValue::from_str(&kept).ok());
+            }
+            Some(_) => {}
+        }
+    }
+    observe::tags(policy, &report);
+    if enforce {
+        headers.remove(LINK);
+        for value in values {
+            headers.append(LINK, value);
+        }
+    }
+}
+
 fn first_party(host: &HeaderValue) -> Option<String> {
     let authority: http::uri::Authority = host.to_str().ok()?.parse().ok()?;
     Some(authority.host().to_ascii_lowercase())

@@ -19,6 +19,7 @@
 
 mod document;
 mod handlers;
+pub mod link_header;
 pub mod placeholder;
 #[cfg(test)]
 mod tests;
