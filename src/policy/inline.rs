@@ -258,12 +258,12 @@ fn maybe_in_comment(bytes: &[u8], at: usize) -> bool {
 }
 
 /// Whether the host-name hit is a whole name: not part of a longer label
-/// before it, nor followed by more labels.
+/// before it, nor followed by more labels (a trailing root dot, as in
+/// `host.com./`, names the same host).
 fn is_whole_host(bytes: &[u8], hit: &Hit) -> bool {
     let before_ok = hit.start == 0 || !is_host_byte(bytes[hit.start - 1]);
-    let after_ok = bytes
-        .get(hit.end)
-        .is_none_or(|&b| !is_host_byte(b) && b != b'.');
+    let ends_name = |at: usize| bytes.get(at).is_none_or(|&b| !is_host_byte(b) && b != b'.');
+    let after_ok = ends_name(hit.end) || (bytes[hit.end] == b'.' && ends_name(hit.end + 1));
     before_ok && after_ok
 }
 
@@ -307,14 +307,16 @@ fn fetchable_host(
     {
         host_start -= 1;
     }
-    let has_path = hit.end < content.end;
-    let url_goes_on = !has_path || matches!(b[hit.end], b'/' | b'?' | b'#' | b':' | b'\\');
+    // Past the name and a trailing root dot, if any.
+    let end = (hit.end + usize::from(b.get(hit.end) == Some(&b'.'))).min(content.end);
+    let has_path = end < content.end;
+    let url_goes_on = !has_path || matches!(b[end], b'/' | b'?' | b'#' | b':' | b'\\');
     if !url_goes_on {
         return false;
     }
     let prefix = text[content.start..host_start].trim_start();
     if is_url_start(prefix) || is_attribute_url(prefix) {
-        return !(is_page_path(&text[hit.end..content.end]) || navigates(text, tokens, index));
+        return !(is_page_path(&text[end..content.end]) || navigates(text, tokens, index));
     }
     if !prefix.is_empty() {
         return false;
@@ -965,6 +967,7 @@ mod tests {
             "location.replace('https://google-analytics.com/x');",
             "var share = 'https://www.google-analytics.com/sharer/sharer.php?u=' + u; a.href = share;",
             "var tweet = 'https://google-analytics.com/intent/tweet?text=' + t;",
+            "s.src = 'https://google-analytics.com.example.org/a.js';",
         ] {
             assert_eq!(decide(&r, script), None, "{script}");
         }
@@ -973,6 +976,7 @@ mod tests {
             "xhr.open('https://www.google-analytics.com/collect');",
             "var u = 'https://www.google-analytics.com/shared/analytics.js'; s.src = u;",
             "link.href = 'https://www.google-analytics.com/analytics.js';",
+            "s.src = 'https://www.google-analytics.com./analytics.js';",
         ] {
             assert_eq!(
                 decide(&r, script).map(|v| v.0),
