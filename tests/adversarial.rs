@@ -294,6 +294,12 @@ const CASES: &[Case] = &[
         twin: r#"<script src="data:text/javascript,app(%27init%27,%20%271%27)"></script><script src="data:;base64,YXBwKCdpbml0JywgJzEnKTs="></script><link rel="stylesheet" href="data:text/css,body{background:url(/img/bg.png)}">"#,
     },
     Case {
+        name: "a loader in a handler a passing pointer fires",
+        tracker: r#"<body onmousemove="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"><p>x</p></body>"#,
+        gone: "googletagmanager",
+        twin: r#"<body onmousemove="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"><p>x</p></body>"#,
+    },
+    Case {
         name: "documents in data: URLs",
         tracker: r#"<iframe src="data:text/html,<script src=https://www.googletagmanager.com/gtm.js?id=GTM-X></script>"></iframe><iframe src="data:text/html;base64,PHNjcmlwdCBzcmM9aHR0cHM6Ly93d3cuZ29vZ2xldGFnbWFuYWdlci5jb20vZ3RtLmpzP2lkPUdUTS1YPjwvc2NyaXB0Pg=="></iframe><object data="data:text/html,%3Cimg src=https://www.googletagmanager.com/p.gif%3E"></object>"#,
         gone: "googletagmanager",

@@ -821,8 +821,9 @@ pub(crate) fn escape_decoded(value: &str) -> String {
 /// Event handler attributes that fire without the visitor doing anything
 /// (load, media and network events, animations and transitions, SMIL
 /// timing, `details` toggling, focus by `autofocus`, page lifecycle,
-/// messages from frames): a loader in one runs like an inline script.
-/// Click and key handlers wait for the visitor.
+/// messages from frames, a pointer merely passing over): a loader in one
+/// runs like an inline script. Click and key handlers wait for the
+/// visitor's decision.
 const AUTOMATIC_EVENTS: &[&str] = &[
     "onload",
     "onerror",
@@ -882,6 +883,19 @@ const AUTOMATIC_EVENTS: &[&str] = &[
     "onfocusin",
     "onblur",
     "onfocusout",
+    // A pointer passing over the page fires these: no decision is needed.
+    "onmouseover",
+    "onmouseenter",
+    "onmousemove",
+    "onmouseout",
+    "onmouseleave",
+    "onpointerover",
+    "onpointerenter",
+    "onpointermove",
+    "onpointerout",
+    "onpointerleave",
+    "onpointerrawupdate",
+    "onwheel",
 ];
 
 /// What to do with an element whose rule, asking `action`, is denied.
