@@ -65,7 +65,7 @@ async fn set_cookies_follow_consent() {
 }
 
 #[tokio::test]
-async fn link_header_preloads_of_denied_tags_go() {
+async fn link_preloads_and_refresh_headers_of_denied_tags_go() {
     const LINKS: &str = "</app.css>; rel=preload; as=style, <https://www.googletagmanager.com/gtag/js?id=G-1>; rel=preload; as=script";
     let (proxy, _) = proxied(|_| async {
         html(
@@ -73,16 +73,22 @@ async fn link_header_preloads_of_denied_tags_go() {
             &[
                 ("link", LINKS),
                 ("link", "<https://www.google-analytics.com>; rel=preconnect"),
+                ("refresh", "0; url=https://www.facebook.com/tr?id=1"),
             ],
         )
     })
     .await;
     let none = get(proxy, "/", &[]).await;
     assert_eq!(none.all("link"), ["</app.css>; rel=preload; as=style"]);
+    assert!(none.all("refresh").is_empty());
     let all = get(proxy, "/", &[("cookie", ALL)]).await;
     assert_eq!(
         all.all("link"),
         [LINKS, "<https://www.google-analytics.com>; rel=preconnect"]
+    );
+    assert_eq!(
+        all.all("refresh"),
+        ["0; url=https://www.facebook.com/tr?id=1"]
     );
 }
 

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use http::header::{HeaderMap, HeaderValue, COOKIE, HOST, LINK, SET_COOKIE};
+use http::header::{HeaderMap, HeaderName, HeaderValue, COOKIE, HOST, LINK, SET_COOKIE};
 use http::{Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
 
@@ -369,9 +369,12 @@ fn rewritable(status: StatusCode) -> bool {
 }
 
 /// The page's host (no port, lower case): tags from it are first party.
+/// The `Refresh` response header (not in `http`'s list).
+static REFRESH: HeaderName = HeaderName::from_static("refresh");
+
 /// Takes the preloads and hints of denied tags out of a page's `Link`
-/// headers (a browser fetches them before it reads the page), or only
-/// counts them in report-only mode.
+/// headers, and a `Refresh` to a denied page (a browser acts on them
+/// before it reads the page), or only counts them in report-only mode.
 fn link_headers(
     policy: &Policy,
     granted: CategorySet,
@@ -379,11 +382,23 @@ fn link_headers(
     headers: &mut HeaderMap,
     enforce: bool,
 ) {
-    if !headers.contains_key(LINK) {
-        return;
-    }
     let rules = policy.rewriter.rules();
     let mut report = Report::default();
+    let refresh = headers
+        .get(&REFRESH)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    if let Some(denied) =
+        refresh.and_then(|v| link_header::denied_refresh(rules, granted, first_party, &v))
+    {
+        report.enforcements.push(denied);
+        if enforce {
+            headers.remove(&REFRESH);
+        }
+    }
+    if !headers.contains_key(LINK) {
+        observe::tags(policy, &report);
+        return;
+    }
     let mut values = Vec::new();
     for value in headers.get_all(LINK) {
         let text = String::from_utf8_lossy(value.as_bytes());

@@ -1,6 +1,7 @@
-//! The `Link` response header (RFC 8288): the preloads and hints in it
-//! make a browser fetch or connect before it reads a byte of the page, so
-//! they are judged as the `<link>` elements they stand for. Pure.
+//! Response headers that make a browser load something before it reads a
+//! byte of the page: `Link` (RFC 8288), whose preloads and hints are judged
+//! as the `<link>` elements they stand for, and `Refresh`, judged as the
+//! `<meta http-equiv="refresh">` it stands for. Pure.
 
 use super::{urls, Enforcement};
 use crate::policy::category::CategorySet;
@@ -58,6 +59,24 @@ pub fn judge(
         result.rewritten = Some(kept.join(", "));
     }
     result
+}
+
+/// The rule denying the page a `Refresh` header value sends the browser
+/// to, if any.
+pub fn denied_refresh(
+    rules: &TagRules,
+    granted: CategorySet,
+    first_party: Option<&str>,
+    value: &str,
+) -> Option<Enforcement> {
+    let target = urls::read(urls::meta_refresh(value)?, None)?;
+    let rule = rules.match_url(target.as_str(), ElementKind::Iframe, first_party)?;
+    (!granted.contains(rules.rule(rule).category)).then_some(Enforcement {
+        rule,
+        element: ElementKind::Iframe,
+        action: Action::Remove,
+        inline: false,
+    })
 }
 
 /// What a link's `rel` makes the browser do.
@@ -173,6 +192,24 @@ mod tests {
         ] {
             assert_eq!(run(value), (None, Vec::new()), "{value}");
         }
+    }
+
+    #[test]
+    fn a_refresh_to_a_denied_page_is_denied() {
+        let policy = Policy::builtin();
+        let rules = policy.rewriter.rules();
+        let judge = |value| denied_refresh(rules, CategorySet::NECESSARY_ONLY, None, value);
+        assert!(judge("0; url=https://www.facebook.com/tr?id=1").is_some());
+        assert!(judge("5;URL='https://www.youtube.com/embed/x'").is_some());
+        assert!(judge("0; url=/next").is_none());
+        assert!(judge("30").is_none());
+        assert!(denied_refresh(
+            rules,
+            policy.categories.all(),
+            None,
+            "0; url=https://www.facebook.com/tr"
+        )
+        .is_none());
     }
 
     #[test]
