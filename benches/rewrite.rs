@@ -29,6 +29,7 @@ fn rewrite(c: &mut Criterion) {
         insert_after_body_open: None,
         placeholder_form: None,
         collect_references: false,
+        document_origin: None,
     };
     let mut group = c.benchmark_group("rewrite");
     group.sample_size(20);
@@ -76,6 +77,7 @@ fn rewrite(c: &mut Criterion) {
         // What the proxy runs: references collected for discovery.
         let with_references = FilterOptions {
             collect_references: true,
+            document_origin: None,
             ..options.clone()
         };
         group.bench_with_input(
@@ -198,6 +200,7 @@ fn small_page(c: &mut Criterion) {
         insert_after_body_open: None,
         placeholder_form: None,
         collect_references: false,
+        document_origin: None,
     };
     let html = include_bytes!("load/page1k.html");
     let mut group = c.benchmark_group("small_page");

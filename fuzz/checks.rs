@@ -172,6 +172,7 @@ pub fn rewrite(data: &[u8]) {
         insert_after_body_open: None,
         placeholder_form: None,
         collect_references: false,
+        document_origin: None,
     };
     let all: CategorySet = policy.categories.all();
     for granted in [CategorySet::NECESSARY_ONLY, all] {

@@ -356,6 +356,7 @@ fn rewrite(
         insert_after_body_open: None,
         placeholder_form: None,
         collect_references: false,
+        document_origin: None,
     };
     let mut filter = policy
         .rewriter

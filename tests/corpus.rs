@@ -87,6 +87,7 @@ fn rewrite(policy: &Policy, granted: CategorySet, page: &Page, cuts: &[usize]) -
         insert_after_body_open: None,
         placeholder_form: None,
         collect_references: false,
+        document_origin: None,
     };
     let mut filter = policy.rewriter.filter(granted, &options).unwrap();
     let mut out = Vec::with_capacity(page.html.len());

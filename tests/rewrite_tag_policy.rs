@@ -23,6 +23,7 @@ fn options(report_only: bool) -> FilterOptions {
         insert_after_body_open: None,
         placeholder_form: None,
         collect_references: false,
+        document_origin: None,
     }
 }
 

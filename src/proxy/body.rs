@@ -287,19 +287,26 @@ impl HtmlBody {
             }
         }
         let report = match (&mut out, self.filter.take()) {
-            (Ok(out), Some(filter)) => match filter.end() {
-                Ok((last, report)) => {
-                    self.bytes_out += last.len() as u64;
-                    out.extend_from_slice(&last);
-                    if let Some(trailer) = self.trailer.take() {
-                        out.extend_from_slice(&trailer);
+            (Ok(out), Some(filter)) => {
+                // Read before the filter is spent: the document's base URL.
+                let trailer = self.trailer.take().map(|t| match std::str::from_utf8(&t) {
+                    Ok(text) => filter.own_markup(text).into_owned().into_bytes(),
+                    Err(_) => t.to_vec(),
+                });
+                match filter.end() {
+                    Ok((last, report)) => {
+                        self.bytes_out += last.len() as u64;
+                        out.extend_from_slice(&last);
+                        if let Some(trailer) = trailer {
+                            out.extend_from_slice(&trailer);
+                        }
+                        Some(report)
                     }
-                    Some(report)
+                    Err(e) => {
+                        return self.end_failed(e.into());
+                    }
                 }
-                Err(e) => {
-                    return self.end_failed(e.into());
-                }
-            },
+            }
             _ => None,
         };
         let out = match out {

@@ -149,6 +149,7 @@ async fn proxy(
     );
     let granted = cookies.consent.granted;
     let ui = UiPlan::new(&policy, &cookies, enforce, &uri, &parts.headers);
+    let document_origin = document_origin(&policy, &parts, host.as_ref());
     let conditional = ui.active && validators::translate_request(&mut parts.headers, &ui.variant);
 
     headers::remove_hop_by_hop(&mut parts.headers);
@@ -289,6 +290,7 @@ async fn proxy(
         placeholder_form: (enforce && needs_rewrite).then(|| ui.grant_form(&policy, granted)),
         // Discovery records the third parties the page loads.
         collect_references: true,
+        document_origin,
     };
     if (injection.is_some() || options.placeholder_form.is_some())
         && policy.proxy.cache == CacheSafety::Vary
@@ -419,6 +421,28 @@ fn link_headers(
             headers.append(LINK, value);
         }
     }
+}
+
+/// The origin a browser sees the page at: the request's scheme (TLS here,
+/// or a trusted `X-Forwarded-Proto` from a TLS-terminating edge) and host.
+fn document_origin(
+    policy: &Policy,
+    parts: &http::request::Parts,
+    host: Option<&HeaderValue>,
+) -> Option<String> {
+    let host = host?.to_str().ok()?;
+    let forwarded_https = policy.consent_ui.trust_forwarded_proto
+        && parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    let https = parts.extensions.get::<TlsConnection>().is_some()
+        || parts.uri.scheme_str() == Some("https")
+        || forwarded_https;
+    let scheme = if https { "https" } else { "http" };
+    Some(format!("{scheme}://{}", host.to_ascii_lowercase()))
 }
 
 fn first_party(host: &HeaderValue) -> Option<String> {

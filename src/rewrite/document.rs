@@ -282,8 +282,21 @@ impl Document {
             self.inserted,
             self.nesting,
         ) {
+            let html = self.own_markup(html);
             self.editor.insert(html.as_bytes());
             self.inserted = true;
+        }
+    }
+
+    /// Consentry's own markup as this document must carry it: its
+    /// root-relative URLs written against the page's origin when a
+    /// `<base href>` points elsewhere.
+    pub(crate) fn own_markup<'a>(&self, html: &'a str) -> Cow<'a, str> {
+        match (&self.base, &self.ctx.document_origin) {
+            (Some(base), Some(origin)) if base.origin().ascii_serialization() != *origin => {
+                Cow::Owned(urls::root_at(html, origin))
+            }
+            _ => Cow::Borrowed(html),
         }
     }
 
@@ -474,7 +487,7 @@ impl Document {
         match decision.edit {
             Edit::Remove | Edit::Replace(_) => {
                 let html = match decision.edit {
-                    Edit::Replace(html) => html.into_bytes(),
+                    Edit::Replace(html) => self.own_markup(&html).into_owned().into_bytes(),
                     _ => Vec::new(),
                 };
                 self.editor.replace(data, tag.span.clone(), &html);
@@ -600,6 +613,7 @@ impl Handler for Document {
             && !removed
         {
             if let (Some(html), false) = (&self.ctx.insert_after_body_open, self.inserted) {
+                let html = self.own_markup(html).into_owned();
                 self.editor.keep(data, tag.span.end);
                 self.editor.insert(html.as_bytes());
                 self.inserted = true;

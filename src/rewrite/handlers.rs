@@ -24,6 +24,7 @@ pub(crate) struct Context {
     pub(crate) insert_after_body_open: Option<Arc<str>>,
     pub(crate) placeholder_form: Option<Arc<placeholder::GrantForm>>,
     pub(crate) collect_references: bool,
+    pub(crate) document_origin: Option<String>,
 }
 
 impl Context {

@@ -146,6 +146,11 @@ pub struct FilterOptions {
     pub placeholder_form: Option<Arc<placeholder::GrantForm>>,
     /// List every URL-bearing element in [`Report::references`].
     pub collect_references: bool,
+    /// The page's own origin (`https://shop.example`), when known: a
+    /// `<base href>` elsewhere would send the root-relative URLs of
+    /// Consentry's own markup (banner, placeholders) there, so they are
+    /// written against this origin instead.
+    pub document_origin: Option<String>,
 }
 
 /// Precompiled rewriting settings, shared by every response of a policy.
@@ -220,6 +225,7 @@ impl Rewriter {
             report_only: options.report_only,
             insert_after_body_open: options.insert_after_body_open.clone(),
             placeholder_form: options.placeholder_form.clone(),
+            document_origin: options.document_origin.clone(),
             collect_references: options.collect_references,
         });
         Ok(HtmlFilter {
@@ -276,6 +282,12 @@ impl HtmlFilter {
         self.scanner.feed(&data, true, &mut self.document);
         self.document.finish(&data);
         Ok((self.document.take_output(), self.document.take_report()))
+    }
+
+    /// Consentry's own markup (a trailer appended to the document) as this
+    /// document must carry it (see [`FilterOptions::document_origin`]).
+    pub fn own_markup<'a>(&self, html: &'a str) -> std::borrow::Cow<'a, str> {
+        self.document.own_markup(html)
     }
 
     /// What was done so far (drained).

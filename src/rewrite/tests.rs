@@ -82,6 +82,7 @@ fn run_split(
         insert_after_body_open: None,
         placeholder_form: None,
         collect_references: false,
+        document_origin: None,
     };
     let mut filter = r.filter(granted, &options).unwrap();
     let mut out = Vec::new();
@@ -121,6 +122,7 @@ fn plain() -> FilterOptions {
         insert_after_body_open: None,
         placeholder_form: None,
         collect_references: false,
+        document_origin: None,
     }
 }
 
@@ -269,6 +271,7 @@ fn report_only_changes_nothing_but_reports() {
             insert_after_body_open: None,
             placeholder_form: None,
             collect_references: false,
+            document_origin: None,
         };
         let mut f = r.filter(NONE, &options).unwrap();
         let mut out = f.write(&html[..split]).unwrap();
@@ -399,6 +402,7 @@ fn charsets() {
         insert_after_body_open: None,
         placeholder_form: None,
         collect_references: false,
+        document_origin: None,
     };
     assert!(matches!(
         r.filter(NONE, &opts("utf-16")),
@@ -499,6 +503,7 @@ fn inserts_after_body_open_at_any_split() {
                     insert_after_body_open: Some(insert.clone()),
                     placeholder_form: None,
                     collect_references: false,
+                    document_origin: None,
                 };
                 let mut filter = r.filter(granted, &options).unwrap();
                 let mut out = filter.write(&input.as_bytes()[..split]).unwrap();
@@ -507,6 +512,51 @@ fn inserts_after_body_open_at_any_split() {
                 assert_eq!(String::from_utf8(out).unwrap(), *expected, "split {split}");
             }
         }
+    }
+}
+
+/// Under a `<base href>` on another origin, the inserted markup's own
+/// root-relative URLs are written against the page's origin (else the
+/// banner's stylesheet and form would go to the base's host).
+#[test]
+fn inserted_markup_keeps_the_page_origin_under_a_foreign_base() {
+    let r = rewriter(Limits::default());
+    let insert: Arc<str> =
+        Arc::from("<link href=\"/_consentry/c.css\"><form action=\"/_consentry/consent\"></form>");
+    let run = |html: &str| {
+        let options = FilterOptions {
+            first_party: Some("shop.example".into()),
+            charset: None,
+            report_only: false,
+            insert_after_body_open: Some(insert.clone()),
+            placeholder_form: None,
+            collect_references: false,
+            document_origin: Some("https://shop.example".into()),
+        };
+        let mut filter = r.filter(NONE, &options).unwrap();
+        let mut out = filter.write(html.as_bytes()).unwrap();
+        let trailer = filter
+            .own_markup("<a href=\"/_consentry/preferences\">s</a>")
+            .into_owned();
+        out.extend(filter.end().unwrap().0);
+        (String::from_utf8(out).unwrap(), trailer)
+    };
+    let (out, trailer) = run("<head><base href=\"https://cdn.example.net/\"></head><body>x");
+    assert!(out.contains("<body><link href=\"https://shop.example/_consentry/c.css\"><form action=\"https://shop.example/_consentry/consent\">"), "{out}");
+    assert_eq!(
+        trailer,
+        "<a href=\"https://shop.example/_consentry/preferences\">s</a>"
+    );
+    for same_origin in [
+        "<head><base href=\"https://shop.example/shop/\"></head><body>x",
+        "<body>x",
+    ] {
+        let (out, trailer) = run(same_origin);
+        assert!(
+            out.contains("<body><link href=\"/_consentry/c.css\">"),
+            "{out}"
+        );
+        assert_eq!(trailer, "<a href=\"/_consentry/preferences\">s</a>");
     }
 }
 

@@ -265,6 +265,24 @@ pub fn data_url(value: &str) -> Option<DataUrl> {
     })
 }
 
+/// Markup with every root-relative attribute URL (`="/…"`, not `="//…"`)
+/// made absolute on `origin`. For Consentry's own markup, whose text has
+/// every `"` escaped.
+pub fn root_at(html: &str, origin: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some(i) = rest.find("=\"/") {
+        let (head, tail) = rest.split_at(i + 2);
+        out.push_str(head);
+        if !tail.starts_with("//") {
+            out.push_str(origin);
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Reads a `<base href>` value: the base it sets, if absolute (a relative
 /// one would be relative to the document's URL, which is first party).
 pub fn base(value: &str) -> Option<Url> {
@@ -760,6 +778,17 @@ mod tests {
             ("", &b"fbq('init')"[..])
         );
         assert!(data_document("https://example.org/,data:text/html,").is_none());
+    }
+
+    #[test]
+    fn own_markup_rooted_at_an_origin() {
+        assert_eq!(
+            root_at(
+                r#"<link href="/_c/x.css"><form action="/_c/consent"><a href="//cdn/x">/p</a><a href="https://a/">"#,
+                "https://shop.example"
+            ),
+            r#"<link href="https://shop.example/_c/x.css"><form action="https://shop.example/_c/consent"><a href="//cdn/x">/p</a><a href="https://a/">"#
+        );
     }
 
     #[test]

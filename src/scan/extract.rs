@@ -55,6 +55,7 @@ fn references(
         insert_after_body_open: None,
         placeholder_form: None,
         collect_references: true,
+        document_origin: None,
     };
     let Ok(mut filter) = policy
         .rewriter
