@@ -4,6 +4,11 @@
 //! trackers, a strict ETag and `Cache-Control: no-cache`. See the script
 //! for every check; screenshots go to `target/browser/`.
 //!
+//! The adversarial pages of `tests/adversarial.rs` go through the proxy
+//! into the same browser (`tests/browser/adversarial.mjs`): no tracker may
+//! be requested through Consentry, and the control (each page loaded
+//! straight from the site) shows that the browser does fetch them.
+//!
 //! Needs `chromium`, `node` and `npm ci` in `tests/browser` (`.ci/run`
 //! installs all three and sets `CONSENTRY_BROWSER_TESTS=required`, which
 //! turns a missing piece into a failure). Elsewhere the test says loudly
@@ -22,6 +27,9 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+
+#[path = "support/adversarial_cases.rs"]
+mod cases;
 
 /// A legacy page: analytics, a marketing pixel and loader, a responsive
 /// video embed, and CSS that would wreck any banner it could reach.
@@ -99,8 +107,8 @@ fn free_port() -> SocketAddr {
         .unwrap()
 }
 
-/// What the browser test needs, or why it cannot run.
-fn tools(root: &Path) -> Result<(PathBuf, PathBuf), String> {
+/// What the browser tests need (the browser), or why they cannot run.
+fn tools(root: &Path) -> Result<PathBuf, String> {
     let chromium = std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
@@ -122,7 +130,67 @@ fn tools(root: &Path) -> Result<(PathBuf, PathBuf), String> {
             ));
         }
     }
-    Ok((chromium, root.join("tests/browser/consent.mjs")))
+    Ok(chromium)
+}
+
+/// The browser, or `None` after saying loudly that the test did not run
+/// (a failure when `CONSENTRY_BROWSER_TESTS=required`).
+fn chromium_or_skip(root: &Path) -> Option<PathBuf> {
+    match tools(root) {
+        Ok(chromium) => Some(chromium),
+        Err(missing) => {
+            if std::env::var("CONSENTRY_BROWSER_TESTS").as_deref() == Ok("required") {
+                panic!("the browser test is required but cannot run: {missing}");
+            }
+            eprintln!(
+                "\n!!!!!!!! SKIPPED the browser test: {missing}.\n\
+                 !!!!!!!! Install Debian's chromium and node, run `npm ci` in tests/browser\n\
+                 !!!!!!!! (what .ci/run does) to run it.\n"
+            );
+            None
+        }
+    }
+}
+
+/// Serves `site` on a new port of 127.0.0.1 from `runtime`.
+fn serve<F, R>(runtime: &tokio::runtime::Runtime, site: F) -> SocketAddr
+where
+    F: Fn(Request<Incoming>) -> R + Copy + Send + Sync + 'static,
+    R: std::future::Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send + 'static,
+{
+    runtime.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service_fn(site)),
+                );
+            }
+        });
+        addr
+    })
+}
+
+/// Starts `consentry run` with `config`; returns once it listens on `listen`.
+fn consentry(config: &Path, listen: SocketAddr) -> Running {
+    let running = Running(
+        Command::new(env!("CARGO_BIN_EXE_consentry"))
+            .args(["run", "--config", config.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("consentry run starts"),
+    );
+    let started = Instant::now();
+    while TcpStream::connect(listen).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "consentry did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    running
 }
 
 struct Running(Child);
@@ -137,35 +205,12 @@ impl Drop for Running {
 #[test]
 fn consent_ui_in_chromium() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let (chromium, script) = match tools(&root) {
-        Ok(found) => found,
-        Err(missing) => {
-            if std::env::var("CONSENTRY_BROWSER_TESTS").as_deref() == Ok("required") {
-                panic!("the browser test is required but cannot run: {missing}");
-            }
-            eprintln!(
-                "\n!!!!!!!! SKIPPED the browser test: {missing}.\n\
-                 !!!!!!!! Install Debian's chromium and node, run `npm ci` in tests/browser\n\
-                 !!!!!!!! (what .ci/run does) to run it.\n"
-            );
-            return;
-        }
+    let Some(chromium) = chromium_or_skip(&root) else {
+        return;
     };
-
+    let script = root.join("tests/browser/consent.mjs");
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let site_addr = runtime.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(
-                    hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service_fn(site)),
-                );
-            }
-        });
-        addr
-    });
+    let site_addr = serve(&runtime, site);
 
     let work = std::env::temp_dir().join(format!("consentry-browser-{}", std::process::id()));
     std::fs::create_dir_all(&work).unwrap();
@@ -185,21 +230,7 @@ fn consent_ui_in_chromium() {
         ),
     )
     .unwrap();
-    let _consentry = Running(
-        Command::new(env!("CARGO_BIN_EXE_consentry"))
-            .args(["run", "--config", config.to_str().unwrap()])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("consentry run starts"),
-    );
-    let started = Instant::now();
-    while TcpStream::connect(listen).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "consentry did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let _consentry = consentry(&config, listen);
 
     let screenshots = root.join("target/browser");
     let output = Command::new("node")
@@ -243,5 +274,102 @@ fn consent_ui_in_chromium() {
     assert!(lines
         .iter()
         .all(|l| l["consent_id"].as_str().unwrap().len() == 32));
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// An adversarial page by kind and number: `/page/tracker/3`.
+async fn adversarial_site(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let parts: Vec<&str> = request.uri().path().split('/').collect();
+    let page = match parts[..] {
+        ["", "page", kind, n] => n.parse::<usize>().ok().and_then(|n| match kind {
+            "tracker" => cases::CASES.get(n).map(|c| c.tracker),
+            "twin" => cases::CASES.get(n).map(|c| c.twin),
+            "inert" => cases::INERT.get(n).copied(),
+            _ => None,
+        }),
+        _ => None,
+    };
+    let response = match page {
+        Some(html) => Response::builder()
+            .header("content-type", "text/html; charset=utf-8")
+            .body(Full::new(Bytes::from_static(html.as_bytes()))),
+        None => Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Full::new(Bytes::new())),
+    };
+    Ok(response.expect("static response"))
+}
+
+#[test]
+fn adversarial_pages_fetch_no_tracker_through_the_proxy() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let Some(chromium) = chromium_or_skip(&root) else {
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let site_addr = serve(&runtime, adversarial_site);
+    let work = std::env::temp_dir().join(format!("consentry-adversarial-{}", std::process::id()));
+    std::fs::create_dir_all(&work).unwrap();
+    let config = work.join("consentry.toml");
+    let (listen, admin) = (free_port(), free_port());
+    std::fs::write(
+        &config,
+        format!(
+            "[proxy]\nlisten = \"{listen}\"\nupstream = \"http://{site_addr}\"\n\
+             [admin]\nlisten = \"{admin}\"\n"
+        ),
+    )
+    .unwrap();
+    let _consentry = consentry(&config, listen);
+
+    let page = |kind: &str, n: usize, name: &str| serde_json::json!({ "path": format!("/page/{kind}/{n}"), "name": name, "kind": kind });
+    let mut pages = Vec::new();
+    for (n, case) in cases::CASES.iter().enumerate() {
+        pages.push(page("tracker", n, case.name));
+        pages.push(page("twin", n, case.name));
+    }
+    for n in 0..cases::INERT.len() {
+        pages.push(page("inert", n, &format!("inert page {n}")));
+    }
+    let output = Command::new("node")
+        .arg(root.join("tests/browser/adversarial.mjs"))
+        .current_dir(root.join("tests/browser"))
+        .env("SITE_URL", format!("http://{site_addr}"))
+        .env("CONSENTRY_URL", format!("http://{listen}"))
+        .env("PAGES", serde_json::Value::Array(pages).to_string())
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    println!("{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "the adversarial browser checks failed"
+    );
+    assert!(stdout.contains("all adversarial browser checks passed"));
+
+    // The control: loaded straight from the site, the tracker pages do make
+    // the browser request trackers (else the check above proves nothing).
+    let results: Vec<serde_json::Value> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("RESULT "))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let fetched_directly: Vec<&str> = results
+        .iter()
+        .filter(|r| r["kind"] == "tracker" && r["via"] == "direct")
+        .filter(|r| !r["trackers"].as_array().unwrap().is_empty())
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    println!(
+        "{} of {} tracker pages request a tracker in Chromium without Consentry",
+        fetched_directly.len(),
+        cases::CASES.len()
+    );
+    assert!(
+        fetched_directly.len() * 3 >= cases::CASES.len() * 2,
+        "only {fetched_directly:?} fetch a tracker directly"
+    );
     let _ = std::fs::remove_dir_all(&work);
 }
