@@ -573,9 +573,10 @@ impl Scanner {
     pub fn keep_from(&self) -> usize {
         use State as S;
         match self.state {
-            S::TagName if self.tag.name.len <= NAME_CAP || self.tag.hold => self.tag.start,
-            S::TagName
-            | S::BeforeAttrName
+            // Whether the tag is wanted is not known before its name is
+            // complete, however long (a handler may want `Other` tags).
+            S::TagName => self.tag.start,
+            S::BeforeAttrName
             | S::AttrName
             | S::AfterAttrName
             | S::BeforeAttrValue
@@ -1608,6 +1609,42 @@ mod tests {
                 "</Script>"
             ]
         );
+    }
+
+    /// A tag whose name is too long to keep is still reported with its own
+    /// bytes at any cut (a handler may want `Other` tags).
+    #[test]
+    fn a_long_tag_name_split_is_reported_whole() {
+        let name = "x-".repeat(40);
+        let html = format!("<{name} b=2>");
+        for cut in 1..html.len() {
+            let mut scanner = Scanner::new();
+            let mut all = All(Vec::new());
+            let mut carried = html.as_bytes()[..cut].to_vec();
+            scanner.feed(&carried, false, &mut all);
+            let keep = scanner.keep_from();
+            carried.drain(..keep);
+            scanner.rebase(keep);
+            carried.extend_from_slice(&html.as_bytes()[cut..]);
+            scanner.feed(&carried, true, &mut all);
+            assert_eq!(all.0, [html.as_str()], "cut {cut}");
+        }
+    }
+
+    /// Records every start tag as written.
+    struct All(Vec<String>);
+
+    impl Handler for All {
+        fn wants(&self, _: TagName) -> Option<Attributes> {
+            Some(Attributes::All)
+        }
+
+        fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>) {
+            self.0
+                .push(String::from_utf8_lossy(&data[tag.span.clone()]).into_owned());
+        }
+
+        fn end_tag(&mut self, _: &[u8], _: &EndTag) {}
     }
 
     #[test]
