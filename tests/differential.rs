@@ -169,7 +169,11 @@ fn save_failure(name: &str, round: usize, html: &[u8]) -> String {
 /// each at every cut.
 #[test]
 fn fuzz_findings_agree_with_html5ever() {
-    let findings: [&[u8]; 1] = [b"<svg>scripp<</scri<svg><script href\xd8>>"];
+    let findings: [&[u8]; 2] = [
+        b"<svg>scripp<</scri<svg><script href\xd8>>",
+        // Mutation round 39 of seed 15729410048449436086: `script\0` read as `script`.
+        b"<script\0><img src=x><script src=y></script>",
+    ];
     for html in findings {
         for cut in 0..html.len() {
             let cuts: &[usize] = if cut == 0 { &[] } else { &[cut] };

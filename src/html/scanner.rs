@@ -183,7 +183,9 @@ const TAG_NAMES: &[(&[u8], TagName)] = {
 /// The names of up to eight bytes, by their packed bytes.
 static SHORT_NAMES: ShortNames = ShortNames::new();
 
-/// A name of one to eight bytes as one word (zero-padded), else `None`.
+/// A name of one to eight bytes as one word (zero-padded), else `None`;
+/// also `None` for a name with a NUL byte, which the padding would hide
+/// (`script\0` is no `script`).
 #[inline]
 const fn pack(name: &[u8]) -> Option<u64> {
     if name.is_empty() || name.len() > 8 {
@@ -192,6 +194,9 @@ const fn pack(name: &[u8]) -> Option<u64> {
     let mut word = 0u64;
     let mut i = 0;
     while i < name.len() {
+        if name[i] == 0 {
+            return None;
+        }
         word |= (name[i] as u64) << (8 * i);
         i += 1;
     }
@@ -1434,6 +1439,9 @@ mod tests {
             b"my-element",
             b"annotation-xmlx",
             b"abcdefghi",
+            b"script\0",
+            b"img\0\0",
+            b"\0",
         ] {
             assert_eq!(TagName::from_lower(other), TagName::Other);
         }
@@ -1563,6 +1571,7 @@ mod tests {
             ("<script><!--</script><img src=g>", &["<Img:Html src=g>"]),
             ("<script><!--></script><img src=h>", &["<Img:Html src=h>"]),
             ("<script>a</scriptx><img src=i></script>", &[]),
+            ("<script\0><img src=j>", &["<Img:Html src=j>"]),
             // foreign content
             ("<svg><style><img src=a></style></svg>", &["<Img:Html src=a>"]),
             ("<svg><![CDATA[<img src=b>]]></svg><img src=c>", &["<Img:Html src=c>"]),
