@@ -1352,14 +1352,19 @@ impl Scanner {
     fn push_foreign(&mut self, data: &[u8], namespace: Namespace, kind: TagName) {
         let html_point = match (namespace, kind) {
             (Namespace::Svg, TagName::ForeignObject | TagName::Desc | TagName::Title) => true,
-            (Namespace::MathMl, TagName::AnnotationXml) => self.tag.attrs.iter().any(|a| {
-                data[a.name.clone()].eq_ignore_ascii_case(b"encoding")
-                    && a.value.clone().is_some_and(|v| {
-                        let v = &data[v];
-                        v.eq_ignore_ascii_case(b"text/html")
-                            || v.eq_ignore_ascii_case(b"application/xhtml+xml")
-                    })
-            }),
+            // The first `encoding` counts (the tokenizer drops duplicates),
+            // its value read with character references decoded.
+            (Namespace::MathMl, TagName::AnnotationXml) => self
+                .tag
+                .attrs
+                .iter()
+                .find(|a| data[a.name.clone()].eq_ignore_ascii_case(b"encoding"))
+                .and_then(|a| a.value.clone())
+                .is_some_and(|v| {
+                    let v = attribute_value(&data[v]);
+                    v.eq_ignore_ascii_case("text/html")
+                        || v.eq_ignore_ascii_case("application/xhtml+xml")
+                }),
             _ => false,
         };
         let text_point = namespace == Namespace::MathMl
@@ -1407,6 +1412,15 @@ impl Scanner {
             None => self.foreign.clear(),
         }
     }
+}
+
+/// An attribute value with its character references decoded.
+fn attribute_value(raw: &[u8]) -> std::borrow::Cow<'_, str> {
+    let text = String::from_utf8_lossy(raw);
+    if memchr(b'&', raw).is_none() {
+        return text;
+    }
+    std::borrow::Cow::Owned(htmlize::unescape_attribute(text).into_owned())
 }
 
 /// Whether `name` (lower case) could name an element a page opened: ASCII
@@ -1596,6 +1610,27 @@ mod tests {
             ("<svg></svg><style><img src=k></style>", &[]),
             ("<svg><font color=red><style><img src=l></style>", &[]),
             ("<svg><font><style><img src=m></style>", &["<Img:Html src=m>"]),
+            // annotation-xml: the first `encoding`, references decoded
+            (
+                "<math><annotation-xml encoding=text/html encoding=x><style><img src=n></style>",
+                &[],
+            ),
+            (
+                "<math><annotation-xml encoding=x encoding=text/html><style><img src=o></style>",
+                &["<Img:Html src=o>"],
+            ),
+            (
+                "<math><annotation-xml encoding='text&#x2F;HTML'><style><img src=p></style>",
+                &[],
+            ),
+            (
+                "<math><annotation-xml encoding='application/xhtml&plus;xml'><style><img src=q></style>",
+                &[],
+            ),
+            (
+                "<math><annotation-xml encoding='text/html&amp;'><style><img src=r></style>",
+                &["<Img:Html src=r>"],
+            ),
         ];
         for (html, expected) in cases {
             assert_eq!(images(html), *expected, "{html:?}");
