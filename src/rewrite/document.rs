@@ -126,18 +126,21 @@ impl Document {
     /// needed start.
     pub(crate) fn settle(&mut self, data: &[u8], scanner: &Scanner) -> Result<usize, RewriteError> {
         let limits = self.ctx.inner.limits;
+        // Bytes from here may start the tag that ends held text.
+        let scanning = scanner.keep_from();
         if let Some(held) = self.held {
             let len = data.len() - held.start;
             match held.kind {
                 HeldKind::Script { svg } if len >= limits.inline_script => {
                     // Judged on its start; the rest follows the verdict.
                     self.held = None;
-                    self.judge_script(data, held.start, data.len(), svg, false);
+                    let end = scanning.max(held.start);
+                    self.judge_script(data, held.start, end, svg, false);
                 }
                 HeldKind::Style if len >= limits.inline_script => {
                     // Judged piece by piece, cut after a rule (`}`) so
                     // that no `url()` is split.
-                    let text = &data[held.start..];
+                    let text = &data[held.start..scanning.max(held.start)];
                     let cut = memchr::memrchr(b'}', text).map_or(text.len(), |i| i + 1);
                     self.judge_style(data, held.start, held.start + cut);
                     self.held = Some(Held {
@@ -173,7 +176,6 @@ impl Document {
                 _ => {}
             }
         }
-        let scanning = scanner.keep_from();
         if data.len() - scanning > limits.parser_memory {
             return Err(RewriteError::MemoryLimit {
                 limit: limits.parser_memory,

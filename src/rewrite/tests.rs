@@ -627,3 +627,30 @@ fn attribute_edits_on_plain_elements_keep_their_neighbours() {
         assert_eq!(rewrite(NONE, html), expected, "{html}");
     }
 }
+
+/// Held text judged on its start stops where the scanner may be reading
+/// the tag that ends it.
+#[test]
+fn held_text_judged_on_its_start_stops_before_a_tag_being_read() {
+    let r = rewriter(Limits {
+        inline_script: 32,
+        ..Limits::default()
+    });
+    let long = "x".repeat(64);
+    // A chunk ending just after the `<` of a script's end tag once lost
+    // that `<` (the rest of the page became script text).
+    let html = format!("<script>fbq('init','1');{long}</script><i>after</i>");
+    let lt = html.find("</script>").unwrap() + 1;
+    let out = run_split(&r, NONE, html.as_bytes(), &[lt], false);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "<script></script><i>after</i>"
+    );
+    // A style rule left open, then a chunk ending inside its end tag: the
+    // held text started past that tag (a panic).
+    let html = format!("<style>a{{b:url(/x.png){long}</style class=}}><i>after</i>");
+    for split in 1..html.len() {
+        let out = run_split(&r, NONE, html.as_bytes(), &[split], false);
+        assert_eq!(String::from_utf8(out).unwrap(), html, "split {split}");
+    }
+}
