@@ -23,7 +23,9 @@ enum Mode {
     /// nested elements of the same name).
     DropElement { name: TagName, depth: u32 },
     /// Removed text: everything up to the end tag goes, the end tag stays.
-    DropText { name: TagName },
+    /// The text of a foreign script (`depth` > 0) goes until its element
+    /// closes, however that happens.
+    DropText { name: TagName, depth: usize },
 }
 
 /// Text held back until it can be judged.
@@ -50,6 +52,17 @@ struct Held {
     kind: HeldKind,
     /// Where the text starts.
     start: usize,
+    /// The scanner's foreign depth of a foreign script (its element closes
+    /// when fewer foreign elements stay open).
+    depth: usize,
+}
+
+impl Held {
+    /// Whether this is the text of a foreign (SVG) script: markup, whose
+    /// element may close in many ways.
+    fn foreign_script(&self) -> bool {
+        self.kind == HeldKind::Script { svg: true }
+    }
 }
 
 /// Where a document sits.
@@ -131,11 +144,10 @@ impl Document {
         if let Some(held) = self.held {
             let len = data.len() - held.start;
             match held.kind {
-                HeldKind::Script { svg } if len >= limits.inline_script => {
+                HeldKind::Script { .. } if len >= limits.inline_script => {
                     // Judged on its start; the rest follows the verdict.
                     self.held = None;
-                    let end = scanning.max(held.start);
-                    self.judge_script(data, held.start, end, svg, false);
+                    self.judge_script(data, held, scanning.max(held.start), false);
                 }
                 HeldKind::Style if len >= limits.inline_script => {
                     // Judged piece by piece, cut after a rule (`}`) so
@@ -144,8 +156,8 @@ impl Document {
                     let cut = memchr::memrchr(b'}', text).map_or(text.len(), |i| i + 1);
                     self.judge_style(data, held.start, held.start + cut);
                     self.held = Some(Held {
-                        kind: HeldKind::Style,
                         start: held.start + cut,
+                        ..held
                     });
                 }
                 HeldKind::Noscript if len > limits.noscript => {
@@ -160,6 +172,7 @@ impl Document {
                         self.editor.keep(data, held.start);
                         self.mode = Mode::DropText {
                             name: TagName::Noscript,
+                            depth: 0,
                         };
                     }
                 }
@@ -170,6 +183,7 @@ impl Document {
                         self.editor.keep(data, held.start);
                         self.mode = Mode::DropText {
                             name: TagName::Script,
+                            depth: 0,
                         };
                     }
                 }
@@ -201,9 +215,7 @@ impl Document {
     pub(crate) fn finish(&mut self, data: &[u8]) {
         if let Some(held) = self.held.take() {
             match held.kind {
-                HeldKind::Script { svg } => {
-                    self.judge_script(data, held.start, data.len(), svg, true)
-                }
+                HeldKind::Script { .. } => self.judge_script(data, held, data.len(), true),
                 HeldKind::Style => self.judge_style(data, held.start, data.len()),
                 // The end of the input ends the block, as in a browser.
                 HeldKind::Noscript => self.judge_noscript(data, held.start, data.len()),
@@ -224,9 +236,10 @@ impl Document {
         }
     }
 
-    /// Judges inline script text `data[start..end]`; `complete` when that is
-    /// all of it.
-    fn judge_script(&mut self, data: &[u8], start: usize, end: usize, svg: bool, complete: bool) {
+    /// Judges the inline script text `held` from its start to `end`;
+    /// `complete` when that is all of it.
+    fn judge_script(&mut self, data: &[u8], held: Held, end: usize, complete: bool) {
+        let (start, svg) = (held.start, held.foreign_script());
         let ctx = self.ctx.clone();
         let raw = &data[start..end];
         let text = if svg {
@@ -274,6 +287,7 @@ impl Document {
             if !complete {
                 self.mode = Mode::DropText {
                     name: TagName::Script,
+                    depth: if svg { held.depth } else { 0 },
                 };
             }
         }
@@ -384,6 +398,7 @@ impl Document {
         .map(|kind| Held {
             kind,
             start: tag.span.end,
+            depth: tag.depth,
         });
         if self.ctx.report_only {
             return;
@@ -541,7 +556,7 @@ impl Handler for Document {
                 }
                 return;
             }
-            Mode::DropText { name } if *name == tag.name => {
+            Mode::DropText { name, depth: 0 } if *name == tag.name => {
                 self.editor.remove(tag.span.start);
                 self.mode = Mode::Pass;
                 return;
@@ -552,21 +567,34 @@ impl Handler for Document {
         if tag.name == TagName::Template {
             self.templates = self.templates.saturating_sub(1);
         }
-        // An SVG script left open ends with its `<svg>`.
-        let ends = |h: &Held| {
-            h.kind.end() == tag.name
-                || (h.kind == HeldKind::Script { svg: true } && tag.name == TagName::Svg)
-        };
+        // A foreign script ends with its element (`foreign_closed`).
+        let ends = |h: &Held| h.kind.end() == tag.name && !h.foreign_script();
         let Some(held) = self.held.filter(ends) else {
             return;
         };
         self.held = None;
         let end = tag.span.start;
         match held.kind {
-            HeldKind::Script { svg } => self.judge_script(data, held.start, end, svg, true),
+            HeldKind::Script { .. } => self.judge_script(data, held, end, true),
             HeldKind::Style => self.judge_style(data, held.start, end),
             HeldKind::Noscript => self.judge_noscript(data, held.start, end),
             HeldKind::UrlData => self.judge_url_data(data, held.start, end),
+        }
+    }
+
+    fn foreign_closed(&mut self, data: &[u8], at: usize, open: usize) {
+        // A foreign script ends with its element: its own end tag, an
+        // ancestor's, a breakout tag or an end tag closing an HTML element
+        // around it.
+        if let Mode::DropText { depth, .. } = self.mode {
+            if depth > open {
+                self.editor.remove(at);
+                self.mode = Mode::Pass;
+            }
+        }
+        if let Some(held) = self.held.filter(|h| h.foreign_script() && h.depth > open) {
+            self.held = None;
+            self.judge_script(data, held, at, true);
         }
     }
 }

@@ -628,6 +628,89 @@ fn attribute_edits_on_plain_elements_keep_their_neighbours() {
     }
 }
 
+/// An SVG script's text is held until its element closes, however that
+/// happens: its own end tag, an ancestor's, a breakout tag or an end tag
+/// closing an HTML element around it; what follows is judged as usual.
+#[test]
+fn svg_script_text_ends_with_its_element() {
+    let cases: &[(&str, &str)] = &[
+        // A breakout tag ends it: the HTML script after it is judged.
+        (
+            r#"<svg><script>app()<p><script src="https://connect.facebook.net/x.js"></script><p>x"#,
+            "<svg><script>app()<p><p>x",
+        ),
+        (
+            r#"<svg><script>app()<font color=red><img src="https://www.facebook.com/tr">"#,
+            "<svg><script>app()<font color=red>",
+        ),
+        (
+            r#"<svg><script>app()</p><img src="https://www.facebook.com/tr">"#,
+            "<svg><script>app()</p>",
+        ),
+        // An ancestor's end tag ends it.
+        (
+            r#"<svg><g><script>app()</g><image href="https://www.facebook.com/tr"/></svg>"#,
+            "<svg><g><script>app()</g></svg>",
+        ),
+        (
+            r#"<div><svg><script>app()</div><script src="https://connect.facebook.net/x.js"></script>"#,
+            "<div><svg><script>app()</div>",
+        ),
+        // ... and its text is judged up to there.
+        (
+            "<svg><script>fbq('init','1')<p>x</p></svg>",
+            "<svg><script><p>x</p></svg>",
+        ),
+        (
+            "<svg><g><script>window._hjSettings={hjid:1};</g>x",
+            r#"<svg><g><script></script><script type="text/plain" data-consent-category="analytics" data-consentry-injected="neutralized">window._hjSettings={hjid:1};</g>x"#,
+        ),
+        // A script inside it does not end it.
+        (
+            "<svg><script>a<script>b</script>fbq('init','1')</script>x</svg>",
+            "<svg><script></script>x</svg>",
+        ),
+        // Nor does an end tag that closes nothing.
+        (
+            "<svg><script>a</foo>fbq('init','1')</script>x",
+            "<svg><script></script>x",
+        ),
+    ];
+    for (html, expected) in cases {
+        assert_eq!(rewrite(NONE, html), *expected, "{html:?}");
+        // With every category granted, byte for byte.
+        let all = Categories::default().all();
+        assert_eq!(rewrite(all, html), *html, "{html:?}");
+    }
+}
+
+/// An SVG script too long to hold is judged on its start; denied, its text
+/// goes until its element closes, and what follows is kept and judged.
+#[test]
+fn a_long_denied_svg_script_goes_until_its_element_closes() {
+    let r = rewriter(Limits {
+        inline_script: 32,
+        ..Limits::default()
+    });
+    let long = "x".repeat(64);
+    for (open, closing) in [
+        ("<svg><script>", "<p>"),
+        ("<svg><script>", "</svg>"),
+        ("<svg><script>", "</script>"),
+    ] {
+        let html = format!(
+            "{open}fbq('init','1');{long}{closing}<img src=\"https://www.facebook.com/tr\"><i>after</i>"
+        );
+        let expected = format!("{open}{closing}<i>after</i>");
+        for split in 1..html.len() {
+            for cuts in [vec![split], vec![20, split.max(21)]] {
+                let out = run_split(&r, NONE, html.as_bytes(), &cuts, false);
+                assert_eq!(String::from_utf8(out).unwrap(), expected, "cuts {cuts:?}");
+            }
+        }
+    }
+}
+
 /// Held text judged on its start stops where the scanner may be reading
 /// the tag that ends it.
 #[test]
