@@ -433,6 +433,39 @@ impl Document {
         }
     }
 
+    /// An element inside a held foreign script (an SVG `<image>`, HTML in a
+    /// `<foreignObject>`...), which a browser creates and loads as any
+    /// other. One that changes nothing leaves the script held whole; one to
+    /// change, or with text of its own to judge, fails closed unless nothing
+    /// can be denied: the script's text goes up to where its element
+    /// closes, this element with it.
+    fn inside_foreign_script(&mut self, data: &[u8], script: Held, mut decision: Decision) {
+        let unchanged = matches!(decision.edit, Edit::Keep)
+            && decision.remove.is_empty()
+            && decision.set.is_empty()
+            && decision.srcdoc.is_none()
+            && decision.data_document.is_none()
+            && !decision.consent_defaults
+            // A script in the script: its text is the outer one's.
+            && matches!(decision.follow, Follow::Pass | Follow::Script { svg: true });
+        self.report.enforcements.append(&mut decision.enforcements);
+        self.report.references.append(&mut decision.references);
+        self.report.unclassified.append(&mut decision.unclassified);
+        let all_granted = self
+            .ctx
+            .granted
+            .is_superset(self.ctx.inner.rules.categories());
+        if unchanged || all_granted || self.ctx.report_only {
+            return;
+        }
+        self.held = None;
+        self.editor.keep(data, script.start);
+        self.mode = Mode::DropText {
+            name: TagName::Script,
+            depth: script.depth,
+        };
+    }
+
     /// An `iframe srcdoc`: its document rewritten; changed, it replaces the value.
     fn srcdoc(&mut self, data: &[u8], tag: &StartTag<'_>, i: usize, decision: &mut Decision) {
         let Some(value) = tag.attributes[i].value.clone() else {
@@ -526,10 +559,17 @@ impl Handler for Document {
             }
             return;
         }
-        if self.mode != Mode::Pass || self.held.is_some() {
+        if self.mode != Mode::Pass {
             return;
         }
         let decision = handlers::decide(&self.ctx, self.base.as_ref(), data, tag);
+        if let Some(held) = self.held {
+            // (Only a foreign script's text holds tags.)
+            if held.foreign_script() {
+                self.inside_foreign_script(data, held, decision);
+            }
+            return;
+        }
         let removed = matches!(decision.edit, Edit::Remove | Edit::Replace(_));
         self.apply(data, tag, decision);
         if tag.name == TagName::Body

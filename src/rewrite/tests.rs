@@ -737,3 +737,43 @@ fn held_text_judged_on_its_start_stops_before_a_tag_being_read() {
         assert_eq!(String::from_utf8(out).unwrap(), html, "split {split}");
     }
 }
+
+/// An element inside an SVG script is judged as any other; one denied
+/// takes the script's text with it (fail closed), one allowed leaves the
+/// script judged whole.
+#[test]
+fn elements_inside_an_svg_script_are_judged() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"<svg><script>app()<image href="https://www.facebook.com/tr"/>more()</script></svg>"#,
+            "<svg><script></script></svg>",
+        ),
+        (
+            r#"<svg><script>a()<foreignObject><script src="https://connect.facebook.net/x.js"></script></foreignObject>b()</script>x"#,
+            "<svg><script></script>x",
+        ),
+        // HTML script text in it (a foreignObject's) cannot be held: fail closed.
+        (
+            "<svg><g><script>a()<foreignObject><script>b()</script></foreignObject>c()</g>x",
+            "<svg><g><script></g>x",
+        ),
+        // Allowed elements: the script is judged whole.
+        (
+            r#"<svg><script>a()<image href="/ok.png"/>fbq('init','1')</script>x"#,
+            "<svg><script></script>x",
+        ),
+        (
+            "<svg><script>a()<script>b()</script>fbq('init','1')</script>x",
+            "<svg><script></script>x",
+        ),
+        (
+            r#"<svg><script>a()<image href="/ok.png"/>b()</script>x"#,
+            r#"<svg><script>a()<image href="/ok.png"/>b()</script>x"#,
+        ),
+    ];
+    let all = Categories::default().all();
+    for (html, expected) in cases {
+        assert_eq!(rewrite(NONE, html), *expected, "{html:?}");
+        assert_eq!(rewrite(all, html), *html, "{html:?}");
+    }
+}
