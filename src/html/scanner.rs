@@ -18,13 +18,44 @@
 //! - script data with its escaped and double-escaped states;
 //! - foreign content (`svg`, `math`): no raw text elements there, CDATA
 //!   sections, breakout tags back to HTML, HTML and MathML text
-//!   integration points;
+//!   integration points (an `annotation-xml` by its first `encoding`,
+//!   read with references decoded), end tags that name no open foreign
+//!   element (below); the handler hears when foreign elements close
+//!   ([`Handler::foreign_closed`]);
 //! - `<image>` read as `img` in HTML, as the tree builder does.
+//!
+//! An end tag in foreign content that names no open foreign element is
+//! processed as HTML content: it ends the foreign content only when it
+//! closes an HTML element around it. The scanner keeps no stack of HTML
+//! elements, only the names of the HTML start tags seen so far (a 512-bit
+//! hash set: one bit set per start tag, read only for such end tags). An
+//! end tag whose name was never seen, or that names an element never open
+//! around foreign content (`body`, `html`, `head`, void and raw text
+//! elements; `form` outside a template), closes nothing and the foreign
+//! content goes on. Any other closes the foreign elements up to the
+//! innermost integration point, where scopes end (`</template>` and the
+//! table end tags reach past it).
+//!
+//! So when unsure (the name was seen but its element was closed since, or
+//! is out of scope) the scanner leaves foreign content. Neither mistake is
+//! harmless, but this one is the safer for consent enforcement: staying in
+//! foreign content wrongly reads an HTML `<script src>`, `<iframe>`,
+//! `<link>` or `<object>` that follows as a foreign element that loads
+//! nothing, so the ordinary tags trackers use would go unjudged; leaving
+//! wrongly reads what follows as HTML, which misses only markup written as
+//! foreign content (an SVG `<script href>` or `<image href>` read as HTML,
+//! a breakout tag hidden in a foreign `<style>` read as raw text). The
+//! same choice reads `<![CDATA[` as a bogus comment (which ends at the
+//! first `>`, where a CDATA section hides every tag up to `]]>`) wherever
+//! an HTML element may be the current node: in an integration point in
+//! which one was opened. `tests/differential.rs` lists the cases.
 //!
 //! Not modelled (the browser loads nothing differently there, or the
 //! differential test documents it): insertion modes such as `frameset` or
-//! `select` that ignore some start tags, and HTML elements open inside an
-//! integration point (an unmatched end tag there leaves foreign content).
+//! `select` that ignore some start tags, and which HTML elements are open
+//! inside an integration point (the end tag of a foreign element around
+//! one closes it even when the tree builder ignores that end tag because
+//! an HTML element is the current node).
 
 use memchr::{memchr, memchr2};
 
@@ -183,7 +214,9 @@ const TAG_NAMES: &[(&[u8], TagName)] = {
 /// The names of up to eight bytes, by their packed bytes.
 static SHORT_NAMES: ShortNames = ShortNames::new();
 
-/// A name of one to eight bytes as one word (zero-padded), else `None`.
+/// A name of one to eight bytes as one word (zero-padded), else `None`;
+/// also `None` for a name with a NUL byte, which the padding would hide
+/// (`script\0` is no `script`).
 #[inline]
 const fn pack(name: &[u8]) -> Option<u64> {
     if name.is_empty() || name.len() > 8 {
@@ -192,6 +225,9 @@ const fn pack(name: &[u8]) -> Option<u64> {
     let mut word = 0u64;
     let mut i = 0;
     while i < name.len() {
+        if name[i] == 0 {
+            return None;
+        }
         word |= (name[i] as u64) << (8 * i);
         i += 1;
     }
@@ -267,6 +303,17 @@ impl TagName {
         matches!(self, Breakout | BrOrP | Body | Embed | Img | Meta)
     }
 
+    /// Whether an HTML element of this name stays open after its start tag
+    /// (not void, not raw text closed by its own end tag).
+    fn stays_open(self) -> bool {
+        use TagName::*;
+        self.content() == Content::Data
+            && !matches!(
+                self,
+                Area | Base | Embed | Frame | Image | Img | Input | Link | Meta | Source | Track
+            )
+    }
+
     /// The tokenizer state an HTML start tag of this name switches to.
     fn content(self) -> Content {
         use TagName::*;
@@ -316,6 +363,9 @@ pub struct StartTag<'a> {
     pub attributes: &'a [Attribute],
     /// Whether it ends in `/>`.
     pub self_closing: bool,
+    /// How many foreign elements are open once it is placed, itself
+    /// included when it is one that stays open (0 outside foreign content).
+    pub depth: usize,
 }
 
 impl StartTag<'_> {
@@ -374,10 +424,18 @@ pub trait Handler {
     fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>);
     /// An end tag, complete.
     fn end_tag(&mut self, data: &[u8], tag: &EndTag);
+    /// Foreign elements were closed by the tag that starts at `at` (their
+    /// own end tag, an ancestor's, a breakout tag, or one closing an HTML
+    /// element around them): the first `open` of them (as
+    /// [`StartTag::depth`] counts) stay open. Reported before that tag.
+    fn foreign_closed(&mut self, data: &[u8], at: usize, open: usize) {
+        let _ = (data, at, open);
+    }
 }
 
 /// The longest tag name kept (longer ones are never wanted).
 const NAME_CAP: usize = 24;
+const _: () = assert!(NAME_CAP % 8 == 0, "names are hashed a word at a time");
 
 /// The longest raw text element name (`noframes`, `noscript`, `textarea`):
 /// a longer end tag candidate is text.
@@ -461,6 +519,60 @@ impl NameBuf {
     fn is(&self, name: &[u8]) -> bool {
         self.get() == Some(name)
     }
+
+    fn from(name: &[u8]) -> NameBuf {
+        let mut buf = NameBuf::default();
+        for &b in name {
+            buf.push(b);
+        }
+        buf
+    }
+
+    /// A hash of the name (one too long to keep by its head and length).
+    fn hash(&self) -> u64 {
+        let kept = self.len.min(NAME_CAP);
+        let mut hash = self.len as u64;
+        let mut i = 0;
+        while i < kept {
+            let word = u64::from_le_bytes(
+                self.bytes[i..i + 8]
+                    .try_into()
+                    .expect("NAME_CAP is a multiple of 8"),
+            );
+            // Only the name's own bytes (the buffer may hold older ones).
+            let n = kept - i;
+            let word = if n >= 8 {
+                word
+            } else {
+                word & ((1 << (8 * n)) - 1)
+            };
+            hash = (hash ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            i += 8;
+        }
+        hash
+    }
+}
+
+/// The names of the HTML start tags seen so far, as a 512-bit hash set: it
+/// may answer yes wrongly, never no.
+#[derive(Clone, Debug, Default)]
+struct NameSet([u64; 8]);
+
+impl NameSet {
+    fn bit(name: &NameBuf) -> (usize, u64) {
+        let i = (name.hash() >> (64 - 9)) as usize;
+        (i >> 6, 1 << (i & 63))
+    }
+
+    fn insert(&mut self, name: &NameBuf) {
+        let (word, bit) = Self::bit(name);
+        self.0[word] |= bit;
+    }
+
+    fn contains(&self, name: &NameBuf) -> bool {
+        let (word, bit) = Self::bit(name);
+        self.0[word] & bit != 0
+    }
 }
 
 /// An open element of foreign content.
@@ -474,6 +586,9 @@ struct Frame {
     /// MathML text integration point (`mi`, `mo`, `mn`, `ms`, `mtext`).
     text_point: bool,
     annotation: bool,
+    /// An integration point in which an HTML element was opened (it may
+    /// still be open: then `<![CDATA[` is a bogus comment).
+    html_inside: bool,
 }
 
 /// The tag being read.
@@ -495,6 +610,8 @@ struct Tag {
     /// Its bytes are kept until it is complete.
     hold: bool,
     self_closing: bool,
+    /// The end tag of the raw text or script data being read.
+    closes_raw: bool,
     attrs: Vec<Attribute>,
 }
 
@@ -512,6 +629,8 @@ pub struct Scanner {
     /// The last start tag's name: the element whose raw text is being read.
     raw: NameBuf,
     foreign: Vec<Frame>,
+    /// The names of the HTML elements opened so far: those that may be open.
+    seen: NameSet,
     /// Whether start tags switch states as the tree builder would (off
     /// only for the tokenizer conformance tests).
     tree_construction: bool,
@@ -546,6 +665,7 @@ impl Scanner {
             tmp: NameBuf::default(),
             raw: NameBuf::default(),
             foreign: Vec::new(),
+            seen: NameSet::default(),
             tree_construction: true,
         }
     }
@@ -577,9 +697,10 @@ impl Scanner {
     pub fn keep_from(&self) -> usize {
         use State as S;
         match self.state {
-            S::TagName if self.tag.name.len <= NAME_CAP || self.tag.hold => self.tag.start,
-            S::TagName
-            | S::BeforeAttrName
+            // Whether the tag is wanted is not known before its name is
+            // complete, however long (a handler may want `Other` tags).
+            S::TagName => self.tag.start,
+            S::BeforeAttrName
             | S::AttrName
             | S::AfterAttrName
             | S::BeforeAttrValue
@@ -996,6 +1117,7 @@ impl Scanner {
                             name_end: pos,
                             kind: Some(self.raw.get().map_or(TagName::Other, TagName::from_lower)),
                             hold: true,
+                            closes_raw: true,
                             attrs: std::mem::take(&mut self.tag.attrs),
                             ..Tag::default()
                         };
@@ -1151,9 +1273,11 @@ impl Scanner {
         self.pos = pos;
     }
 
-    /// Whether `<![CDATA[` opens a CDATA section: only in foreign content.
+    /// Whether `<![CDATA[` opens a CDATA section: only in foreign content,
+    /// and not where an HTML element may be the current node (one opened in
+    /// an integration point).
     fn cdata_allowed(&self) -> bool {
-        !self.foreign.is_empty()
+        self.foreign.last().is_some_and(|f| !f.html_inside)
     }
 
     /// Whether the end tag candidate closes the current raw text element
@@ -1185,7 +1309,9 @@ impl Scanner {
         self.tag.name_end = at;
         self.tag.attr_end = at;
         let wanted = h.wants(kind);
-        self.tag.hold = wanted.is_some();
+        // In foreign content any tag may close foreign elements, which is
+        // reported with where it starts.
+        self.tag.hold = wanted.is_some() || !self.foreign.is_empty();
         if !self.tag.end_tag {
             // The scanner itself reads `font` and `annotation-xml`
             // attributes in foreign content.
@@ -1252,8 +1378,9 @@ impl Scanner {
         let kind = self.tag.kind.unwrap_or(TagName::Other);
         if self.tag.end_tag {
             self.state = State::Data;
-            if self.tree_construction {
-                self.end_foreign(kind);
+            // The end tag of raw text closes that HTML element and nothing else.
+            if self.tree_construction && !self.foreign.is_empty() && !self.tag.closes_raw {
+                self.end_foreign(data, kind, h);
             }
             h.end_tag(
                 data,
@@ -1266,7 +1393,7 @@ impl Scanner {
             return;
         }
         let namespace = if self.tree_construction {
-            self.place_start(data, kind)
+            self.place_start(data, kind, h)
         } else {
             Namespace::Html
         };
@@ -1277,6 +1404,8 @@ impl Scanner {
         self.state = State::Data;
         self.raw = self.tag.name;
         if namespace == Namespace::Html && self.tree_construction {
+            // An HTML element of this name may be open from now on.
+            self.seen.insert(&self.tag.name);
             self.state = match kind.content() {
                 Content::Data => State::Data,
                 Content::Raw => State::Raw,
@@ -1294,6 +1423,7 @@ impl Scanner {
                     name_span: self.tag.start + 1..self.tag.name_end,
                     attributes: &self.tag.attrs,
                     self_closing: self.tag.self_closing,
+                    depth: self.foreign.len(),
                 },
             );
         }
@@ -1302,7 +1432,7 @@ impl Scanner {
 
     /// Tree construction for a start tag: its namespace, with the foreign
     /// element stack updated.
-    fn place_start(&mut self, data: &[u8], kind: TagName) -> Namespace {
+    fn place_start<H: Handler>(&mut self, data: &[u8], kind: TagName, h: &mut H) -> Namespace {
         let self_closing = self.tag.self_closing;
         if let Some(top) = self.foreign.last() {
             let html = top.html_point
@@ -1312,13 +1442,8 @@ impl Scanner {
                 let breakout =
                     kind.breaks_out() || (kind == TagName::Font && self.font_breaks_out(data));
                 if breakout {
-                    while self
-                        .foreign
-                        .last()
-                        .is_some_and(|f| !f.html_point && !f.text_point)
-                    {
-                        self.foreign.pop();
-                    }
+                    let keep = self.integration_point().map_or(0, |i| i + 1);
+                    self.close_foreign(keep, data, h);
                 } else {
                     let namespace = if kind == TagName::Svg && top.annotation {
                         Namespace::Svg
@@ -1335,7 +1460,13 @@ impl Scanner {
         let namespace = match kind {
             TagName::Svg => Namespace::Svg,
             TagName::Math => Namespace::MathMl,
-            _ => return Namespace::Html,
+            _ => {
+                if let Some(point) = self.foreign.last_mut() {
+                    // HTML content of an integration point.
+                    point.html_inside |= kind.stays_open();
+                }
+                return Namespace::Html;
+            }
         };
         if !self_closing {
             self.push_foreign(data, namespace, kind);
@@ -1355,14 +1486,19 @@ impl Scanner {
     fn push_foreign(&mut self, data: &[u8], namespace: Namespace, kind: TagName) {
         let html_point = match (namespace, kind) {
             (Namespace::Svg, TagName::ForeignObject | TagName::Desc | TagName::Title) => true,
-            (Namespace::MathMl, TagName::AnnotationXml) => self.tag.attrs.iter().any(|a| {
-                data[a.name.clone()].eq_ignore_ascii_case(b"encoding")
-                    && a.value.clone().is_some_and(|v| {
-                        let v = &data[v];
-                        v.eq_ignore_ascii_case(b"text/html")
-                            || v.eq_ignore_ascii_case(b"application/xhtml+xml")
-                    })
-            }),
+            // The first `encoding` counts (the tokenizer drops duplicates),
+            // its value read with character references decoded.
+            (Namespace::MathMl, TagName::AnnotationXml) => self
+                .tag
+                .attrs
+                .iter()
+                .find(|a| data[a.name.clone()].eq_ignore_ascii_case(b"encoding"))
+                .and_then(|a| a.value.clone())
+                .is_some_and(|v| {
+                    let v = attribute_value(&data[v]);
+                    v.eq_ignore_ascii_case("text/html")
+                        || v.eq_ignore_ascii_case("application/xhtml+xml")
+                }),
             _ => false,
         };
         let text_point = namespace == Namespace::MathMl
@@ -1376,48 +1512,119 @@ impl Scanner {
             html_point,
             text_point,
             annotation: namespace == Namespace::MathMl && kind == TagName::AnnotationXml,
+            html_inside: false,
         });
     }
 
+    /// The innermost open integration point, where HTML content starts.
+    fn integration_point(&self) -> Option<usize> {
+        self.foreign
+            .iter()
+            .rposition(|f| f.html_point || f.text_point)
+    }
+
+    /// Closes the foreign elements after the first `keep` (the tag being
+    /// read closes them) and tells the handler.
+    fn close_foreign<H: Handler>(&mut self, keep: usize, data: &[u8], h: &mut H) {
+        if keep < self.foreign.len() {
+            self.foreign.truncate(keep);
+            h.foreign_closed(data, self.tag.start, keep);
+        }
+    }
+
     /// Tree construction for an end tag in foreign content.
-    fn end_foreign(&mut self, kind: TagName) {
+    fn end_foreign<H: Handler>(&mut self, data: &[u8], kind: TagName, h: &mut H) {
         let Some(top) = self.foreign.last() else {
             return;
         };
-        if kind == TagName::BrOrP && !top.html_point && !top.text_point {
-            while self
-                .foreign
-                .last()
-                .is_some_and(|f| !f.html_point && !f.text_point)
-            {
-                self.foreign.pop();
-            }
-            return;
-        }
-        let name = self.tag.name;
-        match self
+        let keep = if kind == TagName::BrOrP && !top.html_point && !top.text_point {
+            // `</br>` and `</p>` break out as start tags do.
+            self.integration_point().map_or(0, |i| i + 1)
+        } else if let Some(i) = self
             .foreign
             .iter()
-            .rposition(|f| f.name.get().is_some() && f.name.get() == name.get())
+            .rposition(|f| f.name.get().is_some() && f.name.get() == self.tag.name.get())
         {
-            Some(i) => self.foreign.truncate(i),
-            // It closes an HTML element inside an integration point.
-            None if top.html_point || top.text_point => {}
-            // No element is named like this (`</scri<svg>`): the tree
-            // builder ignores it.
-            None if !name.get().is_some_and(is_element_name) => {}
-            // It closes an HTML element around the foreign content.
-            None => self.foreign.clear(),
+            i
+        } else {
+            // Named as no open foreign element: the HTML insertion mode
+            // processes it, and it closes the foreign content only with an
+            // HTML element of that name around it.
+            match self.html_reach(kind) {
+                Reach::Nothing => return,
+                // Scopes end at integration points: only HTML elements
+                // opened inside the innermost one can be reached.
+                Reach::InScope => self.integration_point().map_or(0, |i| i + 1),
+                Reach::Anywhere => 0,
+            }
+        };
+        self.close_foreign(keep, data, h);
+    }
+
+    /// What an end tag (`self.tag`, of `kind`) that names no open foreign
+    /// element may close when the HTML insertion mode processes it. The
+    /// HTML elements that may be open are those whose names were seen: when
+    /// unsure, it closes (see the module documentation).
+    fn html_reach(&self, kind: TagName) -> Reach {
+        use TagName::*;
+        let name = &self.tag.name;
+        let seen = |n: &[u8]| self.seen.contains(&NameBuf::from(n));
+        match kind {
+            // Never open around foreign content: raw text elements end with
+            // their own end tag, void elements at once; `</body>` only
+            // switches the insertion mode.
+            Body | Script | Style | Title | Textarea | Xmp | Iframe | Noembed | Noframes
+            | Noscript | Plaintext | Area | Base | Embed | Frame | Image | Img | Input | Link
+            | Meta | Source | Track => return Reach::Nothing,
+            // Closed wherever it is, past integration points.
+            Template if self.seen.contains(name) => return Reach::Anywhere,
+            _ => {}
+        }
+        match name.get() {
+            Some(
+                b"html" | b"head" | b"br" | b"hr" | b"wbr" | b"col" | b"param" | b"keygen"
+                | b"basefont" | b"bgsound",
+            ) => Reach::Nothing,
+            // Any heading closes the open one.
+            Some(b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6") => {
+                let headings: [&[u8]; 6] = [b"h1", b"h2", b"h3", b"h4", b"h5", b"h6"];
+                if headings.into_iter().any(seen) {
+                    Reach::InScope
+                } else {
+                    Reach::Nothing
+                }
+            }
+            // Outside a template `</form>` takes the form out of the stack
+            // and leaves the current node open.
+            Some(b"form") if !seen(b"template") => Reach::Nothing,
+            // Table scope does not end at integration points.
+            Some(
+                b"table" | b"caption" | b"tbody" | b"thead" | b"tfoot" | b"tr" | b"td" | b"th",
+            ) if self.seen.contains(name) => Reach::Anywhere,
+            _ if self.seen.contains(name) => Reach::InScope,
+            _ => Reach::Nothing,
         }
     }
 }
 
-/// Whether `name` (lower case) could name an element a page opened: ASCII
-/// letters and digits, with hyphens as in custom elements. An end tag with
-/// another name closes nothing there is, so it cannot end foreign content.
-fn is_element_name(name: &[u8]) -> bool {
-    name.first().is_some_and(u8::is_ascii_alphabetic)
-        && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+/// How far an end tag processed as HTML content closes open elements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    /// No element: foreign content goes on.
+    Nothing,
+    /// HTML elements in scope (which ends at an integration point).
+    InScope,
+    /// HTML elements anywhere on the stack.
+    Anywhere,
+}
+
+/// An attribute value with its character references decoded.
+fn attribute_value(raw: &[u8]) -> std::borrow::Cow<'_, str> {
+    let text = String::from_utf8_lossy(raw);
+    if memchr(b'&', raw).is_none() {
+        return text;
+    }
+    std::borrow::Cow::Owned(htmlize::unescape_attribute(text).into_owned())
 }
 
 #[cfg(test)]
@@ -1442,6 +1649,9 @@ mod tests {
             b"my-element",
             b"annotation-xmlx",
             b"abcdefghi",
+            b"script\0",
+            b"img\0\0",
+            b"\0",
         ] {
             assert_eq!(TagName::from_lower(other), TagName::Other);
         }
@@ -1468,8 +1678,12 @@ mod tests {
                     format!(" {name}={}", String::from_utf8_lossy(value))
                 })
                 .collect();
+            let depth = match tag.depth {
+                0 => String::new(),
+                d => format!("@{d}"),
+            };
             self.events.push(format!(
-                "<{:?}:{:?}{}>",
+                "<{:?}:{:?}{depth}{}>",
                 tag.name,
                 tag.namespace,
                 attrs.concat()
@@ -1478,6 +1692,13 @@ mod tests {
 
         fn end_tag(&mut self, _: &[u8], tag: &EndTag) {
             self.events.push(format!("</{:?}>", tag.name));
+        }
+
+        fn foreign_closed(&mut self, data: &[u8], at: usize, open: usize) {
+            // The tag that closed them, complete.
+            let end = at + memchr(b'>', &data[at..]).expect("a complete tag") + 1;
+            let tag = String::from_utf8_lossy(&data[at..end]);
+            self.events.push(format!("~{open} {tag}"));
         }
     }
 
@@ -1599,16 +1820,17 @@ mod tests {
             ("<script><!--</script><img src=g>", &["<Img:Html src=g>"]),
             ("<script><!--></script><img src=h>", &["<Img:Html src=h>"]),
             ("<script>a</scriptx><img src=i></script>", &[]),
+            ("<script\0><img src=j>", &["<Img:Html src=j>"]),
             // foreign content
             ("<svg><style><img src=a></style></svg>", &["<Img:Html src=a>"]),
             ("<svg><![CDATA[<img src=b>]]></svg><img src=c>", &["<Img:Html src=c>"]),
             (
                 "<svg><title><img src=d></title></svg>",
-                &["<Img:Html src=d>"],
+                &["<Img:Html@2 src=d>"],
             ),
             (
                 "<svg><image href=e></image></svg><image src=f>",
-                &["<Image:Svg href=e>", "<Img:Html src=f>"],
+                &["<Image:Svg@2 href=e>", "<Img:Html src=f>"],
             ),
             (
                 "<svg><foreignObject><style><img src=g></style></foreignObject></svg>",
@@ -1623,6 +1845,37 @@ mod tests {
             ("<svg></svg><style><img src=k></style>", &[]),
             ("<svg><font color=red><style><img src=l></style>", &[]),
             ("<svg><font><style><img src=m></style>", &["<Img:Html src=m>"]),
+            // annotation-xml: the first `encoding`, references decoded
+            (
+                "<math><annotation-xml encoding=text/html encoding=x><style><img src=n></style>",
+                &[],
+            ),
+            (
+                "<math><annotation-xml encoding=x encoding=text/html><style><img src=o></style>",
+                &["<Img:Html src=o>"],
+            ),
+            (
+                "<math><annotation-xml encoding='text&#x2F;HTML'><style><img src=p></style>",
+                &[],
+            ),
+            (
+                "<math><annotation-xml encoding='application/xhtml&plus;xml'><style><img src=q></style>",
+                &[],
+            ),
+            (
+                "<math><annotation-xml encoding='text/html&amp;'><style><img src=r></style>",
+                &["<Img:Html src=r>"],
+            ),
+            // CDATA where an HTML element may be the current node: a bogus comment
+            ("<svg><desc><![CDATA[<img src=s>]]>", &[]),
+            (
+                "<svg><desc><b><![CDATA[><img src=t>]]>",
+                &["<Img:Html@2 src=t>"],
+            ),
+            (
+                "<svg><desc><img src=u><![CDATA[><img src=v>]]>",
+                &["<Img:Html@2 src=u>"],
+            ),
         ];
         for (html, expected) in cases {
             assert_eq!(images(html), *expected, "{html:?}");
@@ -1637,14 +1890,219 @@ mod tests {
                 &[]
             ),
             [
-                "<Svg:Svg>",
-                "<Script:Svg href=x>",
+                "<Svg:Svg@1>",
+                "<Script:Svg@2 href=x>",
+                "~1 </script>",
                 "</Script>",
+                "~0 </svg>",
                 "</Svg>",
                 "<Script:Html>",
                 "</Script>"
             ]
         );
+    }
+
+    /// What the scanner reports for `html`, the same at every cut.
+    fn events(html: &str) -> Vec<String> {
+        let whole = scan(html.as_bytes(), &[]);
+        for cut in 1..html.len() {
+            assert_eq!(
+                scan(html.as_bytes(), &[cut]),
+                whole,
+                "cut {cut} of {html:?}"
+            );
+        }
+        whole
+    }
+
+    #[test]
+    fn foreign_elements_close_as_the_tree_builder_closes_them() {
+        let cases: &[(&str, &[&str])] = &[
+            // By their own end tag or an ancestor's.
+            (
+                "<svg><script>a</script>",
+                &["<Svg:Svg@1>", "<Script:Svg@2>", "~1 </script>", "</Script>"],
+            ),
+            (
+                "<svg><g><script>a</G >b",
+                &["<Svg:Svg@1>", "<Script:Svg@3>", "~1 </G >", "</Other>"],
+            ),
+            (
+                "<svg><script>a<script>b</script>c</svg>",
+                &[
+                    "<Svg:Svg@1>",
+                    "<Script:Svg@2>",
+                    "<Script:Svg@3>",
+                    "~2 </script>",
+                    "</Script>",
+                    "~0 </svg>",
+                    "</Svg>",
+                ],
+            ),
+            // By a breakout start tag or `</p>`, down to an integration point.
+            (
+                "<svg><script>a<p>b",
+                &["<Svg:Svg@1>", "<Script:Svg@2>", "~0 <p>", "<BrOrP:Html>"],
+            ),
+            (
+                "<svg><script>a</p>",
+                &["<Svg:Svg@1>", "<Script:Svg@2>", "~0 </p>", "</BrOrP>"],
+            ),
+            (
+                "<svg><foreignObject><svg><script>a<div>",
+                &[
+                    "<Svg:Svg@1>",
+                    "<ForeignObject:Svg@2>",
+                    "<Svg:Svg@3>",
+                    "<Script:Svg@4>",
+                    "~2 <div>",
+                    "<Breakout:Html@2>",
+                ],
+            ),
+            (
+                "<svg><font size=1><font>",
+                &["<Svg:Svg@1>", "~0 <font size=1>", "<Font:Html size=1>", "<Font:Html>"],
+            ),
+            ("<svg><font>", &["<Svg:Svg@1>", "<Font:Svg@2>"]),
+            // An end tag naming no open foreign element closes the foreign
+            // content only with an HTML element of that name around it.
+            (
+                "<svg></foo><script href=x>",
+                &["<Svg:Svg@1>", "</Other>", "<Script:Svg@2 href=x>"],
+            ),
+            (
+                "<div><svg></div><script src=x>",
+                &["<Breakout:Html>", "<Svg:Svg@1>", "~0 </div>", "</Breakout>", "<Script:Html src=x>"],
+            ),
+            (
+                "<custom-x><math></custom-x><mi>",
+                &["<Math:MathMl@1>", "~0 </custom-x>", "</Other>", "<Mi:Html>"],
+            ),
+            (
+                "<h1><svg></h6><style>",
+                &["<Breakout:Html>", "<Svg:Svg@1>", "~0 </h6>", "</Breakout>", "<Style:Html>"],
+            ),
+            (
+                "<title>t</title><body><svg></title></body></img><style>",
+                &[
+                    "<Title:Html>",
+                    "</Title>",
+                    "<Body:Html>",
+                    "<Svg:Svg@1>",
+                    "</Title>",
+                    "</Body>",
+                    "</Img>",
+                    "<Style:Svg@2>",
+                ],
+            ),
+            // Outside a template, `</form>` leaves the current node open.
+            (
+                "<form><svg></form><style>",
+                &["<Svg:Svg@1>", "</Other>", "<Style:Svg@2>"],
+            ),
+            (
+                "<template><form><svg></form><style>",
+                &[
+                    "<Template:Html>",
+                    "<Svg:Svg@1>",
+                    "~0 </form>",
+                    "</Other>",
+                    "<Style:Html>",
+                ],
+            ),
+            // Scope ends at an integration point (table scope does not).
+            (
+                "<div><svg><foreignObject><div><svg></div><style>",
+                &[
+                    "<Breakout:Html>",
+                    "<Svg:Svg@1>",
+                    "<ForeignObject:Svg@2>",
+                    "<Breakout:Html@2>",
+                    "<Svg:Svg@3>",
+                    "~2 </div>",
+                    "</Breakout>",
+                    "<Style:Html@2>",
+                ],
+            ),
+            (
+                "<div><svg><foreignObject></div></foreignObject><style>",
+                &[
+                    "<Breakout:Html>",
+                    "<Svg:Svg@1>",
+                    "<ForeignObject:Svg@2>",
+                    "</Breakout>",
+                    "~1 </foreignObject>",
+                    "</ForeignObject>",
+                    "<Style:Svg@2>",
+                ],
+            ),
+            (
+                "<table><td><svg><foreignObject></td><style>",
+                &[
+                    "<Breakout:Html>",
+                    "<Svg:Svg@1>",
+                    "<ForeignObject:Svg@2>",
+                    "~0 </td>",
+                    "</Other>",
+                    "<Style:Html>",
+                ],
+            ),
+            // A foreign element with a name too long to keep closes only
+            // with its parent.
+            (
+                "<svg><x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x></x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x><script>",
+                &["<Svg:Svg@1>", "</Other>", "<Script:Svg@3>"],
+            ),
+            // The end tag of raw text in an integration point closes that.
+            (
+                "<svg><style><foreignObject><style></style><script>",
+                &[
+                    "<Svg:Svg@1>",
+                    "<Style:Svg@2>",
+                    "<ForeignObject:Svg@3>",
+                    "<Style:Html@3>",
+                    "</Style>",
+                    "<Script:Html@3>",
+                ],
+            ),
+        ];
+        for (html, expected) in cases {
+            assert_eq!(events(html), *expected, "{html:?}");
+        }
+    }
+
+    #[test]
+    fn a_long_tag_name_split_is_reported_whole() {
+        let name = "x-".repeat(40);
+        let html = format!("<{name} b=2>");
+        for cut in 1..html.len() {
+            let mut scanner = Scanner::new();
+            let mut all = All(Vec::new());
+            let mut carried = html.as_bytes()[..cut].to_vec();
+            scanner.feed(&carried, false, &mut all);
+            let keep = scanner.keep_from();
+            carried.drain(..keep);
+            scanner.rebase(keep);
+            carried.extend_from_slice(&html.as_bytes()[cut..]);
+            scanner.feed(&carried, true, &mut all);
+            assert_eq!(all.0, [html.as_str()], "cut {cut}");
+        }
+    }
+
+    /// Records every start tag as written.
+    struct All(Vec<String>);
+
+    impl Handler for All {
+        fn wants(&self, _: TagName) -> Option<Attributes> {
+            Some(Attributes::All)
+        }
+
+        fn start_tag(&mut self, data: &[u8], tag: &StartTag<'_>) {
+            self.0
+                .push(String::from_utf8_lossy(&data[tag.span.clone()]).into_owned());
+        }
+
+        fn end_tag(&mut self, _: &[u8], _: &EndTag) {}
     }
 
     #[test]

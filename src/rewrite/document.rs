@@ -23,7 +23,9 @@ enum Mode {
     /// nested elements of the same name).
     DropElement { name: TagName, depth: u32 },
     /// Removed text: everything up to the end tag goes, the end tag stays.
-    DropText { name: TagName },
+    /// The text of a foreign script (`depth` > 0) goes until its element
+    /// closes, however that happens.
+    DropText { name: TagName, depth: usize },
 }
 
 /// Text held back until it can be judged.
@@ -55,7 +57,6 @@ struct Watched {
     /// bytes searched are held back and searched again with what follows,
     /// so that a loader split across two pieces is cut off whole.
     from: usize,
-    svg: bool,
 }
 
 /// Bytes of searched text held back (longer than any loader signature).
@@ -66,6 +67,20 @@ struct Held {
     kind: HeldKind,
     /// Where the text starts.
     start: usize,
+    /// The scanner's foreign depth of foreign text (its element closes
+    /// when fewer foreign elements stay open).
+    depth: usize,
+}
+
+impl Held {
+    /// Whether this is the text of a foreign (SVG) script or style:
+    /// markup, whose element may close in many ways.
+    fn foreign_text(&self) -> bool {
+        matches!(
+            self.kind,
+            HeldKind::Script { svg: true } | HeldKind::Style { svg: true }
+        )
+    }
 }
 
 /// Where a document sits.
@@ -144,30 +159,32 @@ impl Document {
     /// needed start.
     pub(crate) fn settle(&mut self, data: &[u8], scanner: &Scanner) -> Result<usize, RewriteError> {
         let limits = self.ctx.inner.limits;
+        // Bytes from here may start the tag that ends held text.
+        let scanning = scanner.keep_from();
         if let Some(held) = self.held {
             let len = data.len() - held.start;
             match held.kind {
                 HeldKind::Script { svg } if len >= limits.inline_script => {
-                    // Judged on its start; the rest, if that is kept, is
-                    // searched as it passes.
+                    // Judged on its start; the rest of an HTML script, if
+                    // that is kept, is searched as it passes.
                     self.held = None;
-                    self.judge_script(data, held.start, data.len(), svg, false);
-                    if self.mode == Mode::Pass {
+                    let end = scanning.max(held.start);
+                    self.judge_script(data, held, end, false);
+                    if self.mode == Mode::Pass && !svg {
                         self.watched = Some(Watched {
-                            from: data.len().saturating_sub(WATCH_OVERLAP).max(held.start),
-                            svg,
+                            from: end.saturating_sub(WATCH_OVERLAP).max(held.start),
                         });
                     }
                 }
                 HeldKind::Style { svg } if len >= limits.inline_script => {
                     // Judged piece by piece, cut after a rule (`}`) so
                     // that no `url()` is split.
-                    let text = &data[held.start..];
+                    let text = &data[held.start..scanning.max(held.start)];
                     let cut = memchr::memrchr(b'}', text).map_or(text.len(), |i| i + 1);
                     self.judge_style(data, held.start, held.start + cut, svg);
                     self.held = Some(Held {
-                        kind: HeldKind::Style { svg },
                         start: held.start + cut,
+                        ..held
                     });
                 }
                 HeldKind::Noscript if len > limits.noscript => {
@@ -182,6 +199,7 @@ impl Document {
                         self.editor.keep(data, held.start);
                         self.mode = Mode::DropText {
                             name: TagName::Noscript,
+                            depth: 0,
                         };
                     }
                 }
@@ -192,13 +210,13 @@ impl Document {
                         self.editor.keep(data, held.start);
                         self.mode = Mode::DropText {
                             name: TagName::Script,
+                            depth: 0,
                         };
                     }
                 }
                 _ => {}
             }
         }
-        let scanning = scanner.keep_from();
         if data.len() - scanning > limits.parser_memory {
             return Err(RewriteError::MemoryLimit {
                 limit: limits.parser_memory,
@@ -237,12 +255,7 @@ impl Document {
         };
         let start = watched.from;
         watched.from = end.saturating_sub(WATCH_OVERLAP).max(start);
-        let piece = &data[start..end];
-        let text = if watched.svg {
-            urls::text_content(piece)
-        } else {
-            urls::lossy(piece)
-        };
+        let text = urls::lossy(&data[start..end]);
         let ctx = self.ctx.clone();
         let Some((verdict, _)) = ctx.denied_inline(&text) else {
             return;
@@ -253,6 +266,7 @@ impl Document {
             self.editor.keep(data, start);
             self.mode = Mode::DropText {
                 name: TagName::Script,
+                depth: 0,
             };
         }
     }
@@ -264,9 +278,7 @@ impl Document {
         }
         if let Some(held) = self.held.take() {
             match held.kind {
-                HeldKind::Script { svg } => {
-                    self.judge_script(data, held.start, data.len(), svg, true)
-                }
+                HeldKind::Script { .. } => self.judge_script(data, held, data.len(), true),
                 HeldKind::Style { svg } => self.judge_style(data, held.start, data.len(), svg),
                 // The end of the input ends the block, as in a browser.
                 HeldKind::Noscript => self.judge_noscript(data, held.start, data.len()),
@@ -300,9 +312,10 @@ impl Document {
         }
     }
 
-    /// Judges inline script text `data[start..end]`; `complete` when that is
-    /// all of it.
-    fn judge_script(&mut self, data: &[u8], start: usize, end: usize, svg: bool, complete: bool) {
+    /// Judges the inline script text `held` from its start to `end`;
+    /// `complete` when that is all of it.
+    fn judge_script(&mut self, data: &[u8], held: Held, end: usize, complete: bool) {
+        let (start, svg) = (held.start, held.kind == HeldKind::Script { svg: true });
         let ctx = self.ctx.clone();
         let raw = &data[start..end];
         let text = if svg {
@@ -350,6 +363,7 @@ impl Document {
             if !complete {
                 self.mode = Mode::DropText {
                     name: TagName::Script,
+                    depth: if svg { held.depth } else { 0 },
                 };
             }
         }
@@ -473,6 +487,7 @@ impl Document {
         .map(|kind| Held {
             kind,
             start: tag.span.end,
+            depth: tag.depth,
         });
         if self.ctx.report_only {
             return;
@@ -505,6 +520,42 @@ impl Document {
             }
             Edit::Keep => {}
         }
+    }
+
+    /// An element inside a held foreign script or style (an SVG `<image>`,
+    /// HTML in a `<foreignObject>`...), which a browser creates and loads as
+    /// any other. One that changes nothing leaves the text held whole; one
+    /// to change, or with text of its own to judge, fails closed unless
+    /// nothing can be denied: the text goes up to where its element closes,
+    /// this element with it.
+    fn inside_foreign_text(&mut self, data: &[u8], script: Held, mut decision: Decision) {
+        let unchanged = matches!(decision.edit, Edit::Keep)
+            && decision.remove.is_empty()
+            && decision.set.is_empty()
+            && decision.srcdoc.is_none()
+            && decision.data_document.is_none()
+            && !decision.consent_defaults
+            // A script or style in the text: its text is the outer one's.
+            && matches!(
+                decision.follow,
+                Follow::Pass | Follow::Script { svg: true } | Follow::Style { svg: true }
+            );
+        self.report.enforcements.append(&mut decision.enforcements);
+        self.report.references.append(&mut decision.references);
+        self.report.unclassified.append(&mut decision.unclassified);
+        let all_granted = self
+            .ctx
+            .granted
+            .is_superset(self.ctx.inner.rules.categories());
+        if unchanged || all_granted || self.ctx.report_only {
+            return;
+        }
+        self.held = None;
+        self.editor.keep(data, script.start);
+        self.mode = Mode::DropText {
+            name: script.kind.end(),
+            depth: script.depth,
+        };
     }
 
     /// An `iframe srcdoc`: its document rewritten; changed, it replaces the value.
@@ -601,10 +652,17 @@ impl Handler for Document {
             }
             return;
         }
-        if self.mode != Mode::Pass || self.held.is_some() {
+        if self.mode != Mode::Pass {
             return;
         }
         let decision = handlers::decide(&self.ctx, self.base.as_ref(), data, tag);
+        if let Some(held) = self.held {
+            // (Only a foreign script's text holds tags.)
+            if held.foreign_text() {
+                self.inside_foreign_text(data, held, decision);
+            }
+            return;
+        }
         let removed = matches!(decision.edit, Edit::Remove | Edit::Replace(_));
         self.apply(data, tag, decision);
         if tag.name == TagName::Body
@@ -632,7 +690,7 @@ impl Handler for Document {
                 }
                 return;
             }
-            Mode::DropText { name } if *name == tag.name => {
+            Mode::DropText { name, depth: 0 } if *name == tag.name => {
                 self.editor.remove(tag.span.start);
                 self.mode = Mode::Pass;
                 return;
@@ -643,9 +701,7 @@ impl Handler for Document {
         if tag.name == TagName::Template {
             self.templates = self.templates.saturating_sub(1);
         }
-        let watch_ends =
-            |w: Watched| tag.name == TagName::Script || (w.svg && tag.name == TagName::Svg);
-        if self.watched.is_some_and(watch_ends) {
+        if self.watched.is_some() && tag.name == TagName::Script {
             self.watch(data, tag.span.start);
             self.watched = None;
             if let Mode::DropText { .. } = self.mode {
@@ -654,24 +710,37 @@ impl Handler for Document {
             }
             return;
         }
-        // An SVG script or style left open ends with its `<svg>`.
-        let ends = |h: &Held| {
-            h.kind.end() == tag.name
-                || (matches!(
-                    h.kind,
-                    HeldKind::Script { svg: true } | HeldKind::Style { svg: true }
-                ) && tag.name == TagName::Svg)
-        };
+        // Foreign text ends with its element (`foreign_closed`).
+        let ends = |h: &Held| h.kind.end() == tag.name && !h.foreign_text();
         let Some(held) = self.held.filter(ends) else {
             return;
         };
         self.held = None;
         let end = tag.span.start;
         match held.kind {
-            HeldKind::Script { svg } => self.judge_script(data, held.start, end, svg, true),
+            HeldKind::Script { .. } => self.judge_script(data, held, end, true),
             HeldKind::Style { svg } => self.judge_style(data, held.start, end, svg),
             HeldKind::Noscript => self.judge_noscript(data, held.start, end),
             HeldKind::UrlData => self.judge_url_data(data, held.start, end),
+        }
+    }
+
+    fn foreign_closed(&mut self, data: &[u8], at: usize, open: usize) {
+        // Foreign text ends with its element: its own end tag, an
+        // ancestor's, a breakout tag or an end tag closing an HTML element
+        // around it.
+        if let Mode::DropText { depth, .. } = self.mode {
+            if depth > open {
+                self.editor.remove(at);
+                self.mode = Mode::Pass;
+            }
+        }
+        if let Some(held) = self.held.filter(|h| h.foreign_text() && h.depth > open) {
+            self.held = None;
+            match held.kind {
+                HeldKind::Style { .. } => self.judge_style(data, held.start, at, true),
+                _ => self.judge_script(data, held, at, true),
+            }
         }
     }
 }

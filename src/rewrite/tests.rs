@@ -691,3 +691,153 @@ fn attribute_edits_on_plain_elements_keep_their_neighbours() {
         assert_eq!(rewrite(NONE, html), expected, "{html}");
     }
 }
+
+/// An SVG script's text is held until its element closes, however that
+/// happens: its own end tag, an ancestor's, a breakout tag or an end tag
+/// closing an HTML element around it; what follows is judged as usual.
+#[test]
+fn svg_script_text_ends_with_its_element() {
+    let cases: &[(&str, &str)] = &[
+        // A breakout tag ends it: the HTML script after it is judged.
+        (
+            r#"<svg><script>app()<p><script src="https://connect.facebook.net/x.js"></script><p>x"#,
+            "<svg><script>app()<p><p>x",
+        ),
+        (
+            r#"<svg><script>app()<font color=red><img src="https://www.facebook.com/tr">"#,
+            "<svg><script>app()<font color=red>",
+        ),
+        (
+            r#"<svg><script>app()</p><img src="https://www.facebook.com/tr">"#,
+            "<svg><script>app()</p>",
+        ),
+        // An ancestor's end tag ends it.
+        (
+            r#"<svg><g><script>app()</g><image href="https://www.facebook.com/tr"/></svg>"#,
+            "<svg><g><script>app()</g></svg>",
+        ),
+        (
+            r#"<div><svg><script>app()</div><script src="https://connect.facebook.net/x.js"></script>"#,
+            "<div><svg><script>app()</div>",
+        ),
+        // ... and its text is judged up to there.
+        (
+            "<svg><script>fbq('init','1')<p>x</p></svg>",
+            "<svg><script><p>x</p></svg>",
+        ),
+        (
+            "<svg><g><script>window._hjSettings={hjid:1};</g>x",
+            r#"<svg><g><script></script><script type="text/plain" data-consent-category="analytics" data-consentry-injected="neutralized">window._hjSettings={hjid:1};</g>x"#,
+        ),
+        // A script inside it does not end it.
+        (
+            "<svg><script>a<script>b</script>fbq('init','1')</script>x</svg>",
+            "<svg><script></script>x</svg>",
+        ),
+        // Nor does an end tag that closes nothing.
+        (
+            "<svg><script>a</foo>fbq('init','1')</script>x",
+            "<svg><script></script>x",
+        ),
+    ];
+    for (html, expected) in cases {
+        assert_eq!(rewrite(NONE, html), *expected, "{html:?}");
+        // With every category granted, byte for byte.
+        let all = Categories::default().all();
+        assert_eq!(rewrite(all, html), *html, "{html:?}");
+    }
+}
+
+/// An SVG script too long to hold is judged on its start; denied, its text
+/// goes until its element closes, and what follows is kept and judged.
+#[test]
+fn a_long_denied_svg_script_goes_until_its_element_closes() {
+    let r = rewriter(Limits {
+        inline_script: 32,
+        ..Limits::default()
+    });
+    let long = "x".repeat(64);
+    for (open, closing) in [
+        ("<svg><script>", "<p>"),
+        ("<svg><script>", "</svg>"),
+        ("<svg><script>", "</script>"),
+    ] {
+        let html = format!(
+            "{open}fbq('init','1');{long}{closing}<img src=\"https://www.facebook.com/tr\"><i>after</i>"
+        );
+        let expected = format!("{open}{closing}<i>after</i>");
+        for split in 1..html.len() {
+            for cuts in [vec![split], vec![20, split.max(21)]] {
+                let out = run_split(&r, NONE, html.as_bytes(), &cuts, false);
+                assert_eq!(String::from_utf8(out).unwrap(), expected, "cuts {cuts:?}");
+            }
+        }
+    }
+}
+
+/// Held text judged on its start stops where the scanner may be reading
+/// the tag that ends it.
+#[test]
+fn held_text_judged_on_its_start_stops_before_a_tag_being_read() {
+    let r = rewriter(Limits {
+        inline_script: 32,
+        ..Limits::default()
+    });
+    let long = "x".repeat(64);
+    // A chunk ending just after the `<` of a script's end tag once lost
+    // that `<` (the rest of the page became script text).
+    let html = format!("<script>fbq('init','1');{long}</script><i>after</i>");
+    let lt = html.find("</script>").unwrap() + 1;
+    let out = run_split(&r, NONE, html.as_bytes(), &[lt], false);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "<script></script><i>after</i>"
+    );
+    // A style rule left open, then a chunk ending inside its end tag: the
+    // held text started past that tag (a panic).
+    let html = format!("<style>a{{b:url(/x.png){long}</style class=}}><i>after</i>");
+    for split in 1..html.len() {
+        let out = run_split(&r, NONE, html.as_bytes(), &[split], false);
+        assert_eq!(String::from_utf8(out).unwrap(), html, "split {split}");
+    }
+}
+
+/// An element inside an SVG script is judged as any other; one denied
+/// takes the script's text with it (fail closed), one allowed leaves the
+/// script judged whole.
+#[test]
+fn elements_inside_an_svg_script_are_judged() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"<svg><script>app()<image href="https://www.facebook.com/tr"/>more()</script></svg>"#,
+            "<svg><script></script></svg>",
+        ),
+        (
+            r#"<svg><script>a()<foreignObject><script src="https://connect.facebook.net/x.js"></script></foreignObject>b()</script>x"#,
+            "<svg><script></script>x",
+        ),
+        // HTML script text in it (a foreignObject's) cannot be held: fail closed.
+        (
+            "<svg><g><script>a()<foreignObject><script>b()</script></foreignObject>c()</g>x",
+            "<svg><g><script></g>x",
+        ),
+        // Allowed elements: the script is judged whole.
+        (
+            r#"<svg><script>a()<image href="/ok.png"/>fbq('init','1')</script>x"#,
+            "<svg><script></script>x",
+        ),
+        (
+            "<svg><script>a()<script>b()</script>fbq('init','1')</script>x",
+            "<svg><script></script>x",
+        ),
+        (
+            r#"<svg><script>a()<image href="/ok.png"/>b()</script>x"#,
+            r#"<svg><script>a()<image href="/ok.png"/>b()</script>x"#,
+        ),
+    ];
+    let all = Categories::default().all();
+    for (html, expected) in cases {
+        assert_eq!(rewrite(NONE, html), *expected, "{html:?}");
+        assert_eq!(rewrite(all, html), *html, "{html:?}");
+    }
+}

@@ -7,6 +7,12 @@
 //! second `<html>`/`<body>` merged into the first): a browser loads nothing
 //! there, and the rewriter judging one more tag is harmless. It may never
 //! miss one the parser creates.
+//!
+//! Documented: in foreign content the scanner knows the open HTML elements
+//! only by the names of the HTML start tags seen, and leaves foreign
+//! content when unsure; `foreign_content_documented_differences` in
+//! `tests/differential.rs` lists where it reads differently for that (and
+//! where html5ever departs from the spec).
 
 use std::collections::BTreeMap;
 
