@@ -558,32 +558,38 @@ fn unescape_css(s: &str) -> String {
     out
 }
 
-/// The URL of a `<meta http-equiv="refresh">` `content`, by the spec's
-/// algorithm (a delay, then `;` or `,`, then an optional `url=`).
+/// The URL of a `<meta http-equiv="refresh">` `content` (or a `Refresh`
+/// header), read as Chromium reads it: a delay (digits and dots), then
+/// whitespace, `;` or `,` (whitespace alone is enough), an optional
+/// `url=`, then the URL, quoted up to the last matching quote if it
+/// starts with one.
 pub fn meta_refresh(content: &str) -> Option<&str> {
-    let s = content.trim_start_matches(|c: char| c.is_ascii_whitespace());
-    let s = s.trim_start_matches(|c: char| c.is_ascii_digit());
-    let s = s.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
-    let s = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
-    let s = s.strip_prefix([';', ','])?;
-    let s = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
-    let s = match s.get(..3) {
-        Some(u) if u.eq_ignore_ascii_case("url") => {
-            let rest = s[3..].trim_start_matches(|c: char| c.is_ascii_whitespace());
-            match rest.strip_prefix('=') {
-                Some(r) => r.trim_start_matches(|c: char| c.is_ascii_whitespace()),
-                None => s,
+    let space = |c: char| c.is_ascii_whitespace();
+    let s = content.trim_start_matches(space);
+    let delay_end = s.find(|c: char| c == ';' || c == ',' || space(c))?;
+    let delay = &s[..delay_end];
+    if delay.is_empty() || !delay.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let s = s[delay_end..].trim_start_matches(space);
+    let s = s.strip_prefix([';', ',']).unwrap_or(s);
+    let mut s = s.trim_start_matches(space);
+    if s.get(..3).is_some_and(|u| u.eq_ignore_ascii_case("url")) {
+        if let Some(rest) = s[3..].trim_start_matches(space).strip_prefix('=') {
+            s = rest.trim_start_matches(space);
+        }
+    }
+    let url = match s.as_bytes().first() {
+        Some(&q @ (b'"' | b'\'')) => {
+            let inner = &s[1..];
+            match inner.rfind(q as char) {
+                Some(end) if end > 0 => &inner[..end],
+                _ => inner,
             }
         }
         _ => s,
     };
-    let url = match s.as_bytes().first() {
-        Some(&q @ (b'"' | b'\'')) => {
-            let inner = &s[1..];
-            &inner[..inner.find(q as char).unwrap_or(inner.len())]
-        }
-        _ => s.trim_end(),
-    };
+    let url = url.trim_matches(space);
     (!url.is_empty()).then_some(url)
 }
 
@@ -797,7 +803,19 @@ mod tests {
             ("0; url=https://t.example/x", Some("https://t.example/x")),
             ("5;URL='https://t.example/y'", Some("https://t.example/y")),
             ("1.5, https://t.example/z", Some("https://t.example/z")),
+            // Whitespace alone separates the delay from the URL.
+            ("0 https://t.example/a", Some("https://t.example/a")),
+            ("0\turl = https://t.example/b ", Some("https://t.example/b")),
+            // Quoted up to the last quote; `url` without `=` is part of the URL.
+            (
+                "0; url='https://t.example/c'd'",
+                Some("https://t.example/c'd"),
+            ),
+            ("0; url.html", Some("url.html")),
             ("30", None),
+            ("30 ", None),
+            ("0x; url=https://t.example/d", None),
+            ("; url=https://t.example/e", None),
         ] {
             assert_eq!(meta_refresh(content), url, "{content}");
         }
