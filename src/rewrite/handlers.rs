@@ -315,7 +315,7 @@ impl<'a, 'd> Reader<'a, 'd> {
             return;
         }
         let css = urls::attribute_value(raw);
-        let judged = css_text(self.ctx, self.base, &css);
+        let judged = css_text(self.ctx, self.base, &css, false);
         self.decision.enforcements.extend(judged.enforcements);
         self.decision.references.extend(judged.references);
         if !judged.denied.is_empty() {
@@ -393,7 +393,7 @@ impl<'a, 'd> Reader<'a, 'd> {
             return;
         }
         let css = urls::attribute_value(raw);
-        let judged = css_text(self.ctx, self.base, &css);
+        let judged = css_text(self.ctx, self.base, &css, false);
         self.decision.enforcements.extend(judged.enforcements);
         self.decision.references.extend(judged.references);
         if !judged.denied.is_empty() {
@@ -554,7 +554,7 @@ impl<'a, 'd> Reader<'a, 'd> {
     /// a denied URL.
     fn data_url_stylesheet(&mut self, data: &urls::DataUrl) {
         let css = String::from_utf8_lossy(&data.body);
-        let judged = css_text(self.ctx, self.base, &css);
+        let judged = css_text(self.ctx, self.base, &css, true);
         self.decision.enforcements.extend(judged.enforcements);
         self.decision.references.extend(judged.references);
         if !judged.denied.is_empty() {
@@ -745,10 +745,45 @@ pub(crate) struct CssJudgement {
 }
 
 /// Judges every URL CSS text fetches (as an `img` would: backgrounds,
-/// fonts, imports).
-pub(crate) fn css_text(ctx: &Context, base: Option<&Url>, css: &str) -> CssJudgement {
+/// fonts, imports). `sheet`: the text is a style sheet (a `<style>`, a
+/// linked sheet), not declarations (a `style` attribute), where an
+/// `@import` is never honoured.
+pub(crate) fn css_text(ctx: &Context, base: Option<&Url>, css: &str, sheet: bool) -> CssJudgement {
+    css_text_nested(ctx, base, css, sheet, 0)
+}
+
+/// How deep style sheets in `data:` URLs importing others are judged.
+const MAX_CSS_IMPORT_DEPTH: usize = 4;
+
+fn css_text_nested(
+    ctx: &Context,
+    base: Option<&Url>,
+    css: &str,
+    sheet: bool,
+    depth: usize,
+) -> CssJudgement {
     let mut judged = CssJudgement::default();
     for found in urls::css_urls(css) {
+        if let Some(at) = found.import {
+            if !sheet || !urls::import_allowed(&css[..at]) {
+                continue;
+            }
+            // An imported sheet in a `data:` URL is judged as the sheet it is.
+            if let Some(data) = urls::data_url(&found.url).filter(|d| d.essence == "text/css") {
+                let inner = if depth < MAX_CSS_IMPORT_DEPTH {
+                    let text = String::from_utf8_lossy(&data.body);
+                    css_text_nested(ctx, None, &text, true, depth + 1)
+                } else {
+                    CssJudgement::default()
+                };
+                judged.references.extend(inner.references);
+                if !inner.denied.is_empty() {
+                    judged.enforcements.extend(inner.enforcements);
+                    judged.denied.push(found.span);
+                }
+                continue;
+            }
+        }
         let Some(target) = urls::read(&found.url, base) else {
             continue;
         };
