@@ -709,7 +709,7 @@ pub(crate) fn decide(
         (TagName::Input, _) => {
             let image = r
                 .attr("type")
-                .is_some_and(|(_, t)| t.trim().eq_ignore_ascii_case("image"));
+                .is_some_and(|(_, t)| t.eq_ignore_ascii_case("image"));
             if image {
                 r.url_attribute("src", ElementKind::Img);
             }
