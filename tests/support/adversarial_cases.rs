@@ -390,6 +390,78 @@ pub const CASES: &[Case] = &[
         gone: "gtm.js",
         twin: r#"<iframe srcdoc="<iframe srcdoc='<script src=/app.js></script>'></iframe>"></iframe><iframe srcdoc="<base href=https://static.example.org/><img src=tr?id=1>"></iframe>"#,
     },
+    Case {
+        name: "classic snippet behind an HTML comment opener (a line comment in JavaScript)",
+        tracker: "<script type=\"text/javascript\"><!--\nvar _gaq = _gaq || [];\n(function() { var ga = document.createElement('script'); ga.async = true; ga.src = 'https://www.google-analytics.com/ga.js'; var s = document.getElementsByTagName('script')[0]; s.parentNode.insertBefore(ga, s); })();\n//--></script>",
+        gone: "google-analytics",
+        twin: "<script type=\"text/javascript\"><!--\nvar _app = _app || [];\n(function() { var a = document.createElement('script'); a.async = true; a.src = '/js/app.js'; var s = document.getElementsByTagName('script')[0]; s.parentNode.insertBefore(a, s); })();\n//--></script>",
+    },
+    Case {
+        name: "a regular expression with slashes before a loader",
+        tracker: r#"<script>var re = /\/\//g, q = 'a//b'.replace(re, '/'); var s = document.createElement('script'); s.src = 'https://www.google-analytics.com/analytics.js'; document.head.appendChild(s);</script>"#,
+        gone: "google-analytics",
+        twin: r#"<script>var re = /\/\//g, q = 'a//b'.replace(re, '/'); var s = document.createElement('script'); s.src = '/js/analytics.js'; document.head.appendChild(s);</script>"#,
+    },
+    Case {
+        name: "pixels and beacons sent from inline code",
+        tracker: r#"<script>new Image().src = 'https://www.facebook.com/tr?id=1&ev=PageView&noscript=1';</script><script>navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&tid=G-X');</script><script>fetch('https://www.google-analytics.com/collect?v=1&tid=UA-1', {method: 'POST', mode: 'no-cors'});</script>"#,
+        gone: "https://www.",
+        twin: r#"<script>new Image().src = '/px?id=1&ev=PageView';</script><script>navigator.sendBeacon('/collect?v=2');</script><script>fetch('/collect?v=1', {method: 'POST'});</script>"#,
+    },
+    Case {
+        name: "script and style text ended early by their end tag in a string",
+        tracker: r#"<script>var a = "</script><img src="https://www.facebook.com/tr?id=1">";</script><style>p{content:"</style><img src="https://www.facebook.com/tr?id=2">"}</style>"#,
+        gone: "facebook",
+        twin: r#"<script>var a = "</script><img src="/a.png">";</script><style>p{content:"</style><img src="/b.png">"}</style>"#,
+    },
+    Case {
+        name: "stylesheets in data: URLs imported from CSS",
+        tracker: r#"<style>@import url("data:text/css,body{background:url(https://www.facebook.com/tr?id=1)}");</style><div style="background:red">x</div>"#,
+        gone: "facebook",
+        twin: r#"<style>@import url("data:text/css,body{background:url(/img/bg.png)}");</style><div style="background:red">x</div>"#,
+    },
+    Case {
+        name: "SVG documents in data: URLs",
+        tracker: r#"<object data="data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'><image href='https://www.facebook.com/tr?id=1'/></svg>"></object><iframe src="data:image/svg+xml;charset=utf-8,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22%3E%3Cscript href=%22https://www.googletagmanager.com/gtm.js?id=GTM-X%22/%3E%3C/svg%3E"></iframe>"#,
+        gone: "https://www.",
+        twin: r#"<object data="data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'><image href='/a.png'/></svg>"></object><iframe src="data:image/svg+xml;charset=utf-8,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22%3E%3Cscript href=%22/app.js%22/%3E%3C/svg%3E"></iframe>"#,
+    },
+    Case {
+        name: "javascript: URL spelled with a tab reference and upper case",
+        tracker: r#"<iframe src="jav&Tab;ascript:document.write('<script src=https://www.googletagmanager.com/gtm.js?id=GTM-X></script>')"></iframe><frameset><frame src=" JAVASCRIPT:document.write('<img src=https://www.facebook.com/tr?id=1>')"></frameset>"#,
+        gone: "https://www.",
+        twin: r#"<iframe src="jav&Tab;ascript:document.write('<script src=/app.js></script>')"></iframe><frameset><frame src=" JAVASCRIPT:document.write('<img src=/a.png>')"></frameset>"#,
+    },
+    Case {
+        name: "integration points spelled in lower and upper case",
+        tracker: r#"<svg><foreignobject><script src="https://www.google-analytics.com/analytics.js"></script></foreignobject></svg><math><annotation-xml encoding="APPLICATION/XHTML+XML"><script src="https://www.google-analytics.com/ga.js"></script></annotation-xml><mi><script src="https://www.google-analytics.com/urchin.js"></script></mi></math>"#,
+        gone: "google-analytics",
+        twin: r#"<svg><foreignobject><script src="/a.js"></script></foreignobject></svg><math><annotation-xml encoding="APPLICATION/XHTML+XML"><script src="/b.js"></script></annotation-xml><mi><script src="/c.js"></script></mi></math>"#,
+    },
+    Case {
+        name: "CSS cut off by the end of the value",
+        tracker: r#"<div style="background:url(https://www.facebook.com/tr?id=1">x</div><p style='background:url("https://www.facebook.com/tr?id=2'>y</p>"#,
+        gone: "facebook",
+        twin: r#"<div style="background:url(/a.png">x</div><p style='background:url("/b.png'>y</p>"#,
+    },
+    Case {
+        name: "handlers in upper case with references",
+        tracker: r#"<IMG SRC="/missing.png" ONERROR="&#118;ar s=document.createElement(&apos;script&apos;);s.src=&apos;https://www.googletagmanager.com/gtm.js?id=GTM-X&apos;;document.head.appendChild(s)">"#,
+        gone: "googletagmanager",
+        twin: r#"<IMG SRC="/missing.png" ONERROR="&#118;ar s=document.createElement(&apos;script&apos;);s.src=&apos;/app.js&apos;;document.head.appendChild(s)">"#,
+    },
+    Case {
+        name: "declarative shadow roots",
+        tracker: r#"<div><template shadowrootmode="open"><style>@import "https://www.facebook.com/tr?id=1";</style><slot></slot></template>x</div>"#,
+        gone: "facebook",
+        twin: r#"<div><template shadowrootmode="open"><style>@import "/shadow.css";</style><slot></slot></template>x</div>"#,
+    },
+    Case {
+        name: "@import honoured: after @charset and @layer, behind a comment, after rules Chromium drops",
+        tracker: r#"<style>@charset "utf-8";/* x */<!-- @layer base, theme; @import/**/"https://www.facebook.com/tr?id=1"; @import url(https://www.facebook.com/tr?id=2) layer(base);</style><style>{color:red} @foo; @import "https://www.facebook.com/tr?id=3";</style>"#,
+        gone: "facebook",
+        twin: r#"<style>@charset "utf-8";/* x */<!-- @layer base, theme; @import/**/"/a.css"; @import url(/b.css) layer(base);</style><style>{color:red} @foo; @import "/c.css";</style>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -449,4 +521,12 @@ pub const INERT: &[&str] = &[
     r#"<div style="background:url(/**/https://www.facebook.com/tr?id=1)">x</div><p style='background:url( /**/"https://www.facebook.com/tr?id=2")'>y</p><i style="content:'https://www.facebook.com/tr?id=3'">z</i>"#,
     // Handlers the visitor must trigger (Blink fires no marquee events).
     r#"<a href="/x" onclick="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">x</a><button onclick="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">y</button><input onchange="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)" oninput="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"><marquee onstart="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)" onfinish="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">m</marquee>"#,
+    // SVG used as an image loads nothing and runs nothing.
+    r#"<img src="data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'><image href='https://www.facebook.com/tr?id=1'/><script href='https://www.googletagmanager.com/gtm.js'/></svg>"><div style="background:url(&quot;data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'><image href='https://www.facebook.com/tr?id=2'/></svg>&quot;)">x</div>"#,
+    // An `@import` after a rule, or in a style attribute, is ignored.
+    r#"<style>p{color:red} @import "https://www.facebook.com/tr?id=1"; @import url(https://www.facebook.com/tr?id=2);</style><div style="@import 'https://www.facebook.com/tr?id=3'; color: red">x</div>"#,
+    // A type with spaces is no image type.
+    r#"<input type=" image " src="https://www.facebook.com/tr?id=1">"#,
+    // A loader in a string or a comment is no loader.
+    "<script>var note = 'We do not load https://www.google-analytics.com/analytics.js';\n// s.src = 'https://www.googletagmanager.com/gtm.js?id=GTM-X'\n</script>",
 ];
