@@ -462,6 +462,30 @@ pub const CASES: &[Case] = &[
         gone: "facebook",
         twin: r#"<style>@charset "utf-8";/* x */<!-- @layer base, theme; @import/**/"/a.css"; @import url(/b.css) layer(base);</style><style>{color:red} @foo; @import "/c.css";</style>"#,
     },
+    Case {
+        name: "conditional comments revealed to other browsers",
+        tracker: r#"<!--[if !IE]><!--><script src="https://www.google-analytics.com/analytics.js"></script><!--<![endif]--><![if !IE]><img src="https://www.facebook.com/tr?id=1"><![endif]>"#,
+        gone: "https://www.",
+        twin: r#"<!--[if !IE]><!--><script src="/js/a.js"></script><!--<![endif]--><![if !IE]><img src="/a.png"><![endif]>"#,
+    },
+    Case {
+        name: "attribute syntax quirks: spaces around =, a quote in a name, a missing space before a name",
+        tracker: r#"<img src = "https://www.facebook.com/tr?id=1"><img """ src="https://www.facebook.com/tr?id=2"><img alt="x"src="https://www.facebook.com/tr?id=3"<p>"#,
+        gone: "facebook",
+        twin: r#"<img src = "/a.png"><img """ src="/b.png"><img alt="x"src="/c.png"<p>"#,
+    },
+    Case {
+        name: "scheme-relative URLs written with backslashes",
+        tracker: r#"<script src="\/www.google-analytics.com/analytics.js"></script><script src="/\www.google-analytics.com/ga.js"></script>"#,
+        gone: "google-analytics",
+        twin: r#"<script src="\/www.example.org/analytics.js"></script><script src="/\www.example.org/ga.js"></script>"#,
+    },
+    Case {
+        name: "SVG style with a CDATA section",
+        tracker: r#"<svg><style><![CDATA[ @import "https://www.facebook.com/tr?id=1"; ]]></style><rect/></svg>"#,
+        gone: "facebook",
+        twin: r#"<svg><style><![CDATA[ @import "/svg.css"; ]]></style><rect/></svg>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -529,4 +553,10 @@ pub const INERT: &[&str] = &[
     r#"<input type=" image " src="https://www.facebook.com/tr?id=1">"#,
     // A loader in a string or a comment is no loader.
     "<script>var note = 'We do not load https://www.google-analytics.com/analytics.js';\n// s.src = 'https://www.googletagmanager.com/gtm.js?id=GTM-X'\n</script>",
+    // Conditional comments are comments to Chromium.
+    r#"<!--[if IE]><script src="https://www.google-analytics.com/analytics.js"></script><![endif]-->"#,
+    // `alt=>` ends the tag; `=src` is an attribute named `=src`.
+    r#"<img alt=> src="https://www.facebook.com/tr?id=1"><img =src="https://www.facebook.com/tr?id=2">"#,
+    // A `<base>` in a srcdoc document sets that document's base only.
+    r#"<iframe srcdoc="<base href=https://www.googletagmanager.com/>"></iframe><script src="gtm.js?id=GTM-X"></script>"#,
 ];
