@@ -951,6 +951,9 @@ const AUTOMATIC_EVENTS: &[&str] = &[
     "onend",
     "onrepeat",
     "ontoggle",
+    // A declarative shadow root's slot fires it as the host's children
+    // are parsed into it.
+    "onslotchange",
     "onbeforetoggle",
     "oncontentvisibilityautostatechange",
     "onsecuritypolicyviolation",

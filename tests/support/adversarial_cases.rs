@@ -486,6 +486,12 @@ pub const CASES: &[Case] = &[
         gone: "facebook",
         twin: r#"<svg><style><![CDATA[ @import "/svg.css"; ]]></style><rect/></svg>"#,
     },
+    Case {
+        name: "a slot in a declarative shadow root fires slotchange as the page is parsed",
+        tracker: r#"<div><template shadowrootmode="open"><slot onslotchange="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"></slot></template><span>x</span></div>"#,
+        gone: "googletagmanager",
+        twin: r#"<div><template shadowrootmode="open"><slot onslotchange="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"></slot></template><span>x</span></div>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
