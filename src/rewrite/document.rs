@@ -394,7 +394,7 @@ impl Document {
         } else {
             ascii_view(raw)
         };
-        let judged = handlers::css_text(&self.ctx, self.base.as_ref(), &css);
+        let judged = handlers::css_text(&self.ctx, self.base.as_ref(), &css, true);
         self.report.enforcements.extend(judged.enforcements);
         self.report.references.extend(judged.references);
         if self.ctx.report_only || judged.denied.is_empty() {

@@ -250,6 +250,8 @@ impl<'a, 'd> Reader<'a, 'd> {
         let tag = self.tag;
         let image = matches!(tag.name, TagName::Img | TagName::Source);
         let link = matches!(tag.name, TagName::A | TagName::Area);
+        let html = tag.namespace == crate::html::scanner::Namespace::Html;
+        let video = html && tag.name == TagName::Video;
         for (i, a) in tag.attributes.iter().enumerate() {
             let name = &self.data[a.name.clone()];
             let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
@@ -257,8 +259,8 @@ impl<'a, 'd> Reader<'a, 'd> {
             let interesting = match name.first().map(u8::to_ascii_lowercase) {
                 Some(b'o') => AUTOMATIC_EVENTS.iter().any(|e| is(e)),
                 Some(b's') => is("style") || (image && is("srcset")),
-                Some(b'b') => is("background"),
-                Some(b'p') => is("poster") || (link && is("ping")),
+                Some(b'b') => html && is("background") && self.takes_background(),
+                Some(b'p') => (video && is("poster")) || (link && is("ping")),
                 Some(b'd') => {
                     image && (is("data-srcset") || is("data-lazy-srcset")) && !self.gated()
                 }
@@ -294,6 +296,15 @@ impl<'a, 'd> Reader<'a, 'd> {
         }
     }
 
+    /// Whether the element paints its `background` attribute (the body and
+    /// table parts; on any other element it loads nothing).
+    fn takes_background(&self) -> bool {
+        let name = &self.data[self.tag.name_span.clone()];
+        BACKGROUND_ELEMENTS
+            .iter()
+            .any(|e| name.eq_ignore_ascii_case(e.as_bytes()))
+    }
+
     /// A `style` attribute: denied `url()`s become `none`.
     fn style_attribute(&mut self, i: usize) {
         let raw = self.tag.attributes[i]
@@ -304,7 +315,7 @@ impl<'a, 'd> Reader<'a, 'd> {
             return;
         }
         let css = urls::attribute_value(raw);
-        let judged = css_text(self.ctx, self.base, &css);
+        let judged = css_text(self.ctx, self.base, &css, false);
         self.decision.enforcements.extend(judged.enforcements);
         self.decision.references.extend(judged.references);
         if !judged.denied.is_empty() {
@@ -321,14 +332,18 @@ impl<'a, 'd> Reader<'a, 'd> {
     }
 
     /// The attributes by which SVG fetches besides its `image` and
-    /// `script`: `href`/`xlink:href` (`feImage`, `use`…), the values a
-    /// `set` or `animate` gives an `href`, and `url()` in presentation
+    /// `script`: the `href`/`xlink:href` of `feImage` and `use`, the values
+    /// a `set` or `animate` gives an `href`, and `url()` in presentation
     /// attributes (`fill`, `filter`, `mask`, `clip-path`, `cursor`…). A
-    /// denied one goes. SVG `a` links navigate: they load nothing.
+    /// denied one goes. Other elements' `href`s load nothing: `a` links
+    /// navigate, gradients, patterns, `textPath` and `mpath` refer to
+    /// elements of the same document, and unknown elements (a `base` in
+    /// SVG) have no behaviour.
     fn svg_attributes(&mut self) {
         let tag = self.tag;
-        let own_url = matches!(tag.name, TagName::Image | TagName::Script | TagName::A);
         let name = &self.data[tag.name_span.clone()];
+        let fetches_href =
+            name.eq_ignore_ascii_case(b"use") || name.eq_ignore_ascii_case(b"feimage");
         let animation = name.eq_ignore_ascii_case(b"set") || name.eq_ignore_ascii_case(b"animate");
         let animates_href = animation
             && self.attr("attributeName").is_some_and(|(_, n)| {
@@ -345,7 +360,7 @@ impl<'a, 'd> Reader<'a, 'd> {
                 continue;
             }
             if is("href") || is("xlink:href") {
-                if !own_url {
+                if fetches_href {
                     self.url_attribute_at(i, ElementKind::Img);
                 }
             } else if animates_href && (is("to") || is("from") || is("by") || is("values")) {
@@ -378,7 +393,7 @@ impl<'a, 'd> Reader<'a, 'd> {
             return;
         }
         let css = urls::attribute_value(raw);
-        let judged = css_text(self.ctx, self.base, &css);
+        let judged = css_text(self.ctx, self.base, &css, false);
         self.decision.enforcements.extend(judged.enforcements);
         self.decision.references.extend(judged.references);
         if !judged.denied.is_empty() {
@@ -490,6 +505,14 @@ impl<'a, 'd> Reader<'a, 'd> {
         if !is_executable_script_type(script_type.as_deref()) {
             return;
         }
+        // Without a `type`, a `language` names the type (`text/` and it).
+        if script_type.is_none() {
+            if let Some((_, language)) = self.attr("language") {
+                if !is_executable_language(&language) {
+                    return;
+                }
+            }
+        }
         let src: &[&'static str] = if svg {
             &["href", "xlink:href"]
         } else {
@@ -531,7 +554,7 @@ impl<'a, 'd> Reader<'a, 'd> {
     /// a denied URL.
     fn data_url_stylesheet(&mut self, data: &urls::DataUrl) {
         let css = String::from_utf8_lossy(&data.body);
-        let judged = css_text(self.ctx, self.base, &css);
+        let judged = css_text(self.ctx, self.base, &css, true);
         self.decision.enforcements.extend(judged.enforcements);
         self.decision.references.extend(judged.references);
         if !judged.denied.is_empty() {
@@ -543,12 +566,14 @@ impl<'a, 'd> Reader<'a, 'd> {
         let Some((_, rel)) = self.attr("rel") else {
             return;
         };
+        // A disabled stylesheet is not fetched (until a script enables it).
+        let disabled = self.tag.has(self.data, "disabled");
         let mut loads = false;
         let mut hints = false;
         for token in rel.split_ascii_whitespace() {
             let is = |names: &[&str]| names.iter().any(|n| token.eq_ignore_ascii_case(n));
+            loads |= !disabled && is(&["stylesheet"]);
             loads |= is(&[
-                "stylesheet",
                 "preload",
                 "prefetch",
                 "modulepreload",
@@ -571,9 +596,10 @@ impl<'a, 'd> Reader<'a, 'd> {
         let Some((_, href)) = self.attr("href") else {
             return;
         };
-        let stylesheet = rel
-            .split_ascii_whitespace()
-            .any(|t| t.eq_ignore_ascii_case("stylesheet"));
+        let stylesheet = !disabled
+            && rel
+                .split_ascii_whitespace()
+                .any(|t| t.eq_ignore_ascii_case("stylesheet"));
         if let Some(data) = urls::data_url(&href) {
             if stylesheet {
                 self.data_url_stylesheet(&data);
@@ -632,7 +658,8 @@ pub(crate) fn decide(
         decision: Decision::default(),
     };
     match (tag.name, tag.namespace) {
-        (TagName::Script, _) => r.script(),
+        // A MathML `script` is no script: nothing runs or loads.
+        (TagName::Script, Namespace::Html | Namespace::Svg) => r.script(),
         (TagName::Image, Namespace::Svg) => {
             r.element_url(ElementKind::Img, &["href", "xlink:href"]);
         }
@@ -682,7 +709,7 @@ pub(crate) fn decide(
         (TagName::Input, _) => {
             let image = r
                 .attr("type")
-                .is_some_and(|(_, t)| t.trim().eq_ignore_ascii_case("image"));
+                .is_some_and(|(_, t)| t.eq_ignore_ascii_case("image"));
             if image {
                 r.url_attribute("src", ElementKind::Img);
             }
@@ -718,10 +745,45 @@ pub(crate) struct CssJudgement {
 }
 
 /// Judges every URL CSS text fetches (as an `img` would: backgrounds,
-/// fonts, imports).
-pub(crate) fn css_text(ctx: &Context, base: Option<&Url>, css: &str) -> CssJudgement {
+/// fonts, imports). `sheet`: the text is a style sheet (a `<style>`, a
+/// linked sheet), not declarations (a `style` attribute), where an
+/// `@import` is never honoured.
+pub(crate) fn css_text(ctx: &Context, base: Option<&Url>, css: &str, sheet: bool) -> CssJudgement {
+    css_text_nested(ctx, base, css, sheet, 0)
+}
+
+/// How deep style sheets in `data:` URLs importing others are judged.
+const MAX_CSS_IMPORT_DEPTH: usize = 4;
+
+fn css_text_nested(
+    ctx: &Context,
+    base: Option<&Url>,
+    css: &str,
+    sheet: bool,
+    depth: usize,
+) -> CssJudgement {
     let mut judged = CssJudgement::default();
     for found in urls::css_urls(css) {
+        if let Some(at) = found.import {
+            if !sheet || !urls::import_allowed(&css[..at]) {
+                continue;
+            }
+            // An imported sheet in a `data:` URL is judged as the sheet it is.
+            if let Some(data) = urls::data_url(&found.url).filter(|d| d.essence == "text/css") {
+                let inner = if depth < MAX_CSS_IMPORT_DEPTH {
+                    let text = String::from_utf8_lossy(&data.body);
+                    css_text_nested(ctx, None, &text, true, depth + 1)
+                } else {
+                    CssJudgement::default()
+                };
+                judged.references.extend(inner.references);
+                if !inner.denied.is_empty() {
+                    judged.enforcements.extend(inner.enforcements);
+                    judged.denied.push(found.span);
+                }
+                continue;
+            }
+        }
         let Some(target) = urls::read(&found.url, base) else {
             continue;
         };
@@ -819,6 +881,12 @@ pub(crate) fn escape_decoded(value: &str) -> String {
     value.replace('&', "&amp;").replace('"', "&quot;")
 }
 
+/// Elements whose `background` attribute is painted (Chromium's body and
+/// table parts): on any other element it loads nothing.
+const BACKGROUND_ELEMENTS: &[&str] = &[
+    "body", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "col", "colgroup",
+];
+
 /// Event handler attributes that fire without the visitor doing anything
 /// (load, media and network events, animations and transitions, SMIL
 /// timing, `details` toggling, focus by `autofocus`, page lifecycle,
@@ -846,6 +914,12 @@ const AUTOMATIC_EVENTS: &[&str] = &[
     "oncanplaythrough",
     "onplay",
     "onplaying",
+    // A muted autoplaying video pauses at its end (and off screen); a
+    // `#t=` fragment seeks; a default track's cues change as it plays.
+    "onpause",
+    "onseeking",
+    "onseeked",
+    "oncuechange",
     "onended",
     "onpageshow",
     "onpagehide",
@@ -877,6 +951,9 @@ const AUTOMATIC_EVENTS: &[&str] = &[
     "onend",
     "onrepeat",
     "ontoggle",
+    // A declarative shadow root's slot fires it as the host's children
+    // are parsed into it.
+    "onslotchange",
     "onbeforetoggle",
     "oncontentvisibilityautostatechange",
     "onsecuritypolicyviolation",
@@ -1041,6 +1118,40 @@ pub fn is_executable_script_type(value: Option<&str>) -> bool {
         || ends_with("-text/javascript")
 }
 
+/// Whether a `<script language>` (on a script without `type`) makes the
+/// browser run it: empty, `text/` and it a JavaScript type, or one of the
+/// legacy language names Chromium accepts.
+fn is_executable_language(language: &str) -> bool {
+    if language.is_empty() {
+        return true;
+    }
+    let mime = format!("text/{language}");
+    EXECUTABLE_SCRIPT_TYPES
+        .iter()
+        .filter(|t| t.starts_with("text/") && **t != "text/partytown")
+        .any(|t| mime.eq_ignore_ascii_case(t))
+        || LEGACY_SCRIPT_LANGUAGES
+            .iter()
+            .any(|l| language.eq_ignore_ascii_case(l))
+}
+
+/// `<script language>` values Chromium runs besides `text/` JavaScript
+/// types.
+const LEGACY_SCRIPT_LANGUAGES: [&str; 12] = [
+    "javascript",
+    "javascript1.0",
+    "javascript1.1",
+    "javascript1.2",
+    "javascript1.3",
+    "javascript1.4",
+    "javascript1.5",
+    "javascript1.6",
+    "javascript1.7",
+    "livescript",
+    "ecmascript",
+    "jscript",
+];
+
 /// Script types a browser runs (compared ASCII case-insensitively).
 const EXECUTABLE_SCRIPT_TYPES: [&str; 18] = [
     "module",
@@ -1076,7 +1187,25 @@ const CMP_GATES: [&str; 6] = [
 
 #[cfg(test)]
 mod tests {
+    use super::is_executable_language;
     use super::is_executable_script_type as exec;
+
+    #[test]
+    fn executable_languages() {
+        for l in [
+            "",
+            "JavaScript",
+            "javascript1.7",
+            "ecmascript",
+            "jscript",
+            "livescript",
+        ] {
+            assert!(is_executable_language(l), "{l:?}");
+        }
+        for l in ["vbscript", "json", "partytown", "module", "text/javascript"] {
+            assert!(!is_executable_language(l), "{l:?}");
+        }
+    }
 
     #[test]
     fn executable_types() {

@@ -340,6 +340,8 @@ pub struct CssUrl {
     pub span: std::ops::Range<usize>,
     /// The URL, CSS escapes of quotes and backslashes resolved.
     pub url: String,
+    /// Where the `@import` it is the URL of starts, if it is one.
+    pub import: Option<usize>,
 }
 
 /// Every URL CSS text fetches: `url(…)` tokens (quoted or not, the name
@@ -409,26 +411,230 @@ pub fn css_urls(css: &str) -> Vec<CssUrl> {
             found.push(CssUrl {
                 span: name.start..end,
                 url,
+                import: import_before(b, name.start),
             });
             i = end.max(i);
         } else {
             // A string: a URL after `@import` or inside `image-set(`.
             let (s, after) = css_string(css, at, b[at]);
-            let before = b[..at].trim_ascii_end();
-            let import = {
-                let keyword = ident_before(before, before.len());
-                keyword.start > 0 && before[keyword.start - 1] == b'@' && keyword.is(b, "import")
-            };
-            if import || at < image_set_end {
+            let import = import_before(b, at);
+            if import.is_some() || at < image_set_end {
                 found.push(CssUrl {
                     span: at..after,
                     url: s,
+                    import,
                 });
             }
             i = after.max(at + 1);
         }
     }
     found
+}
+
+/// Where the `@import` starts whose URL is the token at `at` (whitespace
+/// and comments may stand between them).
+fn import_before(b: &[u8], at: usize) -> Option<usize> {
+    let mut end = at;
+    loop {
+        end = b[..end].trim_ascii_end().len();
+        match b[..end].strip_suffix(b"*/") {
+            Some(rest) if !rest.is_empty() => match memchr::memmem::rfind(rest, b"/*") {
+                Some(open) => end = open,
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    let keyword = ident_before(b, end);
+    (keyword.start > 0 && b[keyword.start - 1] == b'@' && keyword.is(b, "import"))
+        .then(|| keyword.start - 1)
+}
+
+/// Whether Chromium honours an `@import` that follows `prefix` (the style
+/// sheet's text before it). It does unless a rule it parsed comes first:
+/// only `@charset`, `@layer` statements (before any import) and other
+/// imports may. Rules it drops (an unknown at-rule, a selector it rejects)
+/// change nothing; a rule not certainly valid here counts as dropped, so
+/// that an `@import` is judged unless certainly ignored.
+pub fn import_allowed(prefix: &str) -> bool {
+    // Chromium's states: 0 charset, 1 layer statements, 2 imports, 3 namespaces, 4 rules.
+    let b = prefix.as_bytes();
+    let mut state = 0;
+    let mut i = 0;
+    loop {
+        i = skip_css_trivia(b, i);
+        if i >= b.len() {
+            return state <= 2;
+        }
+        let (end, block) = statement_end(b, i);
+        let Some(block) = block else {
+            // The `@import` is part of this rule's prelude: whatever it
+            // is, it is no at-rule (taken to be one all the same).
+            return state <= 2;
+        };
+        let prelude = &prefix[i..block.unwrap_or(end)];
+        let parsed = if let Some(at_rule) = prelude.strip_prefix('@') {
+            let name_len = at_rule
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .unwrap_or(at_rule.len());
+            let (name, rest) = at_rule.split_at(name_len);
+            let rest = rest.trim_matches(|c: char| c.is_ascii_whitespace());
+            let is = |n: &str| name.eq_ignore_ascii_case(n);
+            match block {
+                None if is("import") && state <= 2 => Some(2),
+                None if is("layer") && is_layer_names(rest) => Some(if state <= 1 { 1 } else { 4 }),
+                None if is("namespace")
+                    && state <= 3
+                    && (rest.contains(['"', '\'']) || rest.contains("url(")) =>
+                {
+                    Some(3)
+                }
+                Some(_) if is("media") => Some(4),
+                Some(_) if (is("font-face") || is("page")) && rest.is_empty() => Some(4),
+                _ => None,
+            }
+        } else {
+            block.and_then(|_| is_plain_selector_list(prelude).then_some(4))
+        };
+        if let Some(new) = parsed {
+            state = new;
+        }
+        i = end;
+    }
+}
+
+/// Skips whitespace, comments and `<!--`/`-->` from `i`.
+fn skip_css_trivia(b: &[u8], mut i: usize) -> usize {
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let rest = &b[i..];
+        if rest.starts_with(b"/*") {
+            i = memchr::memmem::find(&rest[2..], b"*/").map_or(b.len(), |e| i + 2 + e + 2);
+        } else if rest.starts_with(b"<!--") {
+            i += 4;
+        } else if rest.starts_with(b"-->") {
+            i += 3;
+        } else {
+            return i;
+        }
+    }
+}
+
+/// The end of the rule starting at `i` (after its `;` or its block) and
+/// where its block opens: `Some(None)` for a statement, `Some(Some(at))`
+/// for a block at `at`, `None` when the text ends first.
+#[allow(clippy::option_option)]
+fn statement_end(b: &[u8], mut i: usize) -> (usize, Option<Option<usize>>) {
+    let at_rule = b.get(i) == Some(&b'@');
+    let mut parens = 0usize;
+    let mut block: Option<usize> = None;
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            q @ (b'"' | b'\'') => {
+                i += 1;
+                while i < b.len() && b[i] != q && b[i] != b'\n' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = memchr::memmem::find(&b[i + 2..], b"*/").map_or(b.len(), |e| i + 2 + e + 1);
+            }
+            b'(' | b'[' => parens += 1,
+            b')' | b']' => parens = parens.saturating_sub(1),
+            b';' if at_rule && parens == 0 && depth == 0 => return (i + 1, Some(None)),
+            b'{' => {
+                block.get_or_insert(i);
+                depth += 1;
+            }
+            b'}' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    return (i + 1, Some(block));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (b.len(), None)
+}
+
+/// Whether `names` (up to a `;`) is a list of layer names (`a, b.c`).
+fn is_layer_names(names: &str) -> bool {
+    let names = names.strip_suffix(';').unwrap_or(names);
+    names.split(',').all(|name| {
+        name.trim_matches(|c: char| c.is_ascii_whitespace())
+            .split('.')
+            .all(|part| {
+                part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && part
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
+            })
+    })
+}
+
+/// Whether `prelude` is a selector list every browser accepts: type,
+/// class and id selectors, `*`, joined by combinators and commas.
+fn is_plain_selector_list(prelude: &str) -> bool {
+    let ident = |s: &[u8]| -> usize {
+        let start = usize::from(s.first() == Some(&b'-'));
+        if !s
+            .get(start)
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+        {
+            return 0;
+        }
+        start
+            + s[start..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
+                .count()
+    };
+    prelude.split(',').all(|selector| {
+        let b = selector
+            .trim_matches(|c: char| c.is_ascii_whitespace())
+            .as_bytes();
+        let mut i = 0;
+        // A combinator was last (or nothing yet): a compound must follow.
+        let mut need_compound = true;
+        // A compound starts here: a type selector or `*` may stand here.
+        let mut compound_start = true;
+        while i < b.len() {
+            let c = b[i];
+            if c.is_ascii_whitespace() || matches!(c, b'>' | b'+' | b'~') {
+                if matches!(c, b'>' | b'+' | b'~') {
+                    if need_compound {
+                        return false;
+                    }
+                    need_compound = true;
+                }
+                compound_start = true;
+                i += 1;
+                continue;
+            }
+            let n = match c {
+                b'*' if compound_start => 1,
+                b'.' | b'#' => match ident(&b[i + 1..]) {
+                    0 => return false,
+                    n => n + 1,
+                },
+                _ if compound_start => ident(&b[i..]),
+                _ => 0,
+            };
+            if n == 0 {
+                return false;
+            }
+            need_compound = false;
+            compound_start = false;
+            i += n;
+        }
+        !need_compound
+    })
 }
 
 /// Whether the byte at `at` is escaped (an odd run of backslashes before it).
@@ -558,32 +764,38 @@ fn unescape_css(s: &str) -> String {
     out
 }
 
-/// The URL of a `<meta http-equiv="refresh">` `content`, by the spec's
-/// algorithm (a delay, then `;` or `,`, then an optional `url=`).
+/// The URL of a `<meta http-equiv="refresh">` `content` (or a `Refresh`
+/// header), read as Chromium reads it: a delay (digits and dots), then
+/// whitespace, `;` or `,` (whitespace alone is enough), an optional
+/// `url=`, then the URL, quoted up to the last matching quote if it
+/// starts with one.
 pub fn meta_refresh(content: &str) -> Option<&str> {
-    let s = content.trim_start_matches(|c: char| c.is_ascii_whitespace());
-    let s = s.trim_start_matches(|c: char| c.is_ascii_digit());
-    let s = s.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
-    let s = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
-    let s = s.strip_prefix([';', ','])?;
-    let s = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
-    let s = match s.get(..3) {
-        Some(u) if u.eq_ignore_ascii_case("url") => {
-            let rest = s[3..].trim_start_matches(|c: char| c.is_ascii_whitespace());
-            match rest.strip_prefix('=') {
-                Some(r) => r.trim_start_matches(|c: char| c.is_ascii_whitespace()),
-                None => s,
+    let space = |c: char| c.is_ascii_whitespace();
+    let s = content.trim_start_matches(space);
+    let delay_end = s.find(|c: char| c == ';' || c == ',' || space(c))?;
+    let delay = &s[..delay_end];
+    if delay.is_empty() || !delay.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let s = s[delay_end..].trim_start_matches(space);
+    let s = s.strip_prefix([';', ',']).unwrap_or(s);
+    let mut s = s.trim_start_matches(space);
+    if s.get(..3).is_some_and(|u| u.eq_ignore_ascii_case("url")) {
+        if let Some(rest) = s[3..].trim_start_matches(space).strip_prefix('=') {
+            s = rest.trim_start_matches(space);
+        }
+    }
+    let url = match s.as_bytes().first() {
+        Some(&q @ (b'"' | b'\'')) => {
+            let inner = &s[1..];
+            match inner.rfind(q as char) {
+                Some(end) if end > 0 => &inner[..end],
+                _ => inner,
             }
         }
         _ => s,
     };
-    let url = match s.as_bytes().first() {
-        Some(&q @ (b'"' | b'\'')) => {
-            let inner = &s[1..];
-            &inner[..inner.find(q as char).unwrap_or(inner.len())]
-        }
-        _ => s.trim_end(),
-    };
+    let url = url.trim_matches(space);
     (!url.is_empty()).then_some(url)
 }
 
@@ -758,6 +970,38 @@ mod tests {
     }
 
     #[test]
+    fn imports_chromium_honours() {
+        let imports = |css: &str| -> Vec<String> {
+            css_urls(css)
+                .into_iter()
+                .filter(|u| u.import.is_some_and(|at| import_allowed(&css[..at])))
+                .map(|u| u.url)
+                .collect()
+        };
+        assert_eq!(
+            imports(
+                r#"@charset "x"; /* c */ @layer a, b.c; @import/**/"/1"; @import url(/2) print;"#
+            ),
+            ["/1", "/2"]
+        );
+        // Rules Chromium drops change nothing.
+        assert_eq!(imports(r#"{color:red} @foo; p..x{} @import "/3";"#), ["/3"]);
+        // After a rule it keeps, a namespace or a late layer statement: ignored.
+        for css in [
+            r#"p{color:red} @import "/4";"#,
+            r#"a > b.c, #d *{} @import "/5";"#,
+            r#"@media print{p{}} @import "/6";"#,
+            r#"@namespace svg url(x); @import "/7";"#,
+            r#"@import "/8"; @layer x; @import "/9";"#,
+        ] {
+            // (The first import of the last is honoured.)
+            assert!(imports(css).iter().all(|u| u == "/8"), "{css}");
+        }
+        // Inside a block or a prelude, judged all the same.
+        assert_eq!(imports(r#"@media print{ @import "/10"; }"#), ["/10"]);
+    }
+
+    #[test]
     fn data_url_documents() {
         let html = data_document(" DATA:text/html;charset=utf-8,<p>%3Cb%3E").unwrap();
         assert_eq!(html.body, b"<p><b>");
@@ -797,7 +1041,19 @@ mod tests {
             ("0; url=https://t.example/x", Some("https://t.example/x")),
             ("5;URL='https://t.example/y'", Some("https://t.example/y")),
             ("1.5, https://t.example/z", Some("https://t.example/z")),
+            // Whitespace alone separates the delay from the URL.
+            ("0 https://t.example/a", Some("https://t.example/a")),
+            ("0\turl = https://t.example/b ", Some("https://t.example/b")),
+            // Quoted up to the last quote; `url` without `=` is part of the URL.
+            (
+                "0; url='https://t.example/c'd'",
+                Some("https://t.example/c'd"),
+            ),
+            ("0; url.html", Some("url.html")),
             ("30", None),
+            ("30 ", None),
+            ("0x; url=https://t.example/d", None),
+            ("; url=https://t.example/e", None),
         ] {
             assert_eq!(meta_refresh(content), url, "{content}");
         }

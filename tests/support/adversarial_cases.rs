@@ -276,6 +276,222 @@ pub const CASES: &[Case] = &[
         gone: "google-analytics",
         twin: "<script><!--<script></script>--></script><script src=\"/analytics.js\"></script>",
     },
+    Case {
+        name: "media elements: video, audio, source, track, input image",
+        tracker: r#"<video src="https://www.facebook.com/tr?id=1" autoplay muted></video><audio src="https://www.facebook.com/tr?id=2"></audio><video><source src="https://www.facebook.com/tr?id=3" type="video/mp4"></video><picture><source srcset="https://www.facebook.com/tr?id=4 1x" media="(min-width: 1px)"><img src="/a.png"></picture><video src="/v.mp4"><track default kind="captions" src="https://www.facebook.com/tr?id=5"></video><input type="image" src="https://www.facebook.com/tr?id=6" alt="go">"#,
+        gone: "facebook",
+        twin: r#"<video src="/v.mp4" autoplay muted></video><audio src="/a.mp3"></audio><video><source src="/v.webm" type="video/webm"></video><picture><source srcset="/a.webp 1x" media="(min-width: 1px)"><img src="/a.png"></picture><video src="/v.mp4"><track default kind="captions" src="/v.vtt"></video><input type="image" src="/go.png" alt="go">"#,
+    },
+    Case {
+        name: "embed and frame",
+        tracker: r#"<embed src="https://www.googletagmanager.com/ns.html?id=GTM-X"><frameset cols="*"><frame src="https://www.googletagmanager.com/ns.html?id=GTM-Y"></frameset>"#,
+        gone: "googletagmanager",
+        twin: r#"<embed src="/movie.html"><frameset cols="*"><frame src="/frame.html"></frameset>"#,
+    },
+    Case {
+        name: "body and cell backgrounds",
+        tracker: r#"<body background="https://www.facebook.com/tr?id=1"><table><tr><td background="https://www.facebook.com/tr?id=2">x</td><th background="https://www.facebook.com/tr?id=3">y</th></tr></table></body>"#,
+        gone: "facebook",
+        twin: r#"<body background="/bg.png"><table><tr><td background="/td.png">x</td><th background="/th.png">y</th></tr></table></body>"#,
+    },
+    Case {
+        name: "URL spellings: scheme-relative upper case, default port, root dot, no slashes",
+        tracker: r#"<script src="//WWW.GOOGLE-ANALYTICS.COM/analytics.js"></script><script src="https://www.google-analytics.com:443/analytics.js"></script><script src="https://www.google-analytics.com./analytics.js"></script><script src="https:www.google-analytics.com/analytics.js"></script><script src="HTTPS:/\www.google-analytics.com/analytics.js"></script>"#,
+        gone: "google-analytics",
+        twin: r#"<script src="//WWW.EXAMPLE.ORG/analytics.js"></script><script src="https://www.example.org:443/analytics.js"></script><script src="https://www.example.org./analytics.js"></script><script src="https:www.example.org/analytics.js"></script><script src="HTTPS:/\www.example.org/analytics.js"></script>"#,
+    },
+    Case {
+        name: "IDNA mappings: fullwidth letters and dot, soft hyphen",
+        tracker: "<script src=\"https://\u{ff57}\u{ff57}\u{ff57}.google-analytics.com/analytics.js\"></script><script src=\"https://www.google-analytics\u{ff0e}com/analytics.js\"></script><script src=\"https://www.google-analyt\u{ad}ics.com/analytics.js\"></script><script src=\"https://www.google-analyt&shy;ics.com/analytics.js\"></script>",
+        gone: "analytics.com/",
+        twin: "<script src=\"https://\u{ff57}\u{ff57}\u{ff57}.example.org/analytics.js\"></script><script src=\"https://www.example\u{ff0e}org/analytics.js\"></script><script src=\"https://www.exam\u{ad}ple.org/analytics.js\"></script><script src=\"https://www.exam&shy;ple.org/analytics.js\"></script>",
+    },
+    Case {
+        name: "numeric references without semicolons",
+        tracker: r#"<script src="https:&#47&#x2F;www.google-analytics.com&#x2f/analytics.js"></script><img src="https://www.facebook&#46com/tr?id=1">"#,
+        gone: "google-analytics",
+        twin: r#"<script src="https:&#47&#x2F;www.example.org&#x2f/analytics.js"></script><img src="https://www.example&#46org/tr?id=1">"#,
+    },
+    Case {
+        name: "meta refresh spellings",
+        tracker: "<META HTTP-EQUIV=\"REFRESH\" CONTENT=\"0;URL=https://www.facebook.com/tr?id=1\"><meta http-equiv=\"refresh\" content=\" 1 , url = 'https://www.facebook.com/tr?id=2' \"><meta http-equiv=\"refresh\" content=\"0 https://www.facebook.com/tr?id=3\"><meta http-equiv=\"refresh\" content=\"0\turl=https://www.facebook.com/tr?id=4\">",
+        gone: "facebook",
+        twin: "<META HTTP-EQUIV=\"REFRESH\" CONTENT=\"0;URL=/next\"><meta http-equiv=\"refresh\" content=\" 1 , url = '/next' \"><meta http-equiv=\"refresh\" content=\"0 /next\"><meta http-equiv=\"refresh\" content=\"0\turl=/next\">",
+    },
+    Case {
+        name: "module and dynamic imports, document.write",
+        tracker: r#"<script type="module">import 'https://www.googletagmanager.com/gtag/js?id=G-X';</script><script>import('https://connect.facebook.net/en_US/fbevents.js')</script><script type=module src="https://www.googletagmanager.com/gtag/js?id=G-Y"></script><script>document.write('<script src="https://www.google-analytics.com/analytics.js"><\/script>')</script><script async defer src="https://www.google-analytics.com/ga.js"></script>"#,
+        gone: "https://",
+        twin: r#"<script type="module">import '/js/app.js';</script><script>import('/js/lazy.js')</script><script type=module src="/js/main.js"></script><script>document.write('<script src="/js/legacy.js"><\/script>')</script><script async defer src="/js/ga.js"></script>"#,
+    },
+    Case {
+        name: "handlers that fire on their own: errors, autofocus, SVG and body load, link and style load",
+        tracker: r#"<img src="/missing.png" onerror="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"><input autofocus onfocus="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"><svg onload="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"></svg><body onload="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"><iframe src="/f.html" onload="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"></iframe><link rel="stylesheet" href="/s.css" onload="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"><style onload="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">p{}</style><div style="animation:spin 1s" onanimationstart="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"></div><input autofocus onfocusin="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">"#,
+        gone: "googletagmanager",
+        twin: r#"<img src="/missing.png" onerror="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"><input autofocus onfocus="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"><svg onload="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"></svg><body onload="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"><iframe src="/f.html" onload="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"></iframe><link rel="stylesheet" href="/s.css" onload="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"><style onload="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)">p{}</style><div style="animation:spin 1s" onanimationstart="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"></div><input autofocus onfocusin="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)">"#,
+    },
+    Case {
+        name: "media events a playing video fires: pause at its end, seeks to a fragment, cue changes",
+        tracker: r#"<video src="/v.mp4" autoplay muted onpause="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"></video><video src="/v.mp4#t=2" onseeking="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)" onseeked="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"></video><video src="/v.mp4" autoplay muted><track default src="/v.vtt" oncuechange="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"></video>"#,
+        gone: "googletagmanager",
+        twin: r#"<video src="/v.mp4" autoplay muted onpause="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"></video><video src="/v.mp4#t=2" onseeking="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)" onseeked="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"></video><video src="/v.mp4" autoplay muted><track default src="/v.vtt" oncuechange="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"></video>"#,
+    },
+    Case {
+        name: "CSS fetches: @font-face, cursor, list, border, mask, uppercase @IMPORT",
+        tracker: r#"<style>@IMPORT url("https://www.facebook.com/tr?id=0") print;@font-face{font-family:x;src:url(https://www.facebook.com/tr?id=1) format("woff2")}</style><ul style="list-style-image:url('https://www.facebook.com/tr?id=2');cursor:url(https://www.facebook.com/tr?id=3),auto"><li style="border-image:url(https://www.facebook.com/tr?id=4) 30;-webkit-mask-image:-webkit-image-set('https://www.facebook.com/tr?id=5' 1x)">x</li></ul>"#,
+        gone: "facebook",
+        twin: r#"<style>@IMPORT url("/print.css") print;@font-face{font-family:x;src:url(/f.woff2) format("woff2")}</style><ul style="list-style-image:url('/li.png');cursor:url(/c.png),auto"><li style="border-image:url(/b.png) 30;-webkit-mask-image:-webkit-image-set('/m.png' 1x)">x</li></ul>"#,
+    },
+    Case {
+        name: "HTML scripts at integration points in SVG and MathML",
+        tracker: r#"<svg><foreignObject><script src="https://www.google-analytics.com/analytics.js"></script></foreignObject><desc><script src="https://www.google-analytics.com/ga.js"></script></desc></svg><math><mtext><script src="https://www.google-analytics.com/urchin.js"></script></mtext><annotation-xml encoding="text/html"><script src="https://www.googletagmanager.com/gtm.js?id=GTM-X"></script></annotation-xml></math><svg><img src="https://www.facebook.com/tr?id=1"></svg>"#,
+        gone: "https://www.",
+        twin: r#"<svg><foreignObject><script src="/a.js"></script></foreignObject><desc><script src="/b.js"></script></desc></svg><math><mtext><script src="/c.js"></script></mtext><annotation-xml encoding="text/html"><script src="/d.js"></script></annotation-xml></math><svg><img src="/e.png"></svg>"#,
+    },
+    Case {
+        name: "listing is not raw text",
+        tracker: r#"<listing><img src="https://www.facebook.com/tr?id=1"></listing>"#,
+        gone: "facebook",
+        twin: r#"<listing><img src="/a.png"></listing>"#,
+    },
+    Case {
+        name: "tag and attribute spellings: slashes, upper case, unquoted, line breaks, form feed",
+        tracker: "<script/src=https://www.google-analytics.com/analytics.js></script><SCRIPT SRC=\"https://www.google-analytics.com/ga.js\"></SCRIPT><img/src=\"https://www.facebook.com/tr?id=1\"/alt=\"x\"><script\r\nsrc=\"https://www.google-analytics.com/urchin.js\"></script><img\u{c}src=https://www.facebook.com/tr?id=2/>",
+        gone: "https://www.",
+        twin: "<script/src=/js/a.js></script><SCRIPT SRC=\"/js/b.js\"></SCRIPT><img/src=\"/a.png\"/alt=\"x\"><script\r\nsrc=\"/js/c.js\"></script><img\u{c}src=/b.png/>",
+    },
+    Case {
+        name: "duplicate src: the first counts",
+        tracker: r#"<script src="https://www.google-analytics.com/analytics.js" src="/app.js"></script><img src="https://www.facebook.com/tr?id=1" src="/a.png">"#,
+        gone: "https://www.",
+        twin: r#"<script src="/app.js" src="/app2.js"></script><img src="/a.png" src="/b.png">"#,
+    },
+    Case {
+        name: "comments closed early: --!> and <!--->",
+        tracker: r#"<!-- x --!><img src="https://www.facebook.com/tr?id=1"><!---><script src="https://www.google-analytics.com/analytics.js"></script>"#,
+        gone: "https://www.",
+        twin: r#"<!-- x --!><img src="/a.png"><!---><script src="/analytics.js"></script>"#,
+    },
+    Case {
+        name: "base href: scheme-relative, after a base without href",
+        tracker: r#"<base target="_top"><base href="//www.googletagmanager.com/"><script src="gtm.js?id=GTM-X"></script>"#,
+        gone: "gtm.js",
+        twin: r#"<base target="_top"><base href="//static.example.org/"><script src="gtm.js?id=GTM-X"></script>"#,
+    },
+    Case {
+        name: "base href resolves CSS, srcset, poster and meta refresh",
+        tracker: r#"<base href="https://www.facebook.com/"><div style="background:url(tr?id=1)">x</div><img src="/a.png" srcset="tr?id=2 2x"><video poster="tr?id=3"></video><meta http-equiv="refresh" content="5;url=tr?id=4"><style>p{background:url(tr?id=5)}</style>"#,
+        gone: "tr?id=",
+        twin: r#"<base href="https://static.example.org/"><div style="background:url(tr?id=1)">x</div><img src="/a.png" srcset="tr?id=2 2x"><video poster="tr?id=3"></video><meta http-equiv="refresh" content="5;url=tr?id=4"><style>p{background:url(tr?id=5)}</style>"#,
+    },
+    Case {
+        name: "iframe srcdoc nested, and with its own base",
+        tracker: r#"<iframe srcdoc="<iframe srcdoc='<script src=https://www.googletagmanager.com/gtm.js?id=GTM-X></script>'></iframe>"></iframe><iframe srcdoc="<base href=https://www.facebook.com/><img src=tr?id=1>"></iframe>"#,
+        gone: "gtm.js",
+        twin: r#"<iframe srcdoc="<iframe srcdoc='<script src=/app.js></script>'></iframe>"></iframe><iframe srcdoc="<base href=https://static.example.org/><img src=tr?id=1>"></iframe>"#,
+    },
+    Case {
+        name: "classic snippet behind an HTML comment opener (a line comment in JavaScript)",
+        tracker: "<script type=\"text/javascript\"><!--\nvar _gaq = _gaq || [];\n(function() { var ga = document.createElement('script'); ga.async = true; ga.src = 'https://www.google-analytics.com/ga.js'; var s = document.getElementsByTagName('script')[0]; s.parentNode.insertBefore(ga, s); })();\n//--></script>",
+        gone: "google-analytics",
+        twin: "<script type=\"text/javascript\"><!--\nvar _app = _app || [];\n(function() { var a = document.createElement('script'); a.async = true; a.src = '/js/app.js'; var s = document.getElementsByTagName('script')[0]; s.parentNode.insertBefore(a, s); })();\n//--></script>",
+    },
+    Case {
+        name: "a regular expression with slashes before a loader",
+        tracker: r#"<script>var re = /\/\//g, q = 'a//b'.replace(re, '/'); var s = document.createElement('script'); s.src = 'https://www.google-analytics.com/analytics.js'; document.head.appendChild(s);</script>"#,
+        gone: "google-analytics",
+        twin: r#"<script>var re = /\/\//g, q = 'a//b'.replace(re, '/'); var s = document.createElement('script'); s.src = '/js/analytics.js'; document.head.appendChild(s);</script>"#,
+    },
+    Case {
+        name: "pixels and beacons sent from inline code",
+        tracker: r#"<script>new Image().src = 'https://www.facebook.com/tr?id=1&ev=PageView&noscript=1';</script><script>navigator.sendBeacon('https://www.google-analytics.com/g/collect?v=2&tid=G-X');</script><script>fetch('https://www.google-analytics.com/collect?v=1&tid=UA-1', {method: 'POST', mode: 'no-cors'});</script>"#,
+        gone: "https://www.",
+        twin: r#"<script>new Image().src = '/px?id=1&ev=PageView';</script><script>navigator.sendBeacon('/collect?v=2');</script><script>fetch('/collect?v=1', {method: 'POST'});</script>"#,
+    },
+    Case {
+        name: "script and style text ended early by their end tag in a string",
+        tracker: r#"<script>var a = "</script><img src="https://www.facebook.com/tr?id=1">";</script><style>p{content:"</style><img src="https://www.facebook.com/tr?id=2">"}</style>"#,
+        gone: "facebook",
+        twin: r#"<script>var a = "</script><img src="/a.png">";</script><style>p{content:"</style><img src="/b.png">"}</style>"#,
+    },
+    Case {
+        name: "stylesheets in data: URLs imported from CSS",
+        tracker: r#"<style>@import url("data:text/css,body{background:url(https://www.facebook.com/tr?id=1)}");</style><div style="background:red">x</div>"#,
+        gone: "facebook",
+        twin: r#"<style>@import url("data:text/css,body{background:url(/img/bg.png)}");</style><div style="background:red">x</div>"#,
+    },
+    Case {
+        name: "SVG documents in data: URLs",
+        tracker: r#"<object data="data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'><image href='https://www.facebook.com/tr?id=1'/></svg>"></object><iframe src="data:image/svg+xml;charset=utf-8,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22%3E%3Cscript href=%22https://www.googletagmanager.com/gtm.js?id=GTM-X%22/%3E%3C/svg%3E"></iframe>"#,
+        gone: "https://www.",
+        twin: r#"<object data="data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'><image href='/a.png'/></svg>"></object><iframe src="data:image/svg+xml;charset=utf-8,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22%3E%3Cscript href=%22/app.js%22/%3E%3C/svg%3E"></iframe>"#,
+    },
+    Case {
+        name: "javascript: URL spelled with a tab reference and upper case",
+        tracker: r#"<iframe src="jav&Tab;ascript:document.write('<script src=https://www.googletagmanager.com/gtm.js?id=GTM-X></script>')"></iframe><frameset><frame src=" JAVASCRIPT:document.write('<img src=https://www.facebook.com/tr?id=1>')"></frameset>"#,
+        gone: "https://www.",
+        twin: r#"<iframe src="jav&Tab;ascript:document.write('<script src=/app.js></script>')"></iframe><frameset><frame src=" JAVASCRIPT:document.write('<img src=/a.png>')"></frameset>"#,
+    },
+    Case {
+        name: "integration points spelled in lower and upper case",
+        tracker: r#"<svg><foreignobject><script src="https://www.google-analytics.com/analytics.js"></script></foreignobject></svg><math><annotation-xml encoding="APPLICATION/XHTML+XML"><script src="https://www.google-analytics.com/ga.js"></script></annotation-xml><mi><script src="https://www.google-analytics.com/urchin.js"></script></mi></math>"#,
+        gone: "google-analytics",
+        twin: r#"<svg><foreignobject><script src="/a.js"></script></foreignobject></svg><math><annotation-xml encoding="APPLICATION/XHTML+XML"><script src="/b.js"></script></annotation-xml><mi><script src="/c.js"></script></mi></math>"#,
+    },
+    Case {
+        name: "CSS cut off by the end of the value",
+        tracker: r#"<div style="background:url(https://www.facebook.com/tr?id=1">x</div><p style='background:url("https://www.facebook.com/tr?id=2'>y</p>"#,
+        gone: "facebook",
+        twin: r#"<div style="background:url(/a.png">x</div><p style='background:url("/b.png'>y</p>"#,
+    },
+    Case {
+        name: "handlers in upper case with references",
+        tracker: r#"<IMG SRC="/missing.png" ONERROR="&#118;ar s=document.createElement(&apos;script&apos;);s.src=&apos;https://www.googletagmanager.com/gtm.js?id=GTM-X&apos;;document.head.appendChild(s)">"#,
+        gone: "googletagmanager",
+        twin: r#"<IMG SRC="/missing.png" ONERROR="&#118;ar s=document.createElement(&apos;script&apos;);s.src=&apos;/app.js&apos;;document.head.appendChild(s)">"#,
+    },
+    Case {
+        name: "declarative shadow roots",
+        tracker: r#"<div><template shadowrootmode="open"><style>@import "https://www.facebook.com/tr?id=1";</style><slot></slot></template>x</div>"#,
+        gone: "facebook",
+        twin: r#"<div><template shadowrootmode="open"><style>@import "/shadow.css";</style><slot></slot></template>x</div>"#,
+    },
+    Case {
+        name: "@import honoured: after @charset and @layer, behind a comment, after rules Chromium drops",
+        tracker: r#"<style>@charset "utf-8";/* x */<!-- @layer base, theme; @import/**/"https://www.facebook.com/tr?id=1"; @import url(https://www.facebook.com/tr?id=2) layer(base);</style><style>{color:red} @foo; @import "https://www.facebook.com/tr?id=3";</style>"#,
+        gone: "facebook",
+        twin: r#"<style>@charset "utf-8";/* x */<!-- @layer base, theme; @import/**/"/a.css"; @import url(/b.css) layer(base);</style><style>{color:red} @foo; @import "/c.css";</style>"#,
+    },
+    Case {
+        name: "conditional comments revealed to other browsers",
+        tracker: r#"<!--[if !IE]><!--><script src="https://www.google-analytics.com/analytics.js"></script><!--<![endif]--><![if !IE]><img src="https://www.facebook.com/tr?id=1"><![endif]>"#,
+        gone: "https://www.",
+        twin: r#"<!--[if !IE]><!--><script src="/js/a.js"></script><!--<![endif]--><![if !IE]><img src="/a.png"><![endif]>"#,
+    },
+    Case {
+        name: "attribute syntax quirks: spaces around =, a quote in a name, a missing space before a name",
+        tracker: r#"<img src = "https://www.facebook.com/tr?id=1"><img """ src="https://www.facebook.com/tr?id=2"><img alt="x"src="https://www.facebook.com/tr?id=3"<p>"#,
+        gone: "facebook",
+        twin: r#"<img src = "/a.png"><img """ src="/b.png"><img alt="x"src="/c.png"<p>"#,
+    },
+    Case {
+        name: "scheme-relative URLs written with backslashes",
+        tracker: r#"<script src="\/www.google-analytics.com/analytics.js"></script><script src="/\www.google-analytics.com/ga.js"></script>"#,
+        gone: "google-analytics",
+        twin: r#"<script src="\/www.example.org/analytics.js"></script><script src="/\www.example.org/ga.js"></script>"#,
+    },
+    Case {
+        name: "SVG style with a CDATA section",
+        tracker: r#"<svg><style><![CDATA[ @import "https://www.facebook.com/tr?id=1"; ]]></style><rect/></svg>"#,
+        gone: "facebook",
+        twin: r#"<svg><style><![CDATA[ @import "/svg.css"; ]]></style><rect/></svg>"#,
+    },
+    Case {
+        name: "a slot in a declarative shadow root fires slotchange as the page is parsed",
+        tracker: r#"<div><template shadowrootmode="open"><slot onslotchange="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"></slot></template><span>x</span></div>"#,
+        gone: "googletagmanager",
+        twin: r#"<div><template shadowrootmode="open"><slot onslotchange="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"></slot></template><span>x</span></div>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -296,4 +512,57 @@ pub const INERT: &[&str] = &[
     // SVG links navigate; an animation of something else loads nothing.
     r#"<svg><a href="https://www.facebook.com/tr?id=1"><text>x</text></a><rect><set attributeName="title" to="https://www.facebook.com/tr"/></rect></svg>"#,
     r#"<math><annotation-xml encoding="text/html"><textarea><img src="https://www.facebook.com/tr"></textarea></annotation-xml></math>"#,
+    // `background` paints on the body and table parts only, `poster` on
+    // `video`, `src` on an input of type image.
+    r#"<div background="https://www.facebook.com/tr?id=1">x</div><p poster="https://www.facebook.com/tr?id=2">y</p><input src="https://www.facebook.com/tr?id=3">"#,
+    // Raw text: no element is made of it.
+    r#"<xmp><img src="https://www.facebook.com/tr?id=1"></xmp><noembed><script src="https://www.google-analytics.com/analytics.js"></script></noembed><noframes><img src="https://www.facebook.com/tr?id=2"></noframes><iframe><script src="https://www.google-analytics.com/analytics.js"></script></iframe>"#,
+    r#"<plaintext><script src="https://www.google-analytics.com/analytics.js"></script><img src="https://www.facebook.com/tr?id=1">"#,
+    // Of duplicate attributes the first counts.
+    r#"<script src="/app.js" src="https://www.google-analytics.com/analytics.js"></script><img src="/a.png" src="https://www.facebook.com/tr?id=1">"#,
+    // A tag cut off by the end of the input is dropped.
+    r#"<p>x</p><img src="https://www.facebook.com/tr?id=1""#,
+    r#"<p>x</p><script src="https://www.google-analytics.com/analytics.js" async"#,
+    // Bogus comments end at the first `>`.
+    "<?xml <img src=\"https://www.facebook.com/tr?id=1\"> ?><!x <img src=\"https://www.facebook.com/tr?id=2\">\n</ <img src=\"https://www.facebook.com/tr?id=3\">\n<![CDATA[<img src=\"https://www.facebook.com/tr?id=4\">]]>",
+    // Only the first `<base href>` sets the base URL; an SVG or
+    // `<noscript>` one sets none.
+    r#"<base href="https://static.example.org/"><base href="https://www.googletagmanager.com/"><script src="gtm.js?id=GTM-X"></script>"#,
+    r#"<svg><base href="https://www.googletagmanager.com/"/></svg><noscript><base href="https://www.googletagmanager.com/"></noscript><script src="gtm.js?id=GTM-X"></script>"#,
+    // MathML has no script or style element.
+    r#"<math><script src="https://www.google-analytics.com/analytics.js" href="https://www.googletagmanager.com/gtm.js?id=GTM-X"></script><script>fbq('init', '1');</script><style>p{background:url(https://www.facebook.com/tr?id=1)}</style></math>"#,
+    // SVG scripts and images load by `href`, not `src`.
+    r#"<svg><script src="https://www.google-analytics.com/analytics.js"></script><image src="https://www.facebook.com/tr?id=1"></image></svg>"#,
+    // Without `type`, `language` names the script's type.
+    r#"<script language="vbscript" src="https://www.google-analytics.com/analytics.js"></script><script language="json">fbq('init', '1');</script>"#,
+    // A disabled stylesheet is not fetched.
+    r#"<link rel="stylesheet" href="https://www.googletagmanager.com/x.css" disabled>"#,
+    // Links, forms, text, metadata and data attributes load nothing.
+    r#"<a href="https://www.googletagmanager.com/gtm.js?id=GTM-X">gtm</a><form action="https://www.facebook.com/tr"><button formaction="https://www.facebook.com/tr?id=2">x</button></form><p>We use www.google-analytics.com and https://www.facebook.com/tr?id=1.</p>"#,
+    r#"<meta property="og:url" content="https://www.facebook.com/tr?id=1"><meta name="twitter:image" content="https://www.facebook.com/tr?id=2"><link rel="canonical" href="https://www.googletagmanager.com/gtm.js"><link rel="alternate" hreflang="de" href="https://www.google-analytics.com/analytics.js"><link rel="author" href="https://www.facebook.com/tr">"#,
+    r#"<div data-url="https://www.google-analytics.com/analytics.js" data-track="https://www.facebook.com/tr?id=1">x</div><blockquote cite="https://www.facebook.com/tr?id=1">q</blockquote><img src="/a.png" alt="https://www.facebook.com/tr?id=1" title="https://www.facebook.com/tr?id=2" longdesc="https://www.facebook.com/tr?id=3">"#,
+    // First-party URLs that name a tracker (query, fragment, userinfo,
+    // a path after a backslash).
+    r#"<script src="/x.js?ref=www.google-analytics.com"></script><img src="/p.png#https://www.facebook.com/tr"><script src="https://www.google-analytics.com@www.example.org/a.js"></script><script src="https://www.example.org\@www.google-analytics.com/analytics.js"></script>"#,
+    // `&colon` is no reference without its semicolon: a relative URL.
+    r#"<script src="https&colon//www.google-analytics.com/analytics.js"></script>"#,
+    // In an unquoted url() a comment is part of the URL (relative here);
+    // a quote after it makes a bad URL; a plain string loads nothing.
+    r#"<div style="background:url(/**/https://www.facebook.com/tr?id=1)">x</div><p style='background:url( /**/"https://www.facebook.com/tr?id=2")'>y</p><i style="content:'https://www.facebook.com/tr?id=3'">z</i>"#,
+    // Handlers the visitor must trigger (Blink fires no marquee events).
+    r#"<a href="/x" onclick="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">x</a><button onclick="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">y</button><input onchange="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)" oninput="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"><marquee onstart="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)" onfinish="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">m</marquee>"#,
+    // SVG used as an image loads nothing and runs nothing.
+    r#"<img src="data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'><image href='https://www.facebook.com/tr?id=1'/><script href='https://www.googletagmanager.com/gtm.js'/></svg>"><div style="background:url(&quot;data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'><image href='https://www.facebook.com/tr?id=2'/></svg>&quot;)">x</div>"#,
+    // An `@import` after a rule, or in a style attribute, is ignored.
+    r#"<style>p{color:red} @import "https://www.facebook.com/tr?id=1"; @import url(https://www.facebook.com/tr?id=2);</style><div style="@import 'https://www.facebook.com/tr?id=3'; color: red">x</div>"#,
+    // A type with spaces is no image type.
+    r#"<input type=" image " src="https://www.facebook.com/tr?id=1">"#,
+    // A loader in a string or a comment is no loader.
+    "<script>var note = 'We do not load https://www.google-analytics.com/analytics.js';\n// s.src = 'https://www.googletagmanager.com/gtm.js?id=GTM-X'\n</script>",
+    // Conditional comments are comments to Chromium.
+    r#"<!--[if IE]><script src="https://www.google-analytics.com/analytics.js"></script><![endif]-->"#,
+    // `alt=>` ends the tag; `=src` is an attribute named `=src`.
+    r#"<img alt=> src="https://www.facebook.com/tr?id=1"><img =src="https://www.facebook.com/tr?id=2">"#,
+    // A `<base>` in a srcdoc document sets that document's base only.
+    r#"<iframe srcdoc="<base href=https://www.googletagmanager.com/>"></iframe><script src="gtm.js?id=GTM-X"></script>"#,
 ];
