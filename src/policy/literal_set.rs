@@ -11,8 +11,10 @@
 //! Where the filter passes, the anchors with that exact gram are checked
 //! against the text. Like Hyperscan's FDR or Wu-Manber, the cost per byte
 //! is a fraction of a filter test, and no automaton runs over the text.
+//! With AVX2, eight positions are hashed and looked up at once (one
+//! vector load holds their grams, one gather their filter words).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::common_grams::COMMON_GRAMS;
 
@@ -20,8 +22,20 @@ use super::common_grams::COMMON_GRAMS;
 const GRAM: usize = 4;
 /// The shortest literal supported.
 pub const MIN_LITERAL: usize = 4;
-/// log2 of the filter's size in 64-bit words (32 KiB: stays in the L1 cache).
-const FILTER_WORDS_LOG2: u32 = 12;
+/// log2 of the filter's size in 32-bit words (32 KiB: stays in the L1 cache).
+const FILTER_WORDS_LOG2: u32 = 13;
+/// Multipliers for the gram hash: a set keeps the one that lets the
+/// fewest common script grams through its filter by chance.
+const HASH_MULTIPLIERS: [u32; 8] = [
+    0x9E37_79B1,
+    0x85EB_CA77,
+    0xC2B2_AE3D,
+    0x27D4_EB2F,
+    0x1656_67B1,
+    0xCC9E_2D51,
+    0x1B87_3593,
+    0xE654_6B65,
+];
 
 /// A compiled set of literals.
 #[derive(Clone, Debug)]
@@ -29,7 +43,9 @@ pub struct LiteralSet {
     /// Positions tested: 0, `stride`, 2·`stride`, …
     stride: usize,
     /// Two bits of one word set for the hashed grams of every anchor.
-    filter: Box<[u64]>,
+    filter: Box<[u32]>,
+    /// The multiplier of the gram hash.
+    multiplier: u32,
     /// The anchors of each filter word: `anchors[starts[w]..starts[w + 1]]`.
     starts: Box<[u32]>,
     anchors: Box<[Anchor]>,
@@ -80,7 +96,8 @@ impl LiteralSet {
         let stride = if shortest > 4 { 4 } else { 2 };
         let mut set = LiteralSet {
             stride,
-            filter: vec![0u64; 1 << FILTER_WORDS_LOG2].into_boxed_slice(),
+            filter: vec![0u32; 1 << FILTER_WORDS_LOG2].into_boxed_slice(),
+            multiplier: HASH_MULTIPLIERS[0],
             starts: Box::default(),
             anchors: Box::default(),
             literals: literals
@@ -97,10 +114,18 @@ impl LiteralSet {
         for index in 0..set.literals.len() {
             set.add_anchors(index, &ranks, &mut anchors);
         }
-        anchors.sort_by_key(|a| filter_bits(a.gram).0);
+        let grams: HashSet<u32> = anchors.iter().map(|a| a.gram).collect();
+        let (multiplier, filter) = HASH_MULTIPLIERS
+            .iter()
+            .map(|&multiplier| (multiplier, filter_of(&grams, multiplier)))
+            .min_by_key(|(multiplier, filter)| chance_passes(filter, *multiplier, &grams))
+            .expect("there are multipliers");
+        set.multiplier = multiplier;
+        set.filter = filter;
+        anchors.sort_by_key(|a| filter_bits(a.gram, multiplier).0);
         let mut starts = vec![0u32; set.filter.len() + 1];
         for anchor in &anchors {
-            starts[filter_bits(anchor.gram).0 + 1] += 1;
+            starts[filter_bits(anchor.gram, multiplier).0 + 1] += 1;
         }
         for w in 0..set.filter.len() {
             starts[w + 1] += starts[w];
@@ -110,14 +135,8 @@ impl LiteralSet {
         Some(set)
     }
 
-    /// Puts the cheapest anchor of each position class of literal `index`
-    /// into the filter.
-    fn add_anchors(
-        &mut self,
-        index: usize,
-        ranks: &HashMap<&[u8], usize>,
-        anchors: &mut Vec<Anchor>,
-    ) {
+    /// Adds the cheapest anchor of each position class of literal `index`.
+    fn add_anchors(&self, index: usize, ranks: &HashMap<&[u8], usize>, anchors: &mut Vec<Anchor>) {
         let literal = self.literals[index].clone();
         let last = literal.len() as i32 - 3;
         for class in 0..self.stride as i32 {
@@ -127,8 +146,6 @@ impl LiteralSet {
                 .expect("every class has an offset");
             let (head, head_mask) = head(&literal);
             for gram in anchor_grams(&literal, offset) {
-                let (word, mask) = filter_bits(gram);
-                self.filter[word] |= mask;
                 anchors.push(Anchor {
                     gram,
                     literal: index as u32,
@@ -150,9 +167,10 @@ impl LiteralSet {
     /// [`LiteralSet::hits`] in bytes that need not be UTF-8.
     pub fn hits_in_bytes(&self, bytes: &[u8]) -> Vec<Hit> {
         let mut hits = Vec::new();
+        let scanned = self.scan_vectors(bytes, &mut hits);
         match self.stride {
-            4 => self.scan::<4>(bytes, &mut hits),
-            _ => self.scan::<2>(bytes, &mut hits),
+            4 => self.scan::<4>(bytes, scanned, &mut hits),
+            _ => self.scan::<2>(bytes, scanned, &mut hits),
         }
         if hits.len() > 1 {
             hits.sort_unstable_by_key(|h| (h.start, std::cmp::Reverse(h.end), h.pattern));
@@ -161,17 +179,32 @@ impl LiteralSet {
         hits
     }
 
-    /// Tests the gram at every `STRIDE`-th position, reading each aligned
-    /// word once and building the grams between two words from them.
-    fn scan<const STRIDE: usize>(&self, bytes: &[u8], hits: &mut Vec<Hit>) {
-        let mut words = bytes
+    /// Tests the positions before the returned offset (a multiple of
+    /// [`GRAM`]) eight at a time, where the CPU allows.
+    fn scan_vectors(&self, bytes: &[u8], hits: &mut Vec<Hit>) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        {
+            avx2::scan(self, bytes, hits)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (bytes, hits);
+            0
+        }
+    }
+
+    /// Tests the gram at every `STRIDE`-th position from `from` (a multiple
+    /// of [`GRAM`]), reading each aligned word once and building the grams
+    /// between two words from them.
+    fn scan<const STRIDE: usize>(&self, bytes: &[u8], from: usize, hits: &mut Vec<Hit>) {
+        let mut words = bytes[from..]
             .chunks_exact(GRAM)
             .map(|w| u32::from_le_bytes(w.try_into().expect("four bytes")) | 0x2020_2020);
         let Some(mut previous) = words.next() else {
-            return self.scan_tail::<STRIDE>(bytes, 0, hits);
+            return self.scan_tail::<STRIDE>(bytes, from, hits);
         };
-        self.test(bytes, 0, previous, hits);
-        let mut at = 0;
+        self.test(bytes, from, previous, hits);
+        let mut at = from;
         for word in words {
             if STRIDE == 2 {
                 self.test(bytes, at + 2, (previous >> 16) | (word << 16), hits);
@@ -199,7 +232,7 @@ impl LiteralSet {
 
     #[inline(always)]
     fn test(&self, bytes: &[u8], at: usize, gram: u32, hits: &mut Vec<Hit>) {
-        let (word, mask) = filter_bits(gram);
+        let (word, mask) = filter_bits(gram, self.multiplier);
         if self.filter[word] & mask == mask {
             self.verify(bytes, at, gram, word, hits);
         }
@@ -232,6 +265,90 @@ impl LiteralSet {
                 });
             }
         }
+    }
+}
+
+/// The bytes one vector step covers.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+const VECTOR_BLOCK: usize = 32;
+
+/// The folded gram at `at`, which has four bytes.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn gram_at(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + GRAM].try_into().expect("four bytes")) | 0x2020_2020
+}
+
+/// The vector scan: the crate's only `unsafe` code, two intrinsics whose
+/// bounds are checked above them, used only when the CPU has AVX2. Tests
+/// compare it with the word-at-a-time scan.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{gram_at, Hit, LiteralSet, FILTER_WORDS_LOG2, GRAM, VECTOR_BLOCK};
+
+    /// [`LiteralSet::scan_vectors`] with AVX2, when the CPU has it.
+    pub(super) fn scan(set: &LiteralSet, bytes: &[u8], hits: &mut Vec<Hit>) -> usize {
+        if bytes.len() >= VECTOR_BLOCK + 2 && std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            unsafe { scan_blocks(set, bytes, hits) }
+        } else {
+            0
+        }
+    }
+
+    /// The scan over whole blocks of [`VECTOR_BLOCK`] bytes: the grams at
+    /// the block's aligned positions are one vector load, those two bytes
+    /// in (stride 2) another; their filter words are gathered.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[target_feature(enable = "avx2")]
+    unsafe fn scan_blocks(set: &LiteralSet, bytes: &[u8], hits: &mut Vec<Hit>) -> usize {
+        // The stride-2 grams of a block reach two bytes past it.
+        let reach = VECTOR_BLOCK + if set.stride == 2 { 2 } else { 0 };
+        let mut block = 0;
+        while block + reach <= bytes.len() {
+            for shift in (0..GRAM).step_by(set.stride) {
+                // SAFETY: `block + shift + 32 <= bytes.len()` (`reach`).
+                let grams = unsafe { _mm256_loadu_si256(bytes.as_ptr().add(block + shift).cast()) };
+                let mut passed = filter_passes(&set.filter, set.multiplier, grams);
+                while passed != 0 {
+                    let at = block + shift + GRAM * passed.trailing_zeros() as usize;
+                    passed &= passed - 1;
+                    set.test(bytes, at, gram_at(bytes, at), hits);
+                }
+            }
+            block += VECTOR_BLOCK;
+        }
+        block
+    }
+
+    /// Bit `i` set where the `i`-th gram of `grams` (eight unfolded
+    /// grams) passes `filter`: [`super::filter_bits`] on eight lanes.
+    #[target_feature(enable = "avx2")]
+    fn filter_passes(filter: &[u32], multiplier: u32, grams: __m256i) -> u32 {
+        let folded = _mm256_or_si256(grams, _mm256_set1_epi32(0x2020_2020));
+        let mixed = _mm256_xor_si256(folded, _mm256_srli_epi32::<15>(folded));
+        let h = _mm256_mullo_epi32(mixed, _mm256_set1_epi32(multiplier as i32));
+        let words = _mm256_srli_epi32::<{ 32 - FILTER_WORDS_LOG2 as i32 }>(h);
+        let low5 = _mm256_set1_epi32(31);
+        let one = _mm256_set1_epi32(1);
+        let bit = |h| _mm256_sllv_epi32(one, _mm256_and_si256(h, low5));
+        let mask = _mm256_or_si256(
+            _mm256_or_si256(
+                bit(_mm256_srli_epi32::<14>(h)),
+                bit(_mm256_srli_epi32::<9>(h)),
+            ),
+            bit(_mm256_srli_epi32::<4>(h)),
+        );
+        assert_eq!(filter.len(), 1 << FILTER_WORDS_LOG2);
+        // SAFETY: every index is below 2^FILTER_WORDS_LOG2 (a 32-bit value
+        // shifted right by 32 - FILTER_WORDS_LOG2), the filter's length.
+        let gathered = unsafe { _mm256_i32gather_epi32::<4>(filter.as_ptr().cast(), words) };
+        let passed = _mm256_cmpeq_epi32(_mm256_and_si256(gathered, mask), mask);
+        _mm256_movemask_ps(_mm256_castsi256_ps(passed)) as u32
     }
 }
 
@@ -313,12 +430,38 @@ fn bytes_cost(gram: &[u8]) -> usize {
         .sum()
 }
 
-/// The filter word and the two bits in it that stand for `gram`.
+/// The filter holding `grams` under the hash with `multiplier`.
+fn filter_of(grams: &HashSet<u32>, multiplier: u32) -> Box<[u32]> {
+    let mut filter = vec![0u32; 1 << FILTER_WORDS_LOG2].into_boxed_slice();
+    for &gram in grams {
+        let (word, mask) = filter_bits(gram, multiplier);
+        filter[word] |= mask;
+    }
+    filter
+}
+
+/// How often common script grams that are no anchor pass `filter` by
+/// chance, each weighted by how common it is.
+fn chance_passes(filter: &[u32], multiplier: u32, grams: &HashSet<u32>) -> usize {
+    COMMON_GRAMS
+        .iter()
+        .enumerate()
+        .filter_map(|(rank, common)| {
+            let gram = u32::from_le_bytes(common.as_bytes().try_into().ok()?) | 0x2020_2020;
+            let (word, mask) = filter_bits(gram, multiplier);
+            (filter[word] & mask == mask && !grams.contains(&gram))
+                .then_some(COMMON_GRAMS.len() - rank)
+        })
+        .sum()
+}
+
+/// The filter word and the two bits in it that stand for `gram`: a
+/// multiplicative hash, its top bits pick the word, the next ten the bits.
 #[inline(always)]
-fn filter_bits(gram: u32) -> (usize, u64) {
-    let h = u64::from(gram).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let word = (h >> (64 - FILTER_WORDS_LOG2)) as usize;
-    let mask = (1 << ((h >> 20) & 63)) | (1 << ((h >> 26) & 63));
+fn filter_bits(gram: u32, multiplier: u32) -> (usize, u32) {
+    let h = (gram ^ (gram >> 15)).wrapping_mul(multiplier);
+    let word = (h >> (32 - FILTER_WORDS_LOG2)) as usize;
+    let mask = (1 << ((h >> 14) & 31)) | (1 << ((h >> 9) & 31)) | (1 << ((h >> 4) & 31));
     (word, mask)
 }
 
@@ -396,6 +539,41 @@ mod tests {
                         assert_eq!(s.hits(&text), naive(&owned, &text), "{text:?}");
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn vector_and_word_scans_find_the_same_hits() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        for literals in [
+            &["nreum", "51.la", "fbq('init'"][..],
+            &["t.co", "krux('"][..],
+        ] {
+            let owned: Vec<String> = literals.iter().map(|s| s.to_string()).collect();
+            let s = LiteralSet::new(&owned).unwrap();
+            for _ in 0..300 {
+                let len = rng.random_range(0..200);
+                let mut text: Vec<u8> = (0..len).map(|_| rng.random_range(b' '..=b'~')).collect();
+                for _ in 0..rng.random_range(0..4) {
+                    let literal = literals[rng.random_range(0..literals.len())].as_bytes();
+                    let at = rng.random_range(0..=text.len());
+                    text.splice(at..at, literal.iter().copied());
+                }
+                let mut scalar = Vec::new();
+                match s.stride {
+                    4 => s.scan::<4>(&text, 0, &mut scalar),
+                    _ => s.scan::<2>(&text, 0, &mut scalar),
+                }
+                scalar.sort_unstable_by_key(|h| (h.start, std::cmp::Reverse(h.end), h.pattern));
+                scalar.dedup();
+                assert_eq!(
+                    s.hits_in_bytes(&text),
+                    scalar,
+                    "in {:?}",
+                    String::from_utf8_lossy(&text)
+                );
             }
         }
     }
