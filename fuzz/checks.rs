@@ -26,8 +26,48 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("decode_onetrust", decode_onetrust),
     ("decode_tcf", decode_tcf),
     ("differential", differential),
+    ("literal_set", literal_set),
     ("rewrite", rewrite),
 ];
+
+/// The literal search (its AVX2 kernel where the CPU has one, the word
+/// scan for the rest) finds exactly what a naive search finds. The input
+/// is literals separated by NUL, then, after a second NUL, the text.
+pub fn literal_set(data: &[u8]) {
+    use consentry::policy::literal_set::{Hit, LiteralSet, MIN_LITERAL};
+    let Some(split) = data.windows(2).position(|w| w == b"\0\0") else {
+        return;
+    };
+    let literals: Vec<String> = data[..split]
+        .split(|&b| b == 0)
+        .filter(|l| l.len() >= MIN_LITERAL && l.is_ascii())
+        .take(64)
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect();
+    let Some(set) = LiteralSet::new(&literals) else {
+        return;
+    };
+    let text = &data[split + 2..];
+    let mut naive: Vec<Hit> = Vec::new();
+    for start in 0..text.len() {
+        for (pattern, literal) in literals.iter().enumerate() {
+            let end = start + literal.len();
+            if text
+                .get(start..end)
+                .is_some_and(|t| t.eq_ignore_ascii_case(literal.as_bytes()))
+            {
+                naive.push(Hit {
+                    pattern,
+                    start,
+                    end,
+                });
+            }
+        }
+    }
+    naive.sort_unstable_by_key(|h| (h.start, std::cmp::Reverse(h.end), h.pattern));
+    naive.dedup();
+    assert_eq!(set.hits_in_bytes(text), naive);
+}
 
 /// The consent endpoint's form parser never panics, and whatever it
 /// accepts redirects to a same-site path and grants `necessary`.

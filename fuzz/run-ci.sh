@@ -6,9 +6,11 @@
 #
 # cargo-fuzz passes nightly-only `-Z` flags to rustc; RUSTC_BOOTSTRAP=1 lets
 # the stable toolchain accept them. No sanitizer (`-s none`): the crate
-# forbids unsafe code, and the build stays short. Each target starts from
-# its saved inputs in fuzz/regressions/<target>/ and grows a scratch corpus
-# in fuzz/corpus/<target>/ (not committed). A crash fails the run and is
+# denies unsafe code (its one exception, the AVX2 literal scan, has its own
+# target, literal_set, checked against a naive search), and the build stays
+# short. Each target starts from its saved inputs in
+# fuzz/regressions/<target>/ and grows a scratch corpus in
+# fuzz/corpus/<target>/ (not committed). A crash fails the run and is
 # copied into fuzz/regressions/<target>/: once fixed, commit it there and
 # `cargo test` replays it for good (tests/fuzz_regressions.rs).
 #
