@@ -449,7 +449,11 @@ impl Document {
         }
         if self.templates == 0 {
             if let Some(base) = decision.base.take() {
-                if !self.base_seen {
+                // A `base` in SVG or MathML is none to the tree builder, but
+                // Chromium's preload scanner takes the first `base` of any
+                // kind and fetches against it: it counts until an HTML one.
+                let html = tag.namespace == Namespace::Html;
+                if !self.base_seen && (html || self.base.is_none()) {
                     self.base = Some(base);
                 }
             }

@@ -7,7 +7,7 @@ use url::Url;
 
 use super::urls::{self, Target};
 use super::{placeholder, Enforcement, Inner, Reference};
-use crate::html::scanner::{StartTag, TagName};
+use crate::html::scanner::{Namespace, StartTag, TagName};
 use crate::policy::category::CategorySet;
 use crate::policy::consent_mode::ConsentMode;
 use crate::policy::filter_list::RequestType;
@@ -250,7 +250,7 @@ impl<'a, 'd> Reader<'a, 'd> {
         let tag = self.tag;
         let image = matches!(tag.name, TagName::Img | TagName::Source);
         let link = matches!(tag.name, TagName::A | TagName::Area);
-        let html = tag.namespace == crate::html::scanner::Namespace::Html;
+        let html = tag.namespace == Namespace::Html;
         let video = html && tag.name == TagName::Video;
         for (i, a) in tag.attributes.iter().enumerate() {
             let name = &self.data[a.name.clone()];
@@ -495,8 +495,12 @@ impl<'a, 'd> Reader<'a, 'd> {
         (i, String::from_utf8_lossy(raw).into_owned())
     }
 
+    /// A `script`: in HTML its `src`, in SVG its `href`s; in both, and in
+    /// MathML, where nothing runs, a `src` as well, which Chromium's
+    /// preload scanner fetches from any `script` start tag.
     fn script(&mut self) {
-        let svg = self.tag.namespace != crate::html::scanner::Namespace::Html;
+        let namespace = self.tag.namespace;
+        let svg = namespace != Namespace::Html;
         let script_type = self.attr("type").map(|(_, v)| v);
         if !svg && is_url_data_type(script_type.as_deref()) {
             self.decision.follow = Follow::UrlData;
@@ -513,10 +517,10 @@ impl<'a, 'd> Reader<'a, 'd> {
                 }
             }
         }
-        let src: &[&'static str] = if svg {
-            &["href", "xlink:href"]
-        } else {
-            &["src"]
+        let src: &[&'static str] = match namespace {
+            Namespace::Html => &["src"],
+            Namespace::Svg => &["href", "xlink:href", "src"],
+            Namespace::MathMl => return self.element_url(ElementKind::Script, &["src"]),
         };
         if src.iter().any(|a| self.tag.has(self.data, a)) {
             if !self.data_url_script(src) {
@@ -566,14 +570,12 @@ impl<'a, 'd> Reader<'a, 'd> {
         let Some((_, rel)) = self.attr("rel") else {
             return;
         };
-        // A disabled stylesheet is not fetched (until a script enables it).
-        let disabled = self.tag.has(self.data, "disabled");
         let mut loads = false;
         let mut hints = false;
         for token in rel.split_ascii_whitespace() {
             let is = |names: &[&str]| names.iter().any(|n| token.eq_ignore_ascii_case(n));
-            loads |= !disabled && is(&["stylesheet"]);
             loads |= is(&[
+                "stylesheet",
                 "preload",
                 "prefetch",
                 "modulepreload",
@@ -596,10 +598,9 @@ impl<'a, 'd> Reader<'a, 'd> {
         let Some((_, href)) = self.attr("href") else {
             return;
         };
-        let stylesheet = !disabled
-            && rel
-                .split_ascii_whitespace()
-                .any(|t| t.eq_ignore_ascii_case("stylesheet"));
+        let stylesheet = rel
+            .split_ascii_whitespace()
+            .any(|t| t.eq_ignore_ascii_case("stylesheet"));
         if let Some(data) = urls::data_url(&href) {
             if stylesheet {
                 self.data_url_stylesheet(&data);
@@ -649,7 +650,6 @@ pub(crate) fn decide(
     data: &[u8],
     tag: &StartTag<'_>,
 ) -> Decision {
-    use crate::html::scanner::Namespace;
     let mut r = Reader {
         ctx,
         base,
@@ -658,19 +658,18 @@ pub(crate) fn decide(
         decision: Decision::default(),
     };
     match (tag.name, tag.namespace) {
-        // A MathML `script` is no script: nothing runs or loads.
-        (TagName::Script, Namespace::Html | Namespace::Svg) => r.script(),
+        (TagName::Script, _) => r.script(),
         (TagName::Image, Namespace::Svg) => {
             r.element_url(ElementKind::Img, &["href", "xlink:href"]);
         }
         (TagName::Style, Namespace::Svg) => r.decision.follow = Follow::Style { svg: true },
         (TagName::Mglyph, Namespace::MathMl) => r.url_attribute("src", ElementKind::Img),
-        (_, Namespace::Svg | Namespace::MathMl) => {}
         (TagName::Base, _) => {
             if let Some((_, href)) = r.attr("href") {
                 r.decision.base = urls::base(&href);
             }
         }
+        (_, Namespace::Svg | Namespace::MathMl) => {}
         (TagName::Img, _) => {
             let lazy: &[&'static str] = if r.gated() {
                 &["src"]

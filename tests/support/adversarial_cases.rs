@@ -492,6 +492,26 @@ pub const CASES: &[Case] = &[
         gone: "googletagmanager",
         twin: r#"<div><template shadowrootmode="open"><slot onslotchange="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"></slot></template><span>x</span></div>"#,
     },
+    // Found by the browser test: Chromium's preload scanner reads start
+    // tags without the tree builder, so it fetches what the parser ignores.
+    Case {
+        name: "a base in SVG, which the preload scanner takes",
+        tracker: r#"<svg><base href="https://www.googletagmanager.com/"/></svg><script src="gtm.js?id=GTM-X"></script>"#,
+        gone: "gtm.js",
+        twin: r#"<svg><base href="https://static.example.org/"/></svg><script src="gtm.js?id=GTM-X"></script>"#,
+    },
+    Case {
+        name: "src of a script in SVG or MathML, which the preload scanner fetches",
+        tracker: r#"<svg><script src="https://www.google-analytics.com/analytics.js"></script></svg><math><script src="https://www.googletagmanager.com/gtm.js?id=GTM-X"></script></math>"#,
+        gone: "google",
+        twin: r#"<svg><script src="/js/app.js"></script></svg><math><script src="/js/gtm.js?id=GTM-X"></script></math>"#,
+    },
+    Case {
+        name: "a disabled stylesheet, which Chromium still fetches",
+        tracker: r#"<link rel="stylesheet" href="https://www.googletagmanager.com/x.css" disabled>"#,
+        gone: "googletagmanager",
+        twin: r#"<link rel="stylesheet" href="/css/x.css" disabled>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -525,18 +545,15 @@ pub const INERT: &[&str] = &[
     r#"<p>x</p><script src="https://www.google-analytics.com/analytics.js" async"#,
     // Bogus comments end at the first `>`.
     "<?xml <img src=\"https://www.facebook.com/tr?id=1\"> ?><!x <img src=\"https://www.facebook.com/tr?id=2\">\n</ <img src=\"https://www.facebook.com/tr?id=3\">\n<![CDATA[<img src=\"https://www.facebook.com/tr?id=4\">]]>",
-    // Only the first `<base href>` sets the base URL; an SVG or
-    // `<noscript>` one sets none.
+    // Only the first `<base href>` sets the base URL.
     r#"<base href="https://static.example.org/"><base href="https://www.googletagmanager.com/"><script src="gtm.js?id=GTM-X"></script>"#,
-    r#"<svg><base href="https://www.googletagmanager.com/"/></svg><noscript><base href="https://www.googletagmanager.com/"></noscript><script src="gtm.js?id=GTM-X"></script>"#,
-    // MathML has no script or style element.
-    r#"<math><script src="https://www.google-analytics.com/analytics.js" href="https://www.googletagmanager.com/gtm.js?id=GTM-X"></script><script>fbq('init', '1');</script><style>p{background:url(https://www.facebook.com/tr?id=1)}</style></math>"#,
-    // SVG scripts and images load by `href`, not `src`.
-    r#"<svg><script src="https://www.google-analytics.com/analytics.js"></script><image src="https://www.facebook.com/tr?id=1"></image></svg>"#,
+    // MathML has no script or style element: what a `script` holds or
+    // `href`s never runs (its `src` is a case: the preload scanner fetches it).
+    r#"<math><script href="https://www.googletagmanager.com/gtm.js?id=GTM-X"></script><script>fbq('init', '1');</script><style>p{background:url(https://www.facebook.com/tr?id=1)}</style></math>"#,
+    // SVG images load by `href`, not `src`.
+    r#"<svg><image src="https://www.facebook.com/tr?id=1"></image></svg>"#,
     // Without `type`, `language` names the script's type.
     r#"<script language="vbscript" src="https://www.google-analytics.com/analytics.js"></script><script language="json">fbq('init', '1');</script>"#,
-    // A disabled stylesheet is not fetched.
-    r#"<link rel="stylesheet" href="https://www.googletagmanager.com/x.css" disabled>"#,
     // Links, forms, text, metadata and data attributes load nothing.
     r#"<a href="https://www.googletagmanager.com/gtm.js?id=GTM-X">gtm</a><form action="https://www.facebook.com/tr"><button formaction="https://www.facebook.com/tr?id=2">x</button></form><p>We use www.google-analytics.com and https://www.facebook.com/tr?id=1.</p>"#,
     r#"<meta property="og:url" content="https://www.facebook.com/tr?id=1"><meta name="twitter:image" content="https://www.facebook.com/tr?id=2"><link rel="canonical" href="https://www.googletagmanager.com/gtm.js"><link rel="alternate" hreflang="de" href="https://www.google-analytics.com/analytics.js"><link rel="author" href="https://www.facebook.com/tr">"#,
