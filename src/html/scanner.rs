@@ -747,6 +747,26 @@ impl Scanner {
         }
     }
 
+    /// Whether the text read so far ends inside a start or end tag (one
+    /// a browser drops at the end of the document, and that markup
+    /// appended after it would complete).
+    pub fn inside_tag(&self) -> bool {
+        use State as S;
+        matches!(
+            self.state,
+            S::TagName
+                | S::BeforeAttrName
+                | S::AttrName
+                | S::AfterAttrName
+                | S::BeforeAttrValue
+                | S::AttrValueDq
+                | S::AttrValueSq
+                | S::AttrValueUnq
+                | S::AfterAttrValueQuoted
+                | S::SelfClosing
+        )
+    }
+
     /// Reads `data` from where the last call stopped. With `eof` the
     /// document ends with `data`.
     pub fn feed<H: Handler>(&mut self, data: &[u8], eof: bool, h: &mut H) {

@@ -288,18 +288,14 @@ impl HtmlBody {
         }
         let report = match (&mut out, self.filter.take()) {
             (Ok(out), Some(filter)) => {
-                // Read before the filter is spent: the document's base URL.
-                let trailer = self.trailer.take().map(|t| match std::str::from_utf8(&t) {
-                    Ok(text) => filter.own_markup(text).into_owned().into_bytes(),
-                    Err(_) => t.to_vec(),
-                });
-                match filter.end() {
+                let ended = match self.trailer.take() {
+                    Some(trailer) => filter.end_with_markup(&String::from_utf8_lossy(&trailer)),
+                    None => filter.end(),
+                };
+                match ended {
                     Ok((last, report)) => {
                         self.bytes_out += last.len() as u64;
                         out.extend_from_slice(&last);
-                        if let Some(trailer) = trailer {
-                            out.extend_from_slice(&trailer);
-                        }
                         Some(report)
                     }
                     Err(e) => {

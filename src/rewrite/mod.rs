@@ -284,10 +284,21 @@ impl HtmlFilter {
         Ok((self.document.take_output(), self.document.take_report()))
     }
 
-    /// Consentry's own markup (a trailer appended to the document) as this
-    /// document must carry it (see [`FilterOptions::document_origin`]).
-    pub fn own_markup<'a>(&self, html: &'a str) -> std::borrow::Cow<'a, str> {
-        self.document.own_markup(html)
+    /// [`Self::end`], then Consentry's own `markup` appended (its URLs
+    /// rooted at the page's origin under a foreign `<base href>`, see
+    /// [`FilterOptions::document_origin`]), unless the document ended inside a
+    /// tag: the browser drops that tag, and markup after it would complete
+    /// it (an `<img src="tracker"` cut off at the end would load).
+    pub fn end_with_markup(mut self, markup: &str) -> Result<(Vec<u8>, Report), RewriteError> {
+        let markup = self.document.own_markup(markup).into_owned();
+        let data = std::mem::take(&mut self.carried);
+        self.scanner.feed(&data, true, &mut self.document);
+        self.document.finish(&data);
+        let mut out = self.document.take_output();
+        if !self.scanner.inside_tag() {
+            out.extend_from_slice(markup.as_bytes());
+        }
+        Ok((out, self.document.take_report()))
     }
 
     /// What was done so far (drained).

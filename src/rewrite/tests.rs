@@ -535,11 +535,16 @@ fn inserted_markup_keeps_the_page_origin_under_a_foreign_base() {
         };
         let mut filter = r.filter(NONE, &options).unwrap();
         let mut out = filter.write(html.as_bytes()).unwrap();
-        let trailer = filter
-            .own_markup("<a href=\"/_consentry/preferences\">s</a>")
-            .into_owned();
-        out.extend(filter.end().unwrap().0);
-        (String::from_utf8(out).unwrap(), trailer)
+        let before = out.len() + html.len();
+        out.extend(
+            filter
+                .end_with_markup("<a href=\"/_consentry/preferences\">s</a>")
+                .unwrap()
+                .0,
+        );
+        let out = String::from_utf8(out).unwrap();
+        let trailer = out[out.rfind("<a ").unwrap_or(before.min(out.len()))..].to_string();
+        (out, trailer)
     };
     let (out, trailer) = run("<head><base href=\"https://cdn.example.net/\"></head><body>x");
     assert!(out.contains("<body><link href=\"https://shop.example/_consentry/c.css\"><form action=\"https://shop.example/_consentry/consent\">"), "{out}");
@@ -839,5 +844,48 @@ fn elements_inside_an_svg_script_are_judged() {
     for (html, expected) in cases {
         assert_eq!(rewrite(NONE, html), *expected, "{html:?}");
         assert_eq!(rewrite(all, html), *html, "{html:?}");
+    }
+}
+
+/// A tag cut off at the end of the document is dropped by the browser;
+/// Consentry's trailer after it would complete it (the pixel would load),
+/// so the trailer is left off. After text or a whole tag it is appended.
+#[test]
+fn trailer_is_left_off_after_a_tag_cut_off_at_the_end() {
+    let r = rewriter(Limits::default());
+    let options = FilterOptions {
+        first_party: Some("shop.example".into()),
+        charset: None,
+        report_only: false,
+        insert_after_body_open: None,
+        placeholder_form: None,
+        collect_references: false,
+        document_origin: None,
+    };
+    let trailer = "<div id=\"banner\"></div>";
+    let run = |html: &str| {
+        let mut filter = r.filter(NONE, &options).unwrap();
+        let mut out = filter.write(html.as_bytes()).unwrap();
+        out.extend(filter.end_with_markup(trailer).unwrap().0);
+        String::from_utf8(out).unwrap()
+    };
+    for cut in [
+        "<p>x</p><img src=\"https://www.facebook.com/tr?id=1\"",
+        "<p>x</p><script src=\"https://www.google-analytics.com/analytics.js\" async",
+        "<p>x</p><img src=https://www.facebook.com/tr?id=1",
+        "<p>x</p><img",
+        "<p>x</p><img src='x' /",
+        "<p>x</p></p",
+    ] {
+        assert_eq!(run(cut), cut);
+    }
+    for whole in [
+        "<p>x</p>",
+        "<p>x</p><img src=\"/a.png\">",
+        "<p>x",
+        "<p>x<",
+        "<!-- x",
+    ] {
+        assert_eq!(run(whole), format!("{whole}{trailer}"));
     }
 }
