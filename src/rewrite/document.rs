@@ -272,7 +272,10 @@ impl Document {
     }
 
     /// The document ended with `data`: judge what is held, decide the rest.
-    pub(crate) fn finish(&mut self, data: &[u8]) {
+    /// `inside_tag`: the document ended inside a tag, which the browser
+    /// drops and markup appended after it would complete; the banner (when
+    /// `<body>` never came) is then left out.
+    pub(crate) fn finish(&mut self, data: &[u8], inside_tag: bool) {
         if self.watched.is_some() {
             self.watch(data, data.len());
         }
@@ -289,10 +292,11 @@ impl Document {
             Mode::Pass => self.editor.keep(data, data.len()),
             _ => self.editor.remove(data.len()),
         }
-        if let (Some(html), false, Nesting::Top) = (
+        if let (Some(html), false, Nesting::Top, false) = (
             &self.ctx.insert_after_body_open,
             self.inserted,
             self.nesting,
+            inside_tag,
         ) {
             let html = self.own_markup(html);
             self.editor.insert(html.as_bytes());
@@ -761,6 +765,6 @@ fn filter_nested(
     doc.base = base.cloned();
     let mut scanner = Scanner::new();
     scanner.feed(markup, true, &mut doc);
-    doc.finish(markup);
+    doc.finish(markup, scanner.inside_tag());
     (doc.take_output(), doc.take_report())
 }

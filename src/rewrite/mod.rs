@@ -280,7 +280,7 @@ impl HtmlFilter {
     pub fn end(mut self) -> Result<(Vec<u8>, Report), RewriteError> {
         let data = std::mem::take(&mut self.carried);
         self.scanner.feed(&data, true, &mut self.document);
-        self.document.finish(&data);
+        self.document.finish(&data, self.scanner.inside_tag());
         Ok((self.document.take_output(), self.document.take_report()))
     }
 
@@ -293,7 +293,7 @@ impl HtmlFilter {
         let markup = self.document.own_markup(markup).into_owned();
         let data = std::mem::take(&mut self.carried);
         self.scanner.feed(&data, true, &mut self.document);
-        self.document.finish(&data);
+        self.document.finish(&data, self.scanner.inside_tag());
         let mut out = self.document.take_output();
         if !self.scanner.inside_tag() {
             out.extend_from_slice(markup.as_bytes());

@@ -863,6 +863,11 @@ fn trailer_is_left_off_after_a_tag_cut_off_at_the_end() {
         document_origin: None,
     };
     let trailer = "<div id=\"banner\"></div>";
+    let banner: Arc<str> = Arc::from("<aside>consent</aside>");
+    let with_banner = FilterOptions {
+        insert_after_body_open: Some(banner.clone()),
+        ..options.clone()
+    };
     let run = |html: &str| {
         let mut filter = r.filter(NONE, &options).unwrap();
         let mut out = filter.write(html.as_bytes()).unwrap();
@@ -888,4 +893,14 @@ fn trailer_is_left_off_after_a_tag_cut_off_at_the_end() {
     ] {
         assert_eq!(run(whole), format!("{whole}{trailer}"));
     }
+    // The banner, when no `<body>` came to put it after, likewise.
+    let run_with_banner = |html: &str| {
+        let mut filter = r.filter(NONE, &with_banner).unwrap();
+        let mut out = filter.write(html.as_bytes()).unwrap();
+        out.extend(filter.end().unwrap().0);
+        String::from_utf8(out).unwrap()
+    };
+    let cut = "<p>x</p><img src=\"https://www.facebook.com/tr?id=1\"";
+    assert_eq!(run_with_banner(cut), cut);
+    assert_eq!(run_with_banner("<p>x</p>"), format!("<p>x</p>{banner}"));
 }
