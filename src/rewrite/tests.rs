@@ -855,12 +855,7 @@ fn trailer_is_left_off_after_a_tag_cut_off_at_the_end() {
     let r = rewriter(Limits::default());
     let options = FilterOptions {
         first_party: Some("shop.example".into()),
-        charset: None,
-        report_only: false,
-        insert_after_body_open: None,
-        placeholder_form: None,
-        collect_references: false,
-        document_origin: None,
+        ..plain()
     };
     let trailer = "<div id=\"banner\"></div>";
     let banner: Arc<str> = Arc::from("<aside>consent</aside>");
