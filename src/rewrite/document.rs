@@ -663,6 +663,9 @@ impl Handler for Document {
         if self.mode != Mode::Pass {
             return;
         }
+        if handlers::nothing_to_decide(tag) {
+            return;
+        }
         let decision = handlers::decide(&self.ctx, self.base.as_ref(), data, tag);
         if let Some(held) = self.held {
             // (Only a foreign script's text holds tags.)

@@ -643,6 +643,18 @@ impl<'a, 'd> Reader<'a, 'd> {
     }
 }
 
+/// Whether [`decide`] has nothing to read in `tag`: an element with no
+/// handler of its own (see `Document::wants`) that carries none of the
+/// attributes the scanner was asked to record. Most tags of a page are
+/// such; skipping them saves building and moving a [`Decision`].
+pub(crate) fn nothing_to_decide(tag: &StartTag<'_>) -> bool {
+    tag.attributes.is_empty()
+        && matches!(
+            tag.name,
+            TagName::Other | TagName::Breakout | TagName::BrOrP | TagName::A | TagName::Area
+        )
+}
+
 /// Decides what to do with a start tag; `base` is the document's base URL so far.
 pub(crate) fn decide(
     ctx: &Context,

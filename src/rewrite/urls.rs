@@ -209,6 +209,21 @@ impl DataUrl {
     }
 }
 
+/// Whether `value` starts with `data:` as a URL parser reads it (leading
+/// C0 controls and spaces trimmed, tabs and newlines ignored): the cheap
+/// test before [`data_url`] copies anything.
+fn data_scheme(value: &str) -> bool {
+    let mut bytes = value
+        .trim_start_matches(|c: char| c <= ' ')
+        .bytes()
+        .filter(|b| !matches!(b, b'\t' | b'\n' | b'\r'));
+    b"data:".iter().all(|want| {
+        bytes
+            .next()
+            .is_some_and(|b| b.to_ascii_lowercase() == *want)
+    })
+}
+
 /// Reads `value` (references decoded) as a `data:` URL of an HTML, XHTML
 /// or SVG document.
 pub fn data_document(value: &str) -> Option<DataUrl> {
@@ -219,6 +234,9 @@ pub fn data_document(value: &str) -> Option<DataUrl> {
 /// standard reads data URLs.
 pub fn data_url(value: &str) -> Option<DataUrl> {
     use base64::Engine;
+    if !data_scheme(value) {
+        return None;
+    }
     let cleaned: String = value
         .trim_matches(|c: char| c <= ' ')
         .chars()
