@@ -447,7 +447,7 @@ impl Document {
     }
 
     /// Applies the decision on a start tag.
-    fn apply(&mut self, data: &[u8], tag: &StartTag<'_>, mut decision: Decision) {
+    fn apply(&mut self, data: &[u8], tag: &StartTag<'_>, decision: &mut Decision) {
         if tag.name == TagName::Template && tag.namespace == Namespace::Html {
             self.templates += 1;
         }
@@ -466,10 +466,10 @@ impl Document {
             }
         }
         if let Some(i) = decision.srcdoc {
-            self.srcdoc(data, tag, i, &mut decision);
+            self.srcdoc(data, tag, i, decision);
         }
         if let Some((name, i)) = decision.data_document {
-            self.data_document(data, tag, name, i, &mut decision);
+            self.data_document(data, tag, name, i, decision);
         }
         self.report.enforcements.append(&mut decision.enforcements);
         self.report.references.append(&mut decision.references);
@@ -507,10 +507,10 @@ impl Document {
                 tag.name,
                 TagName::Script | TagName::Iframe | TagName::Object
             );
-        match decision.edit {
+        match &decision.edit {
             Edit::Remove | Edit::Replace(_) => {
-                let html = match decision.edit {
-                    Edit::Replace(html) => self.own_markup(&html).into_owned().into_bytes(),
+                let html = match &decision.edit {
+                    Edit::Replace(html) => self.own_markup(html).into_owned().into_bytes(),
                     _ => Vec::new(),
                 };
                 self.editor.replace(data, tag.span.clone(), &html);
@@ -536,7 +536,7 @@ impl Document {
     /// to change, or with text of its own to judge, fails closed unless
     /// nothing can be denied: the text goes up to where its element closes,
     /// this element with it.
-    fn inside_foreign_text(&mut self, data: &[u8], script: Held, mut decision: Decision) {
+    fn inside_foreign_text(&mut self, data: &[u8], script: Held, decision: &mut Decision) {
         let unchanged = matches!(decision.edit, Edit::Keep)
             && decision.remove.is_empty()
             && decision.set.is_empty()
@@ -666,16 +666,17 @@ impl Handler for Document {
         if handlers::nothing_to_decide(tag) {
             return;
         }
-        let decision = handlers::decide(&self.ctx, self.base.as_ref(), data, tag);
+        let mut decision = Decision::default();
+        handlers::decide(&self.ctx, self.base.as_ref(), data, tag, &mut decision);
         if let Some(held) = self.held {
             // (Only a foreign script's text holds tags.)
             if held.foreign_text() {
-                self.inside_foreign_text(data, held, decision);
+                self.inside_foreign_text(data, held, &mut decision);
             }
             return;
         }
         let removed = matches!(decision.edit, Edit::Remove | Edit::Replace(_));
-        self.apply(data, tag, decision);
+        self.apply(data, tag, &mut decision);
         if tag.name == TagName::Body
             && tag.namespace == Namespace::Html
             && self.nesting == Nesting::Top

@@ -131,7 +131,7 @@ struct Reader<'a, 'd> {
     base: Option<&'a Url>,
     data: &'d [u8],
     tag: &'a StartTag<'a>,
-    decision: Decision,
+    decision: &'a mut Decision,
 }
 
 impl<'a, 'd> Reader<'a, 'd> {
@@ -655,19 +655,21 @@ pub(crate) fn nothing_to_decide(tag: &StartTag<'_>) -> bool {
         )
 }
 
-/// Decides what to do with a start tag; `base` is the document's base URL so far.
+/// Decides what to do with a start tag into `decision` (a default one);
+/// `base` is the document's base URL so far.
 pub(crate) fn decide(
     ctx: &Context,
     base: Option<&Url>,
     data: &[u8],
     tag: &StartTag<'_>,
-) -> Decision {
+    decision: &mut Decision,
+) {
     let mut r = Reader {
         ctx,
         base,
         data,
         tag,
-        decision: Decision::default(),
+        decision,
     };
     match (tag.name, tag.namespace) {
         (TagName::Script, _) => r.script(),
@@ -743,7 +745,6 @@ pub(crate) fn decide(
             r.svg_attributes();
         }
     }
-    r.decision
 }
 
 /// What CSS text fetches, judged.
