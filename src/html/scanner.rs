@@ -507,6 +507,16 @@ impl NameBuf {
         self.len = self.len.saturating_add(1);
     }
 
+    /// [`Self::push`] for each byte of `bytes`.
+    fn extend(&mut self, bytes: &[u8]) {
+        let at = self.len.min(NAME_CAP);
+        let room = (NAME_CAP - at).min(bytes.len());
+        for (slot, b) in self.bytes[at..at + room].iter_mut().zip(bytes) {
+            *slot = b.to_ascii_lowercase();
+        }
+        self.len = self.len.saturating_add(bytes.len());
+    }
+
     fn clear(&mut self) {
         self.len = 0;
     }
@@ -810,15 +820,11 @@ impl Scanner {
                     }
                 }
                 S::TagName => {
-                    let mut i = pos;
-                    while i < len {
-                        let b = data[i];
-                        if is_space(b) || b == b'/' || b == b'>' {
-                            break;
-                        }
-                        self.tag.name.push(b);
-                        i += 1;
-                    }
+                    let i = data[pos..]
+                        .iter()
+                        .position(|&b| is_space(b) || b == b'/' || b == b'>')
+                        .map_or(len, |n| pos + n);
+                    self.tag.name.extend(&data[pos..i]);
                     pos = i;
                     if i < len {
                         self.name_done(pos, h);
