@@ -532,9 +532,7 @@ impl NameBuf {
 
     fn from(name: &[u8]) -> NameBuf {
         let mut buf = NameBuf::default();
-        for &b in name {
-            buf.push(b);
-        }
+        buf.extend(name);
         buf
     }
 

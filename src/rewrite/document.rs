@@ -645,11 +645,10 @@ impl Handler for Document {
         // `poster`, `ping` (`srcset` and `data-srcset` are read on `img` and
         // `source` only, which get all). SVG elements fetch by other
         // attributes too: they get all.
-        Some(match name {
-            TagName::Other | TagName::Breakout | TagName::BrOrP | TagName::A | TagName::Area => {
-                Attributes::HtmlInitials(b"bops")
-            }
-            _ => Attributes::All,
+        Some(if handlers::common_attributes_only(name) {
+            Attributes::HtmlInitials(b"bops")
+        } else {
+            Attributes::All
         })
     }
 

@@ -643,16 +643,22 @@ impl<'a, 'd> Reader<'a, 'd> {
     }
 }
 
+/// Whether elements named `name` have no handler of their own in
+/// [`decide`]: only the attributes `Reader::common_attributes` reads count
+/// (`on…`, `style`, `background`, `poster`, `ping`).
+pub(crate) fn common_attributes_only(name: TagName) -> bool {
+    matches!(
+        name,
+        TagName::Other | TagName::Breakout | TagName::BrOrP | TagName::A | TagName::Area
+    )
+}
+
 /// Whether [`decide`] has nothing to read in `tag`: an element with no
-/// handler of its own (see `Document::wants`) that carries none of the
-/// attributes the scanner was asked to record. Most tags of a page are
-/// such; skipping them saves building and moving a [`Decision`].
+/// handler of its own that carries none of the attributes the scanner was
+/// asked to record. Most tags of a page are such; skipping them saves
+/// building a [`Decision`].
 pub(crate) fn nothing_to_decide(tag: &StartTag<'_>) -> bool {
-    tag.attributes.is_empty()
-        && matches!(
-            tag.name,
-            TagName::Other | TagName::Breakout | TagName::BrOrP | TagName::A | TagName::Area
-        )
+    tag.attributes.is_empty() && common_attributes_only(tag.name)
 }
 
 /// Decides what to do with a start tag into `decision` (a default one);
