@@ -788,7 +788,12 @@ impl Scanner {
                     Some(i) => {
                         self.lt = pos + i;
                         pos += i + 1;
-                        self.state = S::TagOpen;
+                        // The tag open state, for the common case.
+                        if data.get(pos).is_some_and(u8::is_ascii_alphabetic) {
+                            self.begin_tag(self.lt, false);
+                        } else {
+                            self.state = S::TagOpen;
+                        }
                     }
                     None => pos = len,
                 },
@@ -835,25 +840,11 @@ impl Scanner {
                                 pos += 1;
                                 self.emit(data, pos, h);
                             }
-                            _ => {
-                                pos += 1;
-                                self.state = S::BeforeAttrName;
-                            }
+                            _ => pos = self.attributes(data, pos + 1, h),
                         }
                     }
                 }
-                S::BeforeAttrName => {
-                    if is_space(c) {
-                        pos = skip_spaces(data, pos + 1);
-                    } else if c == b'/' || c == b'>' {
-                        self.state = S::AfterAttrName;
-                    } else {
-                        // `=` here starts an attribute name, as the spec says.
-                        self.begin_attr(pos, c);
-                        pos += 1;
-                        self.state = S::AttrName;
-                    }
-                }
+                S::BeforeAttrName => pos = self.attributes(data, pos, h),
                 S::AttrName => {
                     let mut i = pos;
                     while i < len {
@@ -1351,6 +1342,80 @@ impl Scanner {
                 }
                 _ => None,
             };
+        }
+    }
+
+    /// The before attribute name state at `at`, and the attributes that
+    /// follow it when written the common way (`name="value"` or
+    /// `name='value'`, separated by whitespace, up to `>`), read in one run
+    /// rather than one state at a time. Whatever else comes is left to
+    /// [`Self::feed`] in the state the spec reaches there; returns where.
+    #[inline(always)]
+    fn attributes<H: Handler>(&mut self, data: &[u8], at: usize, h: &mut H) -> usize {
+        use State as S;
+        let len = data.len();
+        let mut pos = at;
+        loop {
+            pos = skip_spaces(data, pos);
+            let Some(&c) = data.get(pos) else {
+                self.state = S::BeforeAttrName;
+                return pos;
+            };
+            if c == b'/' || c == b'>' {
+                self.state = S::AfterAttrName;
+                return pos;
+            }
+            // `=` here starts an attribute name, as the spec says.
+            self.begin_attr(pos, c);
+            pos += 1;
+            while pos < len && !is_space(data[pos]) && !matches!(data[pos], b'/' | b'>' | b'=') {
+                pos += 1;
+            }
+            if pos == len {
+                self.state = S::AttrName;
+                return pos;
+            }
+            self.tag.attr_end = pos;
+            if let Some(a) = self.current_attr() {
+                a.name.end = pos;
+                a.span.end = pos;
+            }
+            if data[pos] != b'=' {
+                self.state = S::AfterAttrName;
+                return pos;
+            }
+            pos += 1;
+            let quote = match data.get(pos) {
+                Some(&q @ (b'"' | b'\'')) => q,
+                _ => {
+                    self.state = S::BeforeAttrValue;
+                    return pos;
+                }
+            };
+            pos += 1;
+            self.value_start(pos);
+            let Some(i) = memchr(quote, &data[pos..]) else {
+                self.state = if quote == b'"' {
+                    S::AttrValueDq
+                } else {
+                    S::AttrValueSq
+                };
+                return len;
+            };
+            self.value_end(pos + i, pos + i + 1);
+            pos += i + 1;
+            // The after attribute value (quoted) state.
+            match data.get(pos) {
+                Some(&b) if is_space(b) => pos += 1,
+                Some(b'>') => {
+                    self.emit(data, pos + 1, h);
+                    return pos + 1;
+                }
+                _ => {
+                    self.state = S::AfterAttrValueQuoted;
+                    return pos;
+                }
+            }
         }
     }
 
