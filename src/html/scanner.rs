@@ -788,11 +788,17 @@ impl Scanner {
                     Some(i) => {
                         self.lt = pos + i;
                         pos += i + 1;
-                        // The tag open state, for the common case.
-                        if data.get(pos).is_some_and(u8::is_ascii_alphabetic) {
-                            self.begin_tag(self.lt, false);
-                        } else {
-                            self.state = S::TagOpen;
+                        // The tag open and end tag open states, for the
+                        // common cases.
+                        match (data.get(pos), data.get(pos + 1)) {
+                            (Some(b), _) if b.is_ascii_alphabetic() => {
+                                self.begin_tag(self.lt, false);
+                            }
+                            (Some(b'/'), Some(b)) if b.is_ascii_alphabetic() => {
+                                pos += 1;
+                                self.begin_tag(self.lt, true);
+                            }
+                            _ => self.state = S::TagOpen,
                         }
                     }
                     None => pos = len,
