@@ -521,6 +521,24 @@ impl NameBuf {
         self.len = 0;
     }
 
+    /// [`TagName::from_lower`] of the name: a short one is read as one
+    /// word, with no loop over its bytes.
+    fn kind(&self) -> TagName {
+        if self.len == 0 || self.len > 8 {
+            return self.get().map_or(TagName::Other, TagName::from_lower);
+        }
+        let kept = u64::MAX >> (64 - 8 * self.len);
+        let word = u64::from_le_bytes(self.bytes[..8].try_into().expect("eight bytes")) & kept;
+        // With the bytes past the name set to one, a zero byte is a NUL in
+        // it, which `pack` refuses (no name of ours has one).
+        let probe = word | (!kept & 0x0101_0101_0101_0101);
+        let has_nul = probe.wrapping_sub(0x0101_0101_0101_0101) & !probe & 0x8080_8080_8080_8080;
+        if has_nul != 0 {
+            return TagName::Other;
+        }
+        SHORT_NAMES.get(word)
+    }
+
     /// The name, or `None` when it was too long to keep.
     fn get(&self) -> Option<&[u8]> {
         (self.len <= NAME_CAP).then(|| &self.bytes[..self.len])
@@ -1321,11 +1339,7 @@ impl Scanner {
 
     /// The tag name is complete at `at`: decide whether to record the tag.
     fn name_done<H: Handler>(&mut self, at: usize, h: &mut H) {
-        let kind = self
-            .tag
-            .name
-            .get()
-            .map_or(TagName::Other, TagName::from_lower);
+        let kind = self.tag.name.kind();
         self.tag.kind = Some(kind);
         self.tag.name_end = at;
         self.tag.attr_end = at;
@@ -1735,6 +1749,7 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(name)
             );
+            assert_eq!(NameBuf::from(name).kind(), kind);
         }
         for other in [
             &b""[..],
@@ -1749,7 +1764,10 @@ mod tests {
             b"\0",
         ] {
             assert_eq!(TagName::from_lower(other), TagName::Other);
+            assert_eq!(NameBuf::from(other).kind(), TagName::Other);
         }
+        // A name too long to keep is no name of ours.
+        assert_eq!(NameBuf::from(&[b'a'; NAME_CAP + 1]).kind(), TagName::Other);
     }
 
     /// Records what the scanner reports, as text.
