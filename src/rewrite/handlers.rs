@@ -507,6 +507,12 @@ impl<'a, 'd> Reader<'a, 'd> {
             return;
         }
         if !is_executable_script_type(script_type.as_deref()) {
+            // Chromium's preload scanner also takes a legacy language name
+            // as a `type` (`javascript`, `jscript`…): it fetches the `src`
+            // of such a script, which never runs.
+            if script_type.as_deref().is_some_and(is_legacy_language) {
+                self.element_url(ElementKind::Script, &["src"]);
+            }
             return;
         }
         // Without a `type`, a `language` names the type (`text/` and it).
@@ -1148,9 +1154,14 @@ fn is_executable_language(language: &str) -> bool {
         .iter()
         .filter(|t| t.starts_with("text/") && **t != "text/partytown")
         .any(|t| mime.eq_ignore_ascii_case(t))
-        || LEGACY_SCRIPT_LANGUAGES
-            .iter()
-            .any(|l| language.eq_ignore_ascii_case(l))
+        || is_legacy_language(language)
+}
+
+/// Whether `name` is one of the legacy language names Chromium accepts.
+fn is_legacy_language(name: &str) -> bool {
+    LEGACY_SCRIPT_LANGUAGES
+        .iter()
+        .any(|l| name.eq_ignore_ascii_case(l))
 }
 
 /// `<script language>` values Chromium runs besides `text/` JavaScript

@@ -512,6 +512,12 @@ pub const CASES: &[Case] = &[
         gone: "googletagmanager",
         twin: r#"<link rel="stylesheet" href="/css/x.css" disabled>"#,
     },
+    Case {
+        name: "a legacy language name as a script type, whose src the preload scanner fetches",
+        tracker: r#"<script type="javascript" src="https://www.google-analytics.com/analytics.js"></script><script type="JScript" src="https://www.google-analytics.com/ga.js"></script><script type="javascript1.7" src="https://www.google-analytics.com/urchin.js"></script>"#,
+        gone: "google-analytics",
+        twin: r#"<script type="javascript" src="/js/a.js"></script><script type="JScript" src="/js/b.js"></script><script type="javascript1.7" src="/js/c.js"></script>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -554,6 +560,9 @@ pub const INERT: &[&str] = &[
     r#"<svg><image src="https://www.facebook.com/tr?id=1"></image></svg>"#,
     // Without `type`, `language` names the script's type.
     r#"<script language="vbscript" src="https://www.google-analytics.com/analytics.js"></script><script language="json">fbq('init', '1');</script>"#,
+    // A legacy language name as a `type` makes the preload scanner fetch a
+    // `src` (a case above), but the script never runs.
+    r#"<script type="javascript">fbq('init', '1');</script>"#,
     // Links, forms, text, metadata and data attributes load nothing.
     r#"<a href="https://www.googletagmanager.com/gtm.js?id=GTM-X">gtm</a><form action="https://www.facebook.com/tr"><button formaction="https://www.facebook.com/tr?id=2">x</button></form><p>We use www.google-analytics.com and https://www.facebook.com/tr?id=1.</p>"#,
     r#"<meta property="og:url" content="https://www.facebook.com/tr?id=1"><meta name="twitter:image" content="https://www.facebook.com/tr?id=2"><link rel="canonical" href="https://www.googletagmanager.com/gtm.js"><link rel="alternate" hreflang="de" href="https://www.google-analytics.com/analytics.js"><link rel="author" href="https://www.facebook.com/tr">"#,
