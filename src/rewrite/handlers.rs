@@ -251,7 +251,8 @@ impl<'a, 'd> Reader<'a, 'd> {
         let image = matches!(tag.name, TagName::Img | TagName::Source);
         let link = matches!(tag.name, TagName::A | TagName::Area);
         let html = tag.namespace == Namespace::Html;
-        let video = html && tag.name == TagName::Video;
+        // Any `video`: the preload scanner fetches a poster in SVG too.
+        let video = tag.name == TagName::Video;
         for (i, a) in tag.attributes.iter().enumerate() {
             let name = &self.data[a.name.clone()];
             let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
@@ -695,6 +696,18 @@ pub(crate) fn decide(
                 r.decision.base = urls::base(&href);
             }
         }
+        // Chromium's preload scanner reads start tags without the tree
+        // builder: in SVG and MathML too it fetches a `link`, an image
+        // input (and a `video` poster, see `common_attributes`).
+        (TagName::Link, _) => r.link(),
+        (TagName::Input, _) => {
+            let image = r
+                .attr("type")
+                .is_some_and(|(_, t)| t.eq_ignore_ascii_case("image"));
+            if image {
+                r.url_attribute("src", ElementKind::Img);
+            }
+        }
         (_, Namespace::Svg | Namespace::MathMl) => {}
         (TagName::Img, _) => {
             let lazy: &[&'static str] = if r.gated() {
@@ -724,20 +737,11 @@ pub(crate) fn decide(
         (TagName::Frame, _) => r.element_url(ElementKind::Frame, &["src"]),
         (TagName::Embed, _) => r.element_url(ElementKind::Embed, &["src"]),
         (TagName::Object, _) => r.element_url(ElementKind::Object, &["data"]),
-        (TagName::Link, _) => r.link(),
         (TagName::Meta, _) => r.meta(),
         (TagName::Style, _) => r.decision.follow = Follow::Style { svg: false },
         (TagName::Noscript, _) => r.decision.follow = Follow::Noscript,
         (TagName::Video | TagName::Audio | TagName::Source | TagName::Track, _) => {
             r.url_attribute("src", ElementKind::Img);
-        }
-        (TagName::Input, _) => {
-            let image = r
-                .attr("type")
-                .is_some_and(|(_, t)| t.eq_ignore_ascii_case("image"));
-            if image {
-                r.url_attribute("src", ElementKind::Img);
-            }
         }
         _ => {}
     }

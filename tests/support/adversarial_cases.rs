@@ -518,6 +518,12 @@ pub const CASES: &[Case] = &[
         gone: "google-analytics",
         twin: r#"<script type="javascript" src="/js/a.js"></script><script type="JScript" src="/js/b.js"></script><script type="javascript1.7" src="/js/c.js"></script>"#,
     },
+    Case {
+        name: "a link, a video poster and an image input in SVG or MathML, which the preload scanner fetches",
+        tracker: r#"<svg><link rel="stylesheet" href="https://www.googletagmanager.com/x.css"><video poster="https://www.facebook.com/tr?id=1"></video><input type="image" src="https://www.facebook.com/tr?id=2"></svg><math><link rel="preload" as="script" href="https://www.googletagmanager.com/gtm.js?id=GTM-X"></math>"#,
+        gone: "https://www.",
+        twin: r#"<svg><link rel="stylesheet" href="/css/x.css"><video poster="/img/p.png"></video><input type="image" src="/img/go.png"></svg><math><link rel="preload" as="script" href="/js/gtm.js?id=GTM-X"></math>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
