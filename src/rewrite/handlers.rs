@@ -962,6 +962,8 @@ const AUTOMATIC_EVENTS: &[&str] = &[
     "onresize",
     "onscroll",
     "onscrollend",
+    "onscrollsnapchange",
+    "onscrollsnapchanging",
     "onreadystatechange",
     "onanimationstart",
     "onanimationiteration",
@@ -1002,6 +1004,11 @@ const AUTOMATIC_EVENTS: &[&str] = &[
     "onpointerleave",
     "onpointerrawupdate",
     "onwheel",
+    // Chromium's legacy name of `wheel`.
+    "onmousewheel",
+    // The page's own code rejecting a promise fires these on the window.
+    "onunhandledrejection",
+    "onrejectionhandled",
 ];
 
 /// What to do with an element whose rule, asking `action`, is denied.

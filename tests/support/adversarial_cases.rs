@@ -524,6 +524,12 @@ pub const CASES: &[Case] = &[
         gone: "https://www.",
         twin: r#"<svg><link rel="stylesheet" href="/css/x.css"><video poster="/img/p.png"></video><input type="image" src="/img/go.png"></svg><math><link rel="preload" as="script" href="/js/gtm.js?id=GTM-X"></math>"#,
     },
+    Case {
+        name: "handlers a scroll or the page's own code fires: mousewheel, scroll snap, promise rejections",
+        tracker: r#"<body onunhandledrejection="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"><script>Promise.reject(new Error('x'))</script><div onmousewheel="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">x</div><div style="overflow:auto;scroll-snap-type:y mandatory" onscrollsnapchange="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">y</div></body>"#,
+        gone: "googletagmanager",
+        twin: r#"<body onunhandledrejection="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"><script>Promise.reject(new Error('x'))</script><div onmousewheel="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)">x</div><div style="overflow:auto;scroll-snap-type:y mandatory" onscrollsnapchange="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)">y</div></body>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
