@@ -206,7 +206,9 @@ impl Rewriter {
         // signatures) are ASCII, which all ASCII-compatible charsets share,
         // and bytes nobody edits pass through as they came, even where a
         // page's bytes do not match its declared charset. Only charsets
-        // that are not ASCII-compatible (UTF-16 and the like) are refused.
+        // that are not ASCII-compatible (UTF-16 and the like) are refused;
+        // a UTF-16 byte order mark, which overrides any declared charset,
+        // is followed ([`Reading`]).
         if let Some(declared) = options
             .charset
             .as_deref()
@@ -232,6 +234,7 @@ impl Rewriter {
             scanner: Scanner::new(),
             document: document::Document::new(ctx, document::Nesting::Top),
             carried: Vec::new(),
+            reading: Reading::Unknown(None),
         })
     }
 }
@@ -246,11 +249,135 @@ pub struct HtmlFilter {
     document: document::Document,
     /// Input still needed: a tag being read, text being judged.
     carried: Vec<u8>,
+    reading: Reading,
+}
+
+/// How the document's bytes are read, told by its first two.
+#[derive(Debug)]
+enum Reading {
+    /// Not told yet: the first byte, held when it may open a UTF-16 byte
+    /// order mark.
+    Unknown(Option<u8>),
+    /// As they come.
+    Bytes,
+    /// As UTF-16, by its byte order mark, which browsers follow over any
+    /// declared charset.
+    Utf16(Box<Utf16>),
+}
+
+impl Reading {
+    /// How a document starting with `head` is read; `None` while its
+    /// first two bytes are not all there and may be a byte order mark.
+    fn of(head: &[u8]) -> Option<Reading> {
+        let (encoding, big_endian) = match head {
+            [0xFE, 0xFF, ..] => (encoding_rs::UTF_16BE, true),
+            [0xFF, 0xFE, ..] => (encoding_rs::UTF_16LE, false),
+            [] | [0xFE | 0xFF] => return None,
+            _ => return Some(Reading::Bytes),
+        };
+        Some(Reading::Utf16(Box::new(Utf16 {
+            decoder: encoding.new_decoder_without_bom_handling(),
+            big_endian,
+            pending: Vec::new(),
+        })))
+    }
+}
+
+/// A UTF-16 document rewritten as UTF-8 (its byte order mark read as
+/// U+FEFF), the output written back in UTF-16: byte for byte the same
+/// where nothing changed.
+#[derive(Debug)]
+struct Utf16 {
+    decoder: encoding_rs::Decoder,
+    big_endian: bool,
+    /// Output bytes of a character cut off at the end of a chunk.
+    pending: Vec<u8>,
+}
+
+impl Utf16 {
+    /// The chunk as UTF-8 (`last`: the decoder's held bytes too).
+    fn decode(&mut self, chunk: &[u8], last: bool) -> Vec<u8> {
+        let room = self
+            .decoder
+            .max_utf8_buffer_length(chunk.len())
+            .unwrap_or(chunk.len() * 3 + 4);
+        let mut text = String::with_capacity(room);
+        let _ = self.decoder.decode_to_string(chunk, &mut text, last);
+        text.into_bytes()
+    }
+
+    /// Encodes rewritten output, holding back a character cut off at its
+    /// end (unless `last`).
+    fn encode(&mut self, output: &[u8], last: bool) -> Vec<u8> {
+        self.pending.extend_from_slice(output);
+        let complete = match std::str::from_utf8(&self.pending) {
+            Ok(text) => text.len(),
+            Err(e) if e.error_len().is_none() && !last => e.valid_up_to(),
+            Err(_) => self.pending.len(),
+        };
+        let text = String::from_utf8_lossy(&self.pending[..complete]);
+        let mut out = Vec::with_capacity(text.len() * 2);
+        for unit in text.encode_utf16() {
+            out.extend(if self.big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        self.pending.drain(..complete);
+        out
+    }
 }
 
 impl HtmlFilter {
     /// Feeds one chunk; returns the output that is ready (possibly empty).
     pub fn write(&mut self, chunk: &[u8]) -> Result<Vec<u8>, RewriteError> {
+        match std::mem::replace(&mut self.reading, Reading::Bytes) {
+            Reading::Bytes => self.write_bytes(chunk),
+            Reading::Utf16(mut utf16) => {
+                let text = utf16.decode(chunk, false);
+                let out = self.write_bytes(&text).map(|out| utf16.encode(&out, false));
+                self.reading = Reading::Utf16(utf16);
+                out
+            }
+            Reading::Unknown(held) => {
+                let joined;
+                let head = match held {
+                    Some(first) => {
+                        joined = [&[first], chunk].concat();
+                        &joined[..]
+                    }
+                    None => chunk,
+                };
+                match Reading::of(head) {
+                    Some(reading) => {
+                        self.reading = reading;
+                        self.write(head)
+                    }
+                    None => {
+                        self.reading = Reading::Unknown(head.first().copied());
+                        Ok(Vec::new())
+                    }
+                }
+            }
+        }
+    }
+
+    /// The output of input held by the reading until the end (a lone first
+    /// byte, the decoder's last bytes), and the UTF-16 encoder if any.
+    fn end_reading(&mut self) -> Result<(Vec<u8>, Option<Box<Utf16>>), RewriteError> {
+        match std::mem::replace(&mut self.reading, Reading::Bytes) {
+            Reading::Unknown(Some(first)) => Ok((self.write_bytes(&[first])?, None)),
+            Reading::Utf16(mut utf16) => {
+                let text = utf16.decode(&[], true);
+                Ok((self.write_bytes(&text)?, Some(utf16)))
+            }
+            Reading::Unknown(None) | Reading::Bytes => Ok((Vec::new(), None)),
+        }
+    }
+
+    /// [`Self::write`] of bytes read as they come.
+    fn write_bytes(&mut self, chunk: &[u8]) -> Result<Vec<u8>, RewriteError> {
         // Output is about as long as input: one allocation.
         self.document.reserve(chunk.len() + OUTPUT_SLACK);
         let mut carried = std::mem::take(&mut self.carried);
@@ -278,10 +405,15 @@ impl HtmlFilter {
 
     /// Ends the document; returns the last output and what was done.
     pub fn end(mut self) -> Result<(Vec<u8>, Report), RewriteError> {
+        let (mut out, utf16) = self.end_reading()?;
         let data = std::mem::take(&mut self.carried);
         self.scanner.feed(&data, true, &mut self.document);
         self.document.finish(&data, self.scanner.inside_tag());
-        Ok((self.document.take_output(), self.document.take_report()))
+        out.extend(self.document.take_output());
+        if let Some(mut utf16) = utf16 {
+            out = utf16.encode(&out, true);
+        }
+        Ok((out, self.document.take_report()))
     }
 
     /// [`Self::end`], then Consentry's own `markup` appended (its URLs
@@ -291,12 +423,16 @@ impl HtmlFilter {
     /// it (an `<img src="tracker"` cut off at the end would load).
     pub fn end_with_markup(mut self, markup: &str) -> Result<(Vec<u8>, Report), RewriteError> {
         let markup = self.document.own_markup(markup).into_owned();
+        let (mut out, utf16) = self.end_reading()?;
         let data = std::mem::take(&mut self.carried);
         self.scanner.feed(&data, true, &mut self.document);
         self.document.finish(&data, self.scanner.inside_tag());
-        let mut out = self.document.take_output();
+        out.extend(self.document.take_output());
         if !self.scanner.inside_tag() {
             out.extend_from_slice(markup.as_bytes());
+        }
+        if let Some(mut utf16) = utf16 {
+            out = utf16.encode(&out, true);
         }
         Ok((out, self.document.take_report()))
     }
