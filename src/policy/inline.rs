@@ -167,7 +167,7 @@ impl InlineMatcher {
             })
             .collect();
         if candidates.is_empty() {
-            return None;
+            return self.judge_spelled_hosts(text, granted, removal);
         }
         let mut data: Option<bool> = None;
         let mut is_data = || *data.get_or_insert_with(|| is_data_assignment(text));
@@ -207,7 +207,10 @@ impl InlineMatcher {
                 }
             }
         }
-        let rule = self.literals[counting.first()?.pattern].rule;
+        let Some(first) = counting.first() else {
+            return self.judge_spelled_hosts(text, granted, removal);
+        };
+        let rule = self.literals[first.pattern].rule;
         if !removal {
             return Some(InlineVerdict {
                 rule,
@@ -222,6 +225,176 @@ impl InlineMatcher {
         };
         Some(InlineVerdict { rule, removal })
     }
+
+    /// [`Self::judge`] of a small script in which no literal counts: by
+    /// the tracker hosts its URL strings spell only once the script reads
+    /// their escapes (`\x2e`, `\u002e`) and the URL parser cleans them up
+    /// (percent-encoding, a fullwidth dot or soft hyphen, userinfo, tabs,
+    /// a scheme without `//`). Such a string counts as a URL string does
+    /// when its host is written plainly.
+    fn judge_spelled_hosts(
+        &self,
+        text: &str,
+        granted: CategorySet,
+        removal: bool,
+    ) -> Option<InlineVerdict> {
+        let bytes = text.as_bytes();
+        // A URL starts with `//`, a scheme, or backslashes (or escapes).
+        let url_start = memchr::memmem::find(bytes, b"//").is_some()
+            || memchr::memmem::find(bytes, b"ttp").is_some()
+            || memchr::memchr(b'\\', bytes).is_some();
+        if text.len() > SMALL_INLINE_SCRIPT
+            || !url_start
+            || !may_spell_host(bytes)
+            || is_data_assignment(text)
+        {
+            return None;
+        }
+        let set = self.set.as_ref()?;
+        let lexed = js::lex(text);
+        let mut counting = Vec::new();
+        for (index, token) in lexed.tokens.iter().enumerate() {
+            if !matches!(token.kind, Kind::Str | Kind::Template) {
+                continue;
+            }
+            let literal = &text[content(text, token)];
+            if !may_spell_host(literal.as_bytes()) {
+                continue;
+            }
+            let Some(url) = spelled_url(literal) else {
+                continue;
+            };
+            let Some(host) = url.host_str() else {
+                continue;
+            };
+            let tracker = set.hits(host).into_iter().find(|hit| {
+                let literal = &self.literals[hit.pattern];
+                literal.host
+                    && !granted.contains(literal.category)
+                    && is_whole_host(host.as_bytes(), hit)
+            });
+            let Some(hit) = tracker else {
+                continue;
+            };
+            if is_page_path(url.path()) || navigates(text, &lexed.tokens, index) {
+                continue;
+            }
+            counting.push(Hit {
+                pattern: hit.pattern,
+                start: token.range.start,
+                end: token.range.end,
+            });
+            if !removal {
+                break;
+            }
+        }
+        let rule = self.literals[counting.first()?.pattern].rule;
+        let removal = if removal && lexed.clean {
+            let counting: Vec<&Hit> = counting.iter().collect();
+            statement_removal(text, &lexed.tokens, &counting)
+        } else {
+            InlineRemoval::Whole
+        };
+        Some(InlineVerdict { rule, removal })
+    }
+}
+
+/// Whether script text may spell a URL's host so that a search for the
+/// host misses it: an escape, a percent sign, userinfo, a tab, a
+/// character beyond ASCII, or a scheme without `//`.
+fn may_spell_host(bytes: &[u8]) -> bool {
+    memchr::memchr3(b'\\', b'%', b'@', bytes).is_some()
+        || memchr::memchr(b'\t', bytes).is_some()
+        || !bytes.is_ascii()
+        || memchr::memmem::find_iter(bytes, b"ttp").any(|i| {
+            let after = &bytes[i + 3..];
+            let after = after.strip_prefix(b"s").unwrap_or(after);
+            after.first() == Some(&b':') && after.get(1) != Some(&b'/')
+        })
+}
+
+/// The `http(s)` URL the text of a string literal spells, once its escapes
+/// are read, if it starts with one (scheme-relative included).
+fn spelled_url(literal: &str) -> Option<url::Url> {
+    let text: String = js_unescape(literal)
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let text = text.trim_start_matches(|c: char| c <= ' ');
+    let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
+    if lower.starts_with("http:") || lower.starts_with("https:") {
+        return url::Url::parse(text).ok();
+    }
+    let scheme_relative = ["//", "\\\\", "/\\", "\\/"]
+        .iter()
+        .any(|p| text.starts_with(p));
+    if !scheme_relative {
+        return None;
+    }
+    url::Url::parse(&format!("https:{text}")).ok()
+}
+
+/// The text of a string literal as the script reads it: escapes decoded
+/// (an unreadable one is kept as written).
+fn js_unescape(literal: &str) -> std::borrow::Cow<'_, str> {
+    if !literal.contains('\\') {
+        return std::borrow::Cow::Borrowed(literal);
+    }
+    let mut out = String::with_capacity(literal.len());
+    let mut rest = literal;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + 1..];
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        let hex = |digits: &str| {
+            u32::from_str_radix(digits, 16)
+                .ok()
+                .and_then(char::from_u32)
+        };
+        let (decoded, used) = match c {
+            'x' => (rest.get(1..3).and_then(hex), 3),
+            'u' if rest[1..].starts_with('{') => match rest.find('}') {
+                Some(end) => (hex(&rest[2..end]), end + 1),
+                None => (None, 1),
+            },
+            'u' => (rest.get(1..5).and_then(hex), 5),
+            '0'..='7' => {
+                let digits = rest
+                    .bytes()
+                    .take(3)
+                    .take_while(|b| (b'0'..=b'7').contains(b))
+                    .count();
+                let value = u32::from_str_radix(&rest[..digits], 8).unwrap_or(0);
+                // An octal escape stops before it would pass 0o377.
+                let digits = if value > 0o377 { digits - 1 } else { digits };
+                let value = u32::from_str_radix(&rest[..digits], 8).unwrap_or(0);
+                (char::from_u32(value), digits)
+            }
+            'n' => (Some('\n'), 1),
+            't' => (Some('\t'), 1),
+            'r' => (Some('\r'), 1),
+            'b' => (Some('\u{8}'), 1),
+            'f' => (Some('\u{c}'), 1),
+            'v' => (Some('\u{b}'), 1),
+            // A line continuation reads as nothing.
+            '\r' if rest[1..].starts_with('\n') => (None, 2),
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => (None, c.len_utf8()),
+            _ => (Some(c), c.len_utf8()),
+        };
+        match decoded {
+            Some(d) => out.push(d),
+            None if matches!(c, '\r' | '\n' | '\u{2028}' | '\u{2029}') => {}
+            None => {
+                out.push('\\');
+                continue;
+            }
+        }
+        rest = &rest[used..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// What to remove from an inline script that holds a tracker loader.
@@ -1028,6 +1201,34 @@ mod tests {
             "img.src = `${proto}//static.chartbeat.com/ping?h=${host}`;",
         ] {
             assert!(decide(&r, script).is_some(), "not recognised: {script}");
+        }
+    }
+
+    #[test]
+    fn hosts_spelled_for_the_url_parser_are_loaders() {
+        let r = vendor_rules();
+        for script in [
+            r"s.src = 'https://static.chartbeat\x2ecom/js/a.js';",
+            r"s.src = 'https://static.ch\u0061rtbeat.com/js/a.js';",
+            r"s.src = 'https://static.ch\u{61}rtbeat.com/js/a.js';",
+            r"s.src = 'https://static.ch\141rtbeat.com/js/a.js';",
+            r"s.src = 'https://static.chart\
+beat.com/js/a.js';",
+            "s.src = 'https://static.chartbeat%2Ecom/js/a.js';",
+            "s.src = '//static.chart\u{ad}beat\u{ff0e}com/js/a.js';",
+            "s.src = 'https://u:p@static.chartbeat.com/js/a.js';",
+            "s.src = 'https:static.chartbeat.com/js/a.js';",
+            "s.src = 'https://static.chart\tbeat.com/js/a.js';",
+        ] {
+            assert!(decide(&r, script).is_some(), "not recognised: {script}");
+        }
+        for script in [
+            r"var links = ['https://static.chartbeat\x2ecom/js/a.js'];",
+            r"location.href = 'https://static.chartbeat\x2ecom/js/a.js';",
+            r"s.src = 'https://static.example\x2ecom/js/a.js';",
+            r"s.title = 'see https://static.chartbeat\x2ecom';",
+        ] {
+            assert!(decide(&r, script).is_none(), "recognised: {script}");
         }
     }
 

@@ -530,6 +530,12 @@ pub const CASES: &[Case] = &[
         gone: "googletagmanager",
         twin: r#"<body onunhandledrejection="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"><script>Promise.reject(new Error('x'))</script><div onmousewheel="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)">x</div><div style="overflow:auto;scroll-snap-type:y mandatory" onscrollsnapchange="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)">y</div></body>"#,
     },
+    Case {
+        name: "tracker hosts in inline URL strings spelled with escapes, percent-encoding, IDNA mappings, userinfo, no slashes",
+        tracker: r#"<script>var s=document.createElement('script');s.src='https://www.googletagmanager\x2ecom/zz/a.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https://www.googletagm\u{61}nager.com/zz/b.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https://www.googletagmanager%2Ecom/zz/c.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https://www.googletagmanager．com/zz/d.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https://x@www.googletagmanager.com/zz/e.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https:www.googletagmanager.com/zz/f.js';document.head.appendChild(s)</script><img src="/a.png" onload="var s=document.createElement('script');s.src='//www.googletag\u00admanager.com/zz/g.js';document.head.appendChild(s)">"#,
+        gone: "zz/",
+        twin: r#"<script>var s=document.createElement('script');s.src='https://cdn.example\x2eorg/zz/a.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https://cdn.ex\u{61}mple.org/zz/b.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https://cdn.example%2Eorg/zz/c.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https://cdn.example．org/zz/d.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https://x@cdn.example.org/zz/e.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https:cdn.example.org/zz/f.js';document.head.appendChild(s)</script><img src="/a.png" onload="var s=document.createElement('script');s.src='//cdn.exam\u00adple.org/zz/g.js';document.head.appendChild(s)">"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -595,6 +601,8 @@ pub const INERT: &[&str] = &[
     r#"<style>p{color:red} @import "https://www.facebook.com/tr?id=1"; @import url(https://www.facebook.com/tr?id=2);</style><div style="@import 'https://www.facebook.com/tr?id=3'; color: red">x</div>"#,
     // A type with spaces is no image type.
     r#"<input type=" image " src="https://www.facebook.com/tr?id=1">"#,
+    // Spelled tracker URLs in data, and in a share link the page navigates to.
+    r#"<script>var links = ['https://www.facebook%2ecom/tr?id=1', 'https://www.google-analytics\u002ecom/analytics.js'];</script><script>function share() { location.href = 'https://www.facebook%2ecom/sharer.php?u=' + encodeURIComponent(location.href); }</script>"#,
     // A loader in a string or a comment is no loader.
     "<script>var note = 'We do not load https://www.google-analytics.com/analytics.js';\n// s.src = 'https://www.googletagmanager.com/gtm.js?id=GTM-X'\n</script>",
     // Conditional comments are comments to Chromium.
