@@ -188,13 +188,11 @@ pub struct DataUrl {
 }
 
 impl DataUrl {
-    /// Whether it holds a document a frame or object renders (HTML,
-    /// XHTML, SVG).
+    /// Whether it holds a document a frame or object renders: HTML, or
+    /// XML (XHTML, SVG, any other), where XHTML scripts run.
     pub fn is_document(&self) -> bool {
-        matches!(
-            self.essence.as_str(),
-            "text/html" | "application/xhtml+xml" | "image/svg+xml"
-        )
+        let essence = self.essence.as_str();
+        matches!(essence, "text/html" | "text/xml" | "application/xml") || essence.ends_with("+xml")
     }
 
     /// The `data:` URL of `body`, written as this one was.
@@ -224,8 +222,8 @@ fn data_scheme(value: &str) -> bool {
     })
 }
 
-/// Reads `value` (references decoded) as a `data:` URL of an HTML, XHTML
-/// or SVG document.
+/// Reads `value` (references decoded) as a `data:` URL of an HTML or XML
+/// document.
 pub fn data_document(value: &str) -> Option<DataUrl> {
     data_url(value).filter(DataUrl::is_document)
 }
@@ -1032,6 +1030,8 @@ mod tests {
             b"<a href=\"x\">"
         );
         assert!(data_document("data:image/svg+xml,<svg/>").is_some());
+        assert!(data_document("data:text/xml,<x/>").is_some());
+        assert!(data_document("data:application/atom+xml,<x/>").is_some());
         assert!(data_document("data:text/plain,<script>").is_none());
         assert!(data_document("data:,<script>").is_none());
         let js = data_url("data:,fbq('init')").unwrap();

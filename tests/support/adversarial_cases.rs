@@ -536,6 +536,12 @@ pub const CASES: &[Case] = &[
         gone: "zz/",
         twin: r#"<script>var s=document.createElement('script');s.src='https://cdn.example\x2eorg/zz/a.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https://cdn.ex\u{61}mple.org/zz/b.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https://cdn.example%2Eorg/zz/c.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https://cdn.example．org/zz/d.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https://x@cdn.example.org/zz/e.js';document.head.appendChild(s)</script><script>var s=document.createElement('script');s.src='https:cdn.example.org/zz/f.js';document.head.appendChild(s)</script><img src="/a.png" onload="var s=document.createElement('script');s.src='//cdn.exam\u00adple.org/zz/g.js';document.head.appendChild(s)">"#,
     },
+    Case {
+        name: "XML documents in data: URLs, whose XHTML scripts run",
+        tracker: r#"<iframe src="data:text/xml,<x><script xmlns=%22http://www.w3.org/1999/xhtml%22 src=%22https://www.googletagmanager.com/gtm.js?id=GTM-X%22/></x>"></iframe><object data="data:application/atom+xml,<feed><img xmlns=%22http://www.w3.org/1999/xhtml%22 src=%22https://www.googletagmanager.com/p.gif%22/></feed>"></object>"#,
+        gone: "googletagmanager",
+        twin: r#"<iframe src="data:text/xml,<x><script xmlns=%22http://www.w3.org/1999/xhtml%22 src=%22/js/app.js%22/></x>"></iframe><object data="data:application/atom+xml,<feed><img xmlns=%22http://www.w3.org/1999/xhtml%22 src=%22/p.gif%22/></feed>"></object>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
