@@ -261,22 +261,20 @@ impl InlineMatcher {
             if !may_spell_host(literal.as_bytes()) {
                 continue;
             }
-            let Some(url) = spelled_url(literal) else {
-                continue;
-            };
-            let Some(host) = url.host_str() else {
-                continue;
-            };
-            let tracker = set.hits(host).into_iter().find(|hit| {
-                let literal = &self.literals[hit.pattern];
-                literal.host
-                    && !granted.contains(literal.category)
-                    && is_whole_host(host.as_bytes(), hit)
+            let tracker = spelled_urls(literal).into_iter().find_map(|url| {
+                let host = url.host_str()?;
+                let hit = set.hits(host).into_iter().find(|hit| {
+                    let literal = &self.literals[hit.pattern];
+                    literal.host
+                        && !granted.contains(literal.category)
+                        && is_whole_host(host.as_bytes(), hit)
+                })?;
+                (!is_page_path(url.path())).then_some(hit)
             });
             let Some(hit) = tracker else {
                 continue;
             };
-            if is_page_path(url.path()) || navigates(text, &lexed.tokens, index) {
+            if navigates(text, &lexed.tokens, index) {
                 continue;
             }
             counting.push(Hit {
@@ -313,25 +311,37 @@ fn may_spell_host(bytes: &[u8]) -> bool {
         })
 }
 
-/// The `http(s)` URL the text of a string literal spells, once its escapes
-/// are read, if it starts with one (scheme-relative included).
-fn spelled_url(literal: &str) -> Option<url::Url> {
+/// The `http(s)` URLs (scheme-relative included) the text of a string
+/// literal spells once its escapes are read: at its start, or after an
+/// `=` or `(` in markup or CSS it holds (`src="…"`, `url(…)`).
+fn spelled_urls(literal: &str) -> Vec<url::Url> {
     let text: String = js_unescape(literal)
         .chars()
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
         .collect();
-    let text = text.trim_start_matches(|c: char| c <= ' ');
-    let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
-    if lower.starts_with("http:") || lower.starts_with("https:") {
+    let starts = std::iter::once(0).chain(text.match_indices(['=', '(']).map(|(i, _)| i + 1));
+    starts
+        .filter_map(|at| {
+            let rest = text[at..].trim_start_matches(|c: char| c <= ' ' || c == '"' || c == '\'');
+            let end = rest
+                .find(|c: char| c <= ' ' || matches!(c, '"' | '\'' | '<' | '>' | ')'))
+                .unwrap_or(rest.len());
+            url_at_start(&rest[..end])
+        })
+        .collect()
+}
+
+/// `text` as an `http(s)` URL, if it is one (scheme-relative included).
+fn url_at_start(text: &str) -> Option<url::Url> {
+    let scheme = text.get(..6).unwrap_or(text).to_ascii_lowercase();
+    if scheme.starts_with("http:") || scheme.starts_with("https:") {
         return url::Url::parse(text).ok();
     }
-    let scheme_relative = ["//", "\\\\", "/\\", "\\/"]
+    ["//", "\\\\", "/\\", "\\/"]
         .iter()
-        .any(|p| text.starts_with(p));
-    if !scheme_relative {
-        return None;
-    }
-    url::Url::parse(&format!("https:{text}")).ok()
+        .any(|p| text.starts_with(p))
+        .then(|| url::Url::parse(&format!("https:{text}")).ok())
+        .flatten()
 }
 
 /// The text of a string literal as the script reads it: escapes decoded
@@ -550,7 +560,8 @@ fn is_url_start(prefix: &str) -> bool {
             .all(|part| matches!(part, "/" | "./" | "../"))
 }
 
-/// A URL in HTML inside a string: `<script src="https://` before the host.
+/// A URL in HTML or CSS inside a string: `<script src="https://` or
+/// `url(https://` before the host.
 fn is_attribute_url(prefix: &str) -> bool {
     let Some(rest) = prefix
         .strip_suffix("//")
@@ -565,8 +576,11 @@ fn is_attribute_url(prefix: &str) -> bool {
     let rest = ["\\\"", "\\'", "\"", "'"]
         .iter()
         .find_map(|q| rest.strip_suffix(q))
-        .unwrap_or(rest);
-    rest.trim_end().ends_with('=')
+        .unwrap_or(rest)
+        .trim_end();
+    let css_url =
+        rest.len() >= 4 && rest.as_bytes()[rest.len() - 4..].eq_ignore_ascii_case(b"url(");
+    rest.ends_with('=') || css_url
 }
 
 /// Calls whose string argument is a URL a browser fetches.
@@ -872,7 +886,8 @@ fn points_element_at_url(text: &str, tokens: &[Token], head: &[usize]) -> bool {
 /// Whether a script only assigns data literals: one or more statements of
 /// the form `[var|let|const] name = {…} | […] | "…" | JSON.parse("…")`,
 /// with nothing else but comments and CDATA markers around them. An
-/// assignment to a `src` or `href` property is no data: it fetches.
+/// assignment to a property that fetches (a `src`, `href`, `srcset`,
+/// `poster` or `srcdoc`, markup, a style or its background) is no data.
 pub fn is_data_assignment(script: &str) -> bool {
     let b = script.as_bytes();
     let mut i = skip_trivia(b, 0);
@@ -889,7 +904,7 @@ pub fn is_data_assignment(script: &str) -> bool {
             i += 1;
         }
         let name = &b[name_start..i];
-        let fetches = [&b".src"[..], b".href"]
+        let fetches = FETCHING_PROPERTIES
             .iter()
             .any(|p| name.len() >= p.len() && name[name.len() - p.len()..].eq_ignore_ascii_case(p));
         if i == name_start || fetches {
@@ -922,6 +937,21 @@ pub fn is_data_assignment(script: &str) -> bool {
     }
     statements > 0
 }
+
+/// Properties whose assignment fetches what it is given.
+const FETCHING_PROPERTIES: [&[u8]; 11] = [
+    b".src",
+    b".href",
+    b".srcset",
+    b".poster",
+    b".srcdoc",
+    b".innerHTML",
+    b".outerHTML",
+    b".cssText",
+    b".style",
+    b".background",
+    b".backgroundImage",
+];
 
 /// Skips whitespace, comments and the `<!--`, `-->`, `<![CDATA[`, `]]>` markers.
 fn skip_trivia(b: &[u8], mut i: usize) -> usize {
@@ -1199,6 +1229,7 @@ mod tests {
             "import('https://www.googletagmanager.com/gtag/js?id=G-1');",
             "new Image().src = '//www.google-analytics.com/collect?v=1&t=pageview';",
             "img.src = `${proto}//static.chartbeat.com/ping?h=${host}`;",
+            "el.style.backgroundImage = 'url(\"//static.chartbeat.com/ping.gif\")';",
         ] {
             assert!(decide(&r, script).is_some(), "not recognised: {script}");
         }
@@ -1326,6 +1357,8 @@ beat.com/js/a.js';",
             "window.a = {}; fbq('init', '1');",
             "a == {}",
             "s.src = 'https://www.google-analytics.com/ga.js';",
+            "document.body.style.backgroundImage = 'url(https://www.facebook.com/tr)';",
+            "el.innerHTML = '<img src=\"https://www.facebook.com/tr\">';",
             "window.a = {unbalanced",
             "",
             "// only a comment",

@@ -542,6 +542,12 @@ pub const CASES: &[Case] = &[
         gone: "googletagmanager",
         twin: r#"<iframe src="data:text/xml,<x><script xmlns=%22http://www.w3.org/1999/xhtml%22 src=%22/js/app.js%22/></x>"></iframe><object data="data:application/atom+xml,<feed><img xmlns=%22http://www.w3.org/1999/xhtml%22 src=%22/p.gif%22/></feed>"></object>"#,
     },
+    Case {
+        name: "spelled tracker hosts in markup and CSS inside inline strings, and a style background set from code",
+        tracker: r#"<script>document.write('<script src="https://www.googletagmanager%2ecom/zz/h.js"><\/script>')</script><script>document.body.insertAdjacentHTML('beforeend', '<img src="https://www.facebook\x2ecom/tr?id=zz1">')</script><script>document.body.style.backgroundImage = 'url(https://www.google-analytics.com/collect?v=1&tid=zz2)'</script>"#,
+        gone: "zz",
+        twin: r#"<script>document.write('<script src="https://cdn.example%2eorg/zz/h.js"><\/script>')</script><script>document.body.insertAdjacentHTML('beforeend', '<img src="https://cdn.example\x2eorg/tr?id=zz1">')</script><script>document.body.style.backgroundImage = 'url(https://cdn.example.org/collect?v=1&tid=zz2)'</script>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
