@@ -21,6 +21,7 @@ mod document;
 mod handlers;
 pub mod link_header;
 pub mod placeholder;
+mod reading;
 #[cfg(test)]
 mod tests;
 pub mod urls;
@@ -31,6 +32,7 @@ use crate::html::scanner::Scanner;
 use crate::policy::category::{Categories, CategorySet};
 use crate::policy::consent_mode;
 use crate::policy::tags::{Action, ElementKind, RuleId, TagRules};
+use reading::{Reading, Transcoder, Watched};
 
 pub use handlers::is_executable_script_type;
 
@@ -208,12 +210,12 @@ impl Rewriter {
         // page's bytes do not match its declared charset. Only charsets
         // that are not ASCII-compatible (UTF-16 and the like) are refused;
         // a UTF-16 byte order mark, which overrides any declared charset,
-        // is followed ([`Reading`]).
-        if let Some(declared) = options
+        // and ISO-2022-JP when none is declared are followed ([`reading`]).
+        let declared = options
             .charset
             .as_deref()
-            .and_then(|label| encoding_rs::Encoding::for_label(label.trim().as_bytes()))
-        {
+            .and_then(|label| encoding_rs::Encoding::for_label(label.trim().as_bytes()));
+        if let Some(declared) = declared {
             if !declared.is_ascii_compatible() {
                 return Err(RewriteError::UnsupportedCharset(
                     declared.name().to_string(),
@@ -234,7 +236,8 @@ impl Rewriter {
             scanner: Scanner::new(),
             document: document::Document::new(ctx, document::Nesting::Top),
             carried: Vec::new(),
-            reading: Reading::Unknown(None),
+            reading: Reading::Start(None),
+            declared: declared.is_some(),
         })
     }
 }
@@ -250,83 +253,8 @@ pub struct HtmlFilter {
     /// Input still needed: a tag being read, text being judged.
     carried: Vec<u8>,
     reading: Reading,
-}
-
-/// How the document's bytes are read, told by its first two.
-#[derive(Debug)]
-enum Reading {
-    /// Not told yet: the first byte, held when it may open a UTF-16 byte
-    /// order mark.
-    Unknown(Option<u8>),
-    /// As they come.
-    Bytes,
-    /// As UTF-16, by its byte order mark, which browsers follow over any
-    /// declared charset.
-    Utf16(Box<Utf16>),
-}
-
-impl Reading {
-    /// How a document starting with `head` is read; `None` while its
-    /// first two bytes are not all there and may be a byte order mark.
-    fn of(head: &[u8]) -> Option<Reading> {
-        let (encoding, big_endian) = match head {
-            [0xFE, 0xFF, ..] => (encoding_rs::UTF_16BE, true),
-            [0xFF, 0xFE, ..] => (encoding_rs::UTF_16LE, false),
-            [] | [0xFE | 0xFF] => return None,
-            _ => return Some(Reading::Bytes),
-        };
-        Some(Reading::Utf16(Box::new(Utf16 {
-            decoder: encoding.new_decoder_without_bom_handling(),
-            big_endian,
-            pending: Vec::new(),
-        })))
-    }
-}
-
-/// A UTF-16 document rewritten as UTF-8 (its byte order mark read as
-/// U+FEFF), the output written back in UTF-16: byte for byte the same
-/// where nothing changed.
-#[derive(Debug)]
-struct Utf16 {
-    decoder: encoding_rs::Decoder,
-    big_endian: bool,
-    /// Output bytes of a character cut off at the end of a chunk.
-    pending: Vec<u8>,
-}
-
-impl Utf16 {
-    /// The chunk as UTF-8 (`last`: the decoder's held bytes too).
-    fn decode(&mut self, chunk: &[u8], last: bool) -> Vec<u8> {
-        let room = self
-            .decoder
-            .max_utf8_buffer_length(chunk.len())
-            .unwrap_or(chunk.len() * 3 + 4);
-        let mut text = String::with_capacity(room);
-        let _ = self.decoder.decode_to_string(chunk, &mut text, last);
-        text.into_bytes()
-    }
-
-    /// Encodes rewritten output, holding back a character cut off at its
-    /// end (unless `last`).
-    fn encode(&mut self, output: &[u8], last: bool) -> Vec<u8> {
-        self.pending.extend_from_slice(output);
-        let complete = match std::str::from_utf8(&self.pending) {
-            Ok(text) => text.len(),
-            Err(e) if e.error_len().is_none() && !last => e.valid_up_to(),
-            Err(_) => self.pending.len(),
-        };
-        let text = String::from_utf8_lossy(&self.pending[..complete]);
-        let mut out = Vec::with_capacity(text.len() * 2);
-        for unit in text.encode_utf16() {
-            out.extend(if self.big_endian {
-                unit.to_be_bytes()
-            } else {
-                unit.to_le_bytes()
-            });
-        }
-        self.pending.drain(..complete);
-        out
-    }
+    /// A charset came with the document (only a byte order mark overrides it).
+    declared: bool,
 }
 
 impl HtmlFilter {
@@ -334,28 +262,43 @@ impl HtmlFilter {
     pub fn write(&mut self, chunk: &[u8]) -> Result<Vec<u8>, RewriteError> {
         match std::mem::replace(&mut self.reading, Reading::Bytes) {
             Reading::Bytes => self.write_bytes(chunk),
-            Reading::Utf16(mut utf16) => {
-                let text = utf16.decode(chunk, false);
-                let out = self.write_bytes(&text).map(|out| utf16.encode(&out, false));
-                self.reading = Reading::Utf16(utf16);
+            Reading::Watching(mut head) => match head.watch(chunk) {
+                Watched::Nothing => {
+                    self.reading = Reading::Watching(head);
+                    self.write_bytes(chunk)
+                }
+                Watched::Control => self.write_bytes(chunk),
+                Watched::Escape(at) => {
+                    let mut out = self.write_bytes(&chunk[..at])?;
+                    self.reading = Reading::transcoded(encoding_rs::ISO_2022_JP);
+                    out.extend(self.write(&chunk[at..])?);
+                    Ok(out)
+                }
+            },
+            Reading::Transcoded(mut transcoder) => {
+                let text = transcoder.decode(chunk, false);
+                let out = self
+                    .write_bytes(&text)
+                    .map(|out| transcoder.encode(&out, false));
+                self.reading = Reading::Transcoded(transcoder);
                 out
             }
-            Reading::Unknown(held) => {
+            Reading::Start(held) => {
                 let joined;
-                let head = match held {
-                    Some(first) => {
-                        joined = [&[first], chunk].concat();
+                let first = match held {
+                    Some(byte) => {
+                        joined = [&[byte], chunk].concat();
                         &joined[..]
                     }
                     None => chunk,
                 };
-                match Reading::of(head) {
+                match Reading::start(first, self.declared) {
                     Some(reading) => {
                         self.reading = reading;
-                        self.write(head)
+                        self.write(first)
                     }
                     None => {
-                        self.reading = Reading::Unknown(head.first().copied());
+                        self.reading = Reading::Start(first.first().copied());
                         Ok(Vec::new())
                     }
                 }
@@ -363,16 +306,21 @@ impl HtmlFilter {
         }
     }
 
-    /// The output of input held by the reading until the end (a lone first
-    /// byte, the decoder's last bytes), and the UTF-16 encoder if any.
-    fn end_reading(&mut self) -> Result<(Vec<u8>, Option<Box<Utf16>>), RewriteError> {
+    /// The output of input the reading held until the end (a lone first
+    /// byte, the decoder's last bytes), and the transcoder if any.
+    fn end_reading(&mut self) -> Result<(Vec<u8>, Option<Box<Transcoder>>), RewriteError> {
         match std::mem::replace(&mut self.reading, Reading::Bytes) {
-            Reading::Unknown(Some(first)) => Ok((self.write_bytes(&[first])?, None)),
-            Reading::Utf16(mut utf16) => {
-                let text = utf16.decode(&[], true);
-                Ok((self.write_bytes(&text)?, Some(utf16)))
+            Reading::Start(Some(byte)) => Ok((self.write_bytes(&[byte])?, None)),
+            Reading::Transcoded(mut transcoder) => {
+                let text = transcoder.decode(&[], true);
+                let out = if text.is_empty() {
+                    Vec::new()
+                } else {
+                    self.write_bytes(&text)?
+                };
+                Ok((out, Some(transcoder)))
             }
-            Reading::Unknown(None) | Reading::Bytes => Ok((Vec::new(), None)),
+            _ => Ok((Vec::new(), None)),
         }
     }
 
@@ -405,13 +353,13 @@ impl HtmlFilter {
 
     /// Ends the document; returns the last output and what was done.
     pub fn end(mut self) -> Result<(Vec<u8>, Report), RewriteError> {
-        let (mut out, utf16) = self.end_reading()?;
+        let (mut out, transcoder) = self.end_reading()?;
         let data = std::mem::take(&mut self.carried);
         self.scanner.feed(&data, true, &mut self.document);
         self.document.finish(&data, self.scanner.inside_tag());
         out.extend(self.document.take_output());
-        if let Some(mut utf16) = utf16 {
-            out = utf16.encode(&out, true);
+        if let Some(mut transcoder) = transcoder {
+            out = transcoder.encode(&out, true);
         }
         Ok((out, self.document.take_report()))
     }
@@ -422,8 +370,8 @@ impl HtmlFilter {
     /// tag: the browser drops that tag, and markup after it would complete
     /// it (an `<img src="tracker"` cut off at the end would load).
     pub fn end_with_markup(mut self, markup: &str) -> Result<(Vec<u8>, Report), RewriteError> {
+        let (mut out, transcoder) = self.end_reading()?;
         let markup = self.document.own_markup(markup).into_owned();
-        let (mut out, utf16) = self.end_reading()?;
         let data = std::mem::take(&mut self.carried);
         self.scanner.feed(&data, true, &mut self.document);
         self.document.finish(&data, self.scanner.inside_tag());
@@ -431,8 +379,8 @@ impl HtmlFilter {
         if !self.scanner.inside_tag() {
             out.extend_from_slice(markup.as_bytes());
         }
-        if let Some(mut utf16) = utf16 {
-            out = utf16.encode(&out, true);
+        if let Some(mut transcoder) = transcoder {
+            out = transcoder.encode(&out, true);
         }
         Ok((out, self.document.take_report()))
     }

@@ -548,6 +548,12 @@ pub const CASES: &[Case] = &[
         gone: "zz",
         twin: r#"<script>document.write('<script src="https://cdn.example%2eorg/zz/h.js"><\/script>')</script><script>document.body.insertAdjacentHTML('beforeend', '<img src="https://cdn.example\x2eorg/tr?id=zz1">')</script><script>document.body.style.backgroundImage = 'url(https://cdn.example.org/collect?v=1&tid=zz2)'</script>"#,
     },
+    Case {
+        name: "ISO-2022-JP named by a meta (or told by its escapes), whose escapes split a tag name and a host",
+        tracker: "<meta charset=\"iso-2022-jp\"><p>\x1b$B$3$s$K$A$O\x1b(B</p><scr\x1b(Bipt src=\"https://www.google-\x1b(Banalytics.com/analytics.js\"></script><img src=\"https://www.face\x1b(Jbook.com/tr?id=1\">",
+        gone: "https://www.",
+        twin: "<meta charset=\"iso-2022-jp\"><p>\x1b$B$3$s$K$A$O\x1b(B</p><script src=\"/js/analytics.js\"></script><img src=\"/img/a.png\">",
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
