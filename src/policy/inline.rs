@@ -219,7 +219,8 @@ impl InlineMatcher {
         }
         let lexed = lexer.finish();
         let removal = if lexed.clean {
-            statement_removal(text, &lexed.tokens, &counting)
+            let starts: Vec<usize> = counting.iter().map(|hit| hit.start).collect();
+            statement_removal(text, &lexed.tokens, &starts)
         } else {
             InlineRemoval::Whole
         };
@@ -230,8 +231,9 @@ impl InlineMatcher {
     /// the tracker hosts its URL strings spell only once the script reads
     /// their escapes (`\x2e`, `\u002e`) and the URL parser cleans them up
     /// (percent-encoding, a fullwidth dot or soft hyphen, userinfo, tabs,
-    /// a scheme without `//`). Such a string counts as a URL string does
-    /// when its host is written plainly.
+    /// a scheme without `//`), and by the strings it decodes (`atob('…')`,
+    /// `unescape('…')`): a tracker URL, or code that loads one. Such a
+    /// string counts as a URL string does when its host is written plainly.
     fn judge_spelled_hosts(
         &self,
         text: &str,
@@ -243,58 +245,103 @@ impl InlineMatcher {
         let url_start = memchr::memmem::find(bytes, b"//").is_some()
             || memchr::memmem::find(bytes, b"ttp").is_some()
             || memchr::memchr(b'\\', bytes).is_some();
+        let decodes = DECODER_CALLS
+            .iter()
+            .any(|call| memchr::memmem::find(bytes, call.as_bytes()).is_some());
         if text.len() > SMALL_INLINE_SCRIPT
-            || !url_start
-            || !may_spell_host(bytes)
+            || !(url_start && may_spell_host(bytes) || decodes)
             || is_data_assignment(text)
         {
             return None;
         }
-        let set = self.set.as_ref()?;
         let lexed = js::lex(text);
+        let mut rule = None;
         let mut counting = Vec::new();
         for (index, token) in lexed.tokens.iter().enumerate() {
             if !matches!(token.kind, Kind::Str | Kind::Template) {
                 continue;
             }
             let literal = &text[content(text, token)];
-            if !may_spell_host(literal.as_bytes()) {
-                continue;
-            }
-            let tracker = spelled_urls(literal).into_iter().find_map(|url| {
-                let host = url.host_str()?;
-                let hit = set.hits(host).into_iter().find(|hit| {
-                    let literal = &self.literals[hit.pattern];
-                    literal.host
-                        && !granted.contains(literal.category)
-                        && is_whole_host(host.as_bytes(), hit)
-                })?;
-                (!is_page_path(url.path())).then_some(hit)
-            });
-            let Some(hit) = tracker else {
-                continue;
+            let found = match decoded_argument(text, &lexed.tokens, index, literal) {
+                // Decoded JSON is data, not code.
+                Some(decoded) => self.tracker_url(&decoded, granted).or_else(|| {
+                    serde_json::from_str::<serde_json::Value>(&decoded)
+                        .is_err()
+                        .then(|| self.judge(&decoded, granted, false))
+                        .flatten()
+                        .map(|verdict| verdict.rule)
+                }),
+                None if may_spell_host(literal.as_bytes()) => self.tracker_url(literal, granted),
+                None => None,
             };
-            if navigates(text, &lexed.tokens, index) {
+            if found.is_none() || navigates(text, &lexed.tokens, index) {
                 continue;
             }
-            counting.push(Hit {
-                pattern: hit.pattern,
-                start: token.range.start,
-                end: token.range.end,
-            });
+            rule = rule.or(found);
+            counting.push(token.range.start);
             if !removal {
                 break;
             }
         }
-        let rule = self.literals[counting.first()?.pattern].rule;
+        let rule = rule?;
         let removal = if removal && lexed.clean {
-            let counting: Vec<&Hit> = counting.iter().collect();
             statement_removal(text, &lexed.tokens, &counting)
         } else {
             InlineRemoval::Whole
         };
         Some(InlineVerdict { rule, removal })
     }
+
+    /// The rule not covered by `granted` of a tracker URL that the text of
+    /// a string literal spells (see [`spelled_urls`]).
+    fn tracker_url(&self, literal: &str, granted: CategorySet) -> Option<RuleId> {
+        let set = self.set.as_ref()?;
+        spelled_urls(literal).into_iter().find_map(|url| {
+            let host = url.host_str()?;
+            let hit = set.hits(host).into_iter().find(|hit| {
+                let literal = &self.literals[hit.pattern];
+                literal.host
+                    && !granted.contains(literal.category)
+                    && is_whole_host(host.as_bytes(), hit)
+            })?;
+            (!is_page_path(url.path())).then_some(self.literals[hit.pattern].rule)
+        })
+    }
+}
+
+/// Calls that decode the string they are given (into code or a URL).
+const DECODER_CALLS: [&str; 4] = ["atob", "unescape", "decodeURIComponent", "decodeURI"];
+
+/// What string token `index` (its text `literal`) decodes to when it is
+/// passed to one of the [`DECODER_CALLS`].
+fn decoded_argument(text: &str, tokens: &[Token], index: usize, literal: &str) -> Option<String> {
+    let mut before = tokens[..index]
+        .iter()
+        .rev()
+        .filter(|t| t.kind != Kind::Comment)
+        .map(|t| &text[t.range.clone()]);
+    if before.next() != Some("(") {
+        return None;
+    }
+    let call = before.next().filter(|name| DECODER_CALLS.contains(name))?;
+    let literal = js_unescape(literal);
+    if call == "atob" {
+        use base64::Engine;
+        let compact: String = literal
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(compact.trim_end_matches('='))
+            .ok()?;
+        // `atob` gives one character per byte.
+        return Some(bytes.iter().map(|&b| char::from(b)).collect());
+    }
+    Some(
+        percent_encoding::percent_decode_str(&literal)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
 }
 
 /// Whether script text may spell a URL's host so that a search for the
@@ -689,7 +736,8 @@ const SHARED_NAMES: [&str; 58] = [
     "top",
 ];
 
-/// What to remove for the counting hits of a cleanly lexed script:
+/// What to remove for the counting hits (where they start) of a cleanly
+/// lexed script:
 /// - the top-level statements holding them, when the statements kept do
 ///   not refer to any name the removed ones use (a variable, a function,
 ///   a vendor's global);
@@ -697,15 +745,15 @@ const SHARED_NAMES: [&str; 58] = [
 ///   at a URL (`el.src = …;`, `el.setAttribute('src', …);`) inside a
 ///   block, those statements: they define nothing the rest could miss;
 /// - else, or when every statement loads a tracker, the whole script.
-fn statement_removal(text: &str, tokens: &[Token], counting: &[&Hit]) -> InlineRemoval {
+fn statement_removal(text: &str, tokens: &[Token], counting: &[usize]) -> InlineRemoval {
     let statements = js::statements(text, tokens);
     let spans: Vec<Range<usize>> = statements
         .iter()
         .map(|s| span(text, &tokens[s.clone()]))
         .collect();
     let mut removed = vec![false; spans.len()];
-    for hit in counting {
-        match spans.iter().position(|s| s.contains(&hit.start)) {
+    for &at in counting {
+        match spans.iter().position(|s| s.contains(&at)) {
             Some(i) => removed[i] = true,
             None => return InlineRemoval::Whole,
         }
@@ -747,8 +795,8 @@ fn statement_removal(text: &str, tokens: &[Token], counting: &[&Hit]) -> InlineR
         );
     }
     let mut ranges = Vec::new();
-    for hit in counting {
-        match src_statement(text, tokens, hit.start) {
+    for &at in counting {
+        match src_statement(text, tokens, at) {
             Some(range) => ranges.push(range),
             None => return InlineRemoval::Whole,
         }
@@ -1260,6 +1308,39 @@ beat.com/js/a.js';",
             r"s.title = 'see https://static.chartbeat\x2ecom';",
         ] {
             assert!(decide(&r, script).is_none(), "recognised: {script}");
+        }
+    }
+
+    #[test]
+    fn strings_a_script_decodes_are_read() {
+        let r = vendor_rules();
+        let b64 = |s: &str| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(s)
+        };
+        let loader = "var s = document.createElement('script'); s.src = 'https://static.chartbeat.com/js/a.js'; document.head.appendChild(s);";
+        let encoded =
+            percent_encoding::utf8_percent_encode(loader, percent_encoding::NON_ALPHANUMERIC);
+        for script in [
+            format!("eval(atob('{}'));", b64(loader)),
+            format!(
+                "s.src = atob('{}');",
+                b64("https://static.chartbeat.com/js/a.js")
+            ),
+            format!("eval(unescape('{encoded}'));"),
+            format!("new Function(decodeURIComponent(\"{encoded}\"))();"),
+        ] {
+            assert!(decide(&r, &script).is_some(), "not recognised: {script}");
+        }
+        for script in [
+            format!("var t = atob('{}');", b64("hello")),
+            format!(
+                "var c = JSON.parse(atob('{}'));",
+                b64("{\"u\": \"https://static.chartbeat.com/js/a.js\"}")
+            ),
+            "var q = decodeURIComponent(location.search);".to_string(),
+        ] {
+            assert!(decide(&r, &script).is_none(), "recognised: {script}");
         }
     }
 

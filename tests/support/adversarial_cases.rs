@@ -554,6 +554,12 @@ pub const CASES: &[Case] = &[
         gone: "https://www.",
         twin: "<meta charset=\"iso-2022-jp\"><p>\x1b$B$3$s$K$A$O\x1b(B</p><script src=\"/js/analytics.js\"></script><img src=\"/img/a.png\">",
     },
+    Case {
+        name: "loaders and URLs hidden in strings the script decodes: atob, unescape",
+        tracker: r#"<script>eval(atob('dmFyIHM9ZG9jdW1lbnQuY3JlYXRlRWxlbWVudCgnc2NyaXB0Jyk7cy5zcmM9J2h0dHBzOi8vd3d3Lmdvb2dsZXRhZ21hbmFnZXIuY29tL2d0bS5qcz9pZD1HVE0tWCc7ZG9jdW1lbnQuaGVhZC5hcHBlbmRDaGlsZChzKQ=='))</script><script>eval(unescape('var%20s%3Ddocument.createElement%28%27script%27%29%3Bs.src%3D%27https%3A%2F%2Fwww.google-analytics.com%2Fanalytics.js%27%3Bdocument.head.appendChild%28s%29'))</script><script>new Image().src = atob('aHR0cHM6Ly93d3cuZmFjZWJvb2suY29tL3RyP2lkPTEmZXY9UGFnZVZpZXc=');</script>"#,
+        gone: "(",
+        twin: r#"<script>eval(atob('dmFyIHM9ZG9jdW1lbnQuY3JlYXRlRWxlbWVudCgnc2NyaXB0Jyk7cy5zcmM9Jy9qcy9hcHAuanMnO2RvY3VtZW50LmhlYWQuYXBwZW5kQ2hpbGQocyk='))</script><script>eval(unescape('var%20s%3Ddocument.createElement%28%27script%27%29%3Bs.src%3D%27%2Fjs%2Fanalytics.js%27%3Bdocument.head.appendChild%28s%29'))</script><script>new Image().src = atob('L3B4P2lkPTEmZXY9UGFnZVZpZXc=');</script>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
