@@ -1,6 +1,8 @@
 //! Inline-script decisions: which tag rule's loader an inline `<script>`
 //! holds, judged from loader signatures and tracker host names found in
-//! one pass over the text, and lexed only when one is found. Pure.
+//! one pass over the text, and lexed only when one is found (or, in a
+//! small script, when a URL in it may be spelled so that no literal is
+//! found, or it decodes strings). Pure.
 
 use std::collections::HashSet;
 use std::ops::Range;

@@ -14,6 +14,8 @@
 //! meta refresh, `ping`, `poster`, `background`, link rels, event handlers
 //! that fire by themselves, `javascript:` URLs and CSS `url()`. Comments,
 //! data blocks and tags a consent manager gates are left as they are.
+//! A document in UTF-16 (by its byte order mark) or ISO-2022-JP is read
+//! decoded, as the browser reads it (`reading`).
 //! `<template>` content is enforced like the rest of the page: a script can
 //! stamp it into the document at any time.
 
@@ -210,7 +212,7 @@ impl Rewriter {
         // page's bytes do not match its declared charset. Only charsets
         // that are not ASCII-compatible (UTF-16 and the like) are refused;
         // a UTF-16 byte order mark, which overrides any declared charset,
-        // and ISO-2022-JP when none is declared are followed ([`reading`]).
+        // and ISO-2022-JP when none is declared are followed (`reading`).
         let declared = options
             .charset
             .as_deref()
