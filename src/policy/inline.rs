@@ -169,7 +169,7 @@ impl InlineMatcher {
             })
             .collect();
         if candidates.is_empty() {
-            return self.judge_spelled_hosts(text, granted, removal);
+            return self.judge_spelled_hosts(text, granted, removal, false);
         }
         let mut data: Option<bool> = None;
         let mut is_data = || *data.get_or_insert_with(|| is_data_assignment(text));
@@ -210,7 +210,8 @@ impl InlineMatcher {
             }
         }
         let Some(first) = counting.first() else {
-            return self.judge_spelled_hosts(text, granted, removal);
+            let host_seen = candidates.iter().any(|hit| self.literals[hit.pattern].host);
+            return self.judge_spelled_hosts(text, granted, removal, host_seen);
         };
         let rule = self.literals[first.pattern].rule;
         if !removal {
@@ -236,24 +237,27 @@ impl InlineMatcher {
     /// a scheme without `//`), and by the strings it decodes (`atob('…')`,
     /// `unescape('…')`): a tracker URL, or code that loads one. Such a
     /// string counts as a URL string does when its host is written plainly.
+    ///
+    /// Most scripts are let go by a few byte searches: it reads on only
+    /// when a tracker host was seen where it did not count (`host_seen`),
+    /// or the text holds something that can hide one, or a decoder call.
     fn judge_spelled_hosts(
         &self,
         text: &str,
         granted: CategorySet,
         removal: bool,
+        host_seen: bool,
     ) -> Option<InlineVerdict> {
+        if text.len() > SMALL_INLINE_SCRIPT {
+            return None;
+        }
         let bytes = text.as_bytes();
-        // A URL starts with `//`, a scheme, or backslashes (or escapes).
-        let url_start = memchr::memmem::find(bytes, b"//").is_some()
-            || memchr::memmem::find(bytes, b"ttp").is_some()
-            || memchr::memchr(b'\\', bytes).is_some();
-        let decodes = DECODER_CALLS
-            .iter()
-            .any(|call| memchr::memmem::find(bytes, call.as_bytes()).is_some());
-        if text.len() > SMALL_INLINE_SCRIPT
-            || !(url_start && may_spell_host(bytes) || decodes)
-            || is_data_assignment(text)
-        {
+        let may_hide = || {
+            // A URL starts with `//`, a scheme, or backslashes (or escapes).
+            let url_start = TRIGGERS.url_start.is_match(bytes);
+            url_start && (host_seen || may_hide_host(bytes))
+        };
+        if !(TRIGGERS.decoder_calls.is_match(bytes) || may_hide()) || is_data_assignment(text) {
             return None;
         }
         let lexed = js::lex(text);
@@ -314,6 +318,28 @@ impl InlineMatcher {
 /// Calls that decode the string they are given (into code or a URL).
 const DECODER_CALLS: [&str; 4] = ["atob", "unescape", "decodeURIComponent", "decodeURI"];
 
+/// The searches that let most scripts skip [`InlineMatcher::judge_spelled_hosts`],
+/// each one pass (aho-corasick's packed searcher), built once.
+struct Triggers {
+    /// A decoder call's name.
+    decoder_calls: aho_corasick::AhoCorasick,
+    /// What a URL starts with: `//`, a scheme's `ttp`, a backslash.
+    url_start: aho_corasick::AhoCorasick,
+}
+
+static TRIGGERS: std::sync::LazyLock<Triggers> = std::sync::LazyLock::new(|| {
+    let searcher = |patterns: &[&str]| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(patterns)
+            .expect("fixed patterns build")
+    };
+    Triggers {
+        decoder_calls: searcher(&DECODER_CALLS[..]),
+        url_start: searcher(&["//", "ttp", "\\"]),
+    }
+});
+
 /// What string token `index` (its text `literal`) decodes to when it is
 /// passed to one of the [`DECODER_CALLS`].
 fn decoded_argument(text: &str, tokens: &[Token], index: usize, literal: &str) -> Option<String> {
@@ -344,6 +370,50 @@ fn decoded_argument(text: &str, tokens: &[Token], index: usize, literal: &str) -
             .decode_utf8_lossy()
             .into_owned(),
     )
+}
+
+/// Whether script text holds what can hide a host from the literal
+/// search: an escape of a character (`\\x2e`, `\\u002e`, octal, `\\t`, a
+/// line continuation), a percent-encoded byte, a tab between two host
+/// characters, or a character beyond ASCII that IDNA maps to one (a
+/// Latin-1 letter or soft hyphen, full- and halfwidth forms, the
+/// ideographic full stop, circled and mathematical letters).
+fn may_hide_host(bytes: &[u8]) -> bool {
+    let after = |at: usize, n: usize| bytes.get(at + 1..at + 1 + n);
+    let escape = || {
+        memchr::memchr_iter(b'\\', bytes).any(|at| {
+            matches!(
+                after(at, 1),
+                Some([b'x' | b'u' | b'0'..=b'7' | b't' | b'n' | b'r' | b'\n' | b'\r'])
+            )
+        })
+    };
+    let percent = || {
+        memchr::memchr_iter(b'%', bytes)
+            .any(|at| after(at, 2).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)))
+    };
+    let host_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
+    let tab = || {
+        memchr::memchr_iter(b'\t', bytes).any(|at| {
+            at > 0 && host_byte(bytes[at - 1]) && bytes.get(at + 1).is_some_and(|&b| host_byte(b))
+        })
+    };
+    let mapped = || {
+        memchr::memchr3_iter(0xC2, 0xE2, 0xE3, bytes)
+            .chain(memchr::memchr2_iter(0xEF, 0xF0, bytes))
+            .any(|at| {
+                let next = |n: usize| bytes.get(at + n).copied().unwrap_or(0);
+                match (bytes[at], next(1)) {
+                    (0xC2, 0xA0..=0xBF)
+                    | (0xE2, 0x91..=0x93)
+                    | (0xEF, 0xBC | 0xBD)
+                    | (0xF0, 0x9D) => true,
+                    (0xE3, 0x80) => next(2) == 0x82,
+                    _ => false,
+                }
+            })
+    };
+    escape() || percent() || tab() || (!bytes.is_ascii() && mapped())
 }
 
 /// Whether script text may spell a URL's host so that a search for the
@@ -1071,8 +1141,34 @@ fn is_host_byte(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use crate::policy::tags::tests::{id, rules};
     use crate::policy::tags::{Action, ElementKinds, TagRuleSpec, TagRules};
+
+    #[test]
+    fn what_may_hide_a_host_is_told_from_common_script_text() {
+        for hiding in [
+            r"s.src='https://www.googletagmanager\x2ecom/a.js'",
+            r"s.src='https://www.googletagm\u{61}nager.com/a.js'",
+            r"s.src='https://www.google-\tanalytics.com/a.js'",
+            "s.src='https://www.googletagmanager%2Ecom/a.js'",
+            "s.src='https://www.google-\tanalytics.com/a.js'",
+            "s.src='https://www.googletagmanager\u{FF0E}com/a.js'",
+            "s.src='https://www.googletagmanager\u{3002}com/a.js'",
+            "s.src='//www.googletag\u{AD}manager.com/a.js'",
+            "s.src='//www.googletagm\u{AA}nager.com/a.js'",
+        ] {
+            assert!(may_hide_host(hiding.as_bytes()), "{hiding}");
+        }
+        for plain in [
+            r#"var o = {"u": "https:\/\/cdn.example.org\/a.js"}; x = a % 2;"#,
+            "if (a) {\n\tinit();\n\tgo('https://cdn.example.org/');\n}",
+            "var t = 'Grüße aus Köln — “quoted” text';",
+            r#"var s = "line\"quoted\" and \\ backslash";"#,
+        ] {
+            assert!(!may_hide_host(plain.as_bytes()), "{plain}");
+        }
+    }
 
     fn spec(id: &str, category: Category, hosts: &[&str], inline: &[&str]) -> TagRuleSpec {
         TagRuleSpec {
