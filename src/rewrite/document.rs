@@ -255,7 +255,7 @@ impl Document {
         };
         let start = watched.from;
         watched.from = end.saturating_sub(WATCH_OVERLAP).max(start);
-        let text = urls::as_text(&data[start..end]);
+        let text = urls::lossy(&data[start..end]);
         let ctx = self.ctx.clone();
         let Some((verdict, _)) = ctx.denied_inline(&text) else {
             return;
@@ -325,7 +325,7 @@ impl Document {
         let text = if svg {
             urls::text_content(raw)
         } else {
-            urls::as_text(raw)
+            urls::lossy(raw)
         };
         let Some((verdict, rule)) = ctx.denied_inline(&text) else {
             if !self.consent_defaults_placed && ctx.consent_mode_inline(&text) {
@@ -418,7 +418,7 @@ impl Document {
     /// Judges the URLs of JSON script data; its text goes if one is denied
     /// (the import map or the speculation rules then load nothing).
     fn judge_url_data(&mut self, data: &[u8], start: usize, end: usize) {
-        let json = urls::as_text(&data[start..end]);
+        let json = urls::lossy(&data[start..end]);
         let judged = handlers::json_urls(&self.ctx, self.base.as_ref(), &json);
         let denied = !judged.enforcements.is_empty();
         self.report.enforcements.extend(judged.enforcements);
