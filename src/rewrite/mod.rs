@@ -14,8 +14,6 @@
 //! meta refresh, `ping`, `poster`, `background`, link rels, event handlers
 //! that fire by themselves, `javascript:` URLs and CSS `url()`. Comments,
 //! data blocks and tags a consent manager gates are left as they are.
-//! A document in UTF-16 (by its byte order mark) or ISO-2022-JP is read
-//! decoded, as the browser reads it (`reading`).
 //! `<template>` content is enforced like the rest of the page: a script can
 //! stamp it into the document at any time.
 
@@ -23,7 +21,6 @@ mod document;
 mod handlers;
 pub mod link_header;
 pub mod placeholder;
-mod reading;
 #[cfg(test)]
 mod tests;
 pub mod urls;
@@ -34,7 +31,6 @@ use crate::html::scanner::Scanner;
 use crate::policy::category::{Categories, CategorySet};
 use crate::policy::consent_mode;
 use crate::policy::tags::{Action, ElementKind, RuleId, TagRules};
-use reading::{Reading, Transcoder, Watched};
 
 pub use handlers::is_executable_script_type;
 
@@ -210,14 +206,12 @@ impl Rewriter {
         // signatures) are ASCII, which all ASCII-compatible charsets share,
         // and bytes nobody edits pass through as they came, even where a
         // page's bytes do not match its declared charset. Only charsets
-        // that are not ASCII-compatible (UTF-16 and the like) are refused;
-        // a UTF-16 byte order mark, which overrides any declared charset,
-        // and ISO-2022-JP when none is declared are followed (`reading`).
-        let declared = options
+        // that are not ASCII-compatible (UTF-16 and the like) are refused.
+        if let Some(declared) = options
             .charset
             .as_deref()
-            .and_then(|label| encoding_rs::Encoding::for_label(label.trim().as_bytes()));
-        if let Some(declared) = declared {
+            .and_then(|label| encoding_rs::Encoding::for_label(label.trim().as_bytes()))
+        {
             if !declared.is_ascii_compatible() {
                 return Err(RewriteError::UnsupportedCharset(
                     declared.name().to_string(),
@@ -238,8 +232,6 @@ impl Rewriter {
             scanner: Scanner::new(),
             document: document::Document::new(ctx, document::Nesting::Top),
             carried: Vec::new(),
-            reading: Reading::Start(None),
-            declared: declared.is_some(),
         })
     }
 }
@@ -254,80 +246,11 @@ pub struct HtmlFilter {
     document: document::Document,
     /// Input still needed: a tag being read, text being judged.
     carried: Vec<u8>,
-    reading: Reading,
-    /// A charset came with the document (only a byte order mark overrides it).
-    declared: bool,
 }
 
 impl HtmlFilter {
     /// Feeds one chunk; returns the output that is ready (possibly empty).
     pub fn write(&mut self, chunk: &[u8]) -> Result<Vec<u8>, RewriteError> {
-        match std::mem::replace(&mut self.reading, Reading::Bytes) {
-            Reading::Bytes => self.write_bytes(chunk),
-            Reading::Watching(mut head) => match head.watch(chunk) {
-                Watched::Nothing => {
-                    self.reading = Reading::Watching(head);
-                    self.write_bytes(chunk)
-                }
-                Watched::Control => self.write_bytes(chunk),
-                Watched::Escape(at) => {
-                    let mut out = self.write_bytes(&chunk[..at])?;
-                    self.reading = Reading::transcoded(encoding_rs::ISO_2022_JP);
-                    out.extend(self.write(&chunk[at..])?);
-                    Ok(out)
-                }
-            },
-            Reading::Transcoded(mut transcoder) => {
-                let text = transcoder.decode(chunk, false);
-                let out = self
-                    .write_bytes(&text)
-                    .map(|out| transcoder.encode(&out, false));
-                self.reading = Reading::Transcoded(transcoder);
-                out
-            }
-            Reading::Start(held) => {
-                let joined;
-                let first = match held {
-                    Some(byte) => {
-                        joined = [&[byte], chunk].concat();
-                        &joined[..]
-                    }
-                    None => chunk,
-                };
-                match Reading::start(first, self.declared) {
-                    Some(reading) => {
-                        self.reading = reading;
-                        self.write(first)
-                    }
-                    None => {
-                        self.reading = Reading::Start(first.first().copied());
-                        Ok(Vec::new())
-                    }
-                }
-            }
-        }
-    }
-
-    /// The output of input the reading held until the end (a lone first
-    /// byte, the decoder's last bytes), and the transcoder if any.
-    fn end_reading(&mut self) -> Result<(Vec<u8>, Option<Box<Transcoder>>), RewriteError> {
-        match std::mem::replace(&mut self.reading, Reading::Bytes) {
-            Reading::Start(Some(byte)) => Ok((self.write_bytes(&[byte])?, None)),
-            Reading::Transcoded(mut transcoder) => {
-                let text = transcoder.decode(&[], true);
-                let out = if text.is_empty() {
-                    Vec::new()
-                } else {
-                    self.write_bytes(&text)?
-                };
-                Ok((out, Some(transcoder)))
-            }
-            _ => Ok((Vec::new(), None)),
-        }
-    }
-
-    /// [`Self::write`] of bytes read as they come.
-    fn write_bytes(&mut self, chunk: &[u8]) -> Result<Vec<u8>, RewriteError> {
         // Output is about as long as input: one allocation.
         self.document.reserve(chunk.len() + OUTPUT_SLACK);
         let mut carried = std::mem::take(&mut self.carried);
@@ -355,15 +278,10 @@ impl HtmlFilter {
 
     /// Ends the document; returns the last output and what was done.
     pub fn end(mut self) -> Result<(Vec<u8>, Report), RewriteError> {
-        let (mut out, transcoder) = self.end_reading()?;
         let data = std::mem::take(&mut self.carried);
         self.scanner.feed(&data, true, &mut self.document);
         self.document.finish(&data, self.scanner.inside_tag());
-        out.extend(self.document.take_output());
-        if let Some(mut transcoder) = transcoder {
-            out = transcoder.encode(&out, true);
-        }
-        Ok((out, self.document.take_report()))
+        Ok((self.document.take_output(), self.document.take_report()))
     }
 
     /// [`Self::end`], then Consentry's own `markup` appended (its URLs
@@ -372,17 +290,13 @@ impl HtmlFilter {
     /// tag: the browser drops that tag, and markup after it would complete
     /// it (an `<img src="tracker"` cut off at the end would load).
     pub fn end_with_markup(mut self, markup: &str) -> Result<(Vec<u8>, Report), RewriteError> {
-        let (mut out, transcoder) = self.end_reading()?;
         let markup = self.document.own_markup(markup).into_owned();
         let data = std::mem::take(&mut self.carried);
         self.scanner.feed(&data, true, &mut self.document);
         self.document.finish(&data, self.scanner.inside_tag());
-        out.extend(self.document.take_output());
+        let mut out = self.document.take_output();
         if !self.scanner.inside_tag() {
             out.extend_from_slice(markup.as_bytes());
-        }
-        if let Some(mut transcoder) = transcoder {
-            out = transcoder.encode(&out, true);
         }
         Ok((out, self.document.take_report()))
     }

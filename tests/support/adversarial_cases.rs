@@ -549,12 +549,6 @@ pub const CASES: &[Case] = &[
         twin: r#"<script>document.write('<script src="https://cdn.example%2eorg/zz/h.js"><\/script>')</script><script>document.body.insertAdjacentHTML('beforeend', '<img src="https://cdn.example\x2eorg/tr?id=zz1">')</script><script>document.body.style.backgroundImage = 'url(https://cdn.example.org/collect?v=1&tid=zz2)'</script>"#,
     },
     Case {
-        name: "ISO-2022-JP named by a meta (or told by its escapes), whose escapes split a tag name and a host",
-        tracker: "<meta charset=\"iso-2022-jp\"><p>\x1b$B$3$s$K$A$O\x1b(B</p><scr\x1b(Bipt src=\"https://www.google-\x1b(Banalytics.com/analytics.js\"></script><img src=\"https://www.face\x1b(Jbook.com/tr?id=1\">",
-        gone: "https://www.",
-        twin: "<meta charset=\"iso-2022-jp\"><p>\x1b$B$3$s$K$A$O\x1b(B</p><script src=\"/js/analytics.js\"></script><img src=\"/img/a.png\">",
-    },
-    Case {
         name: "loaders and URLs hidden in strings the script decodes: atob, unescape",
         tracker: r#"<script>eval(atob('dmFyIHM9ZG9jdW1lbnQuY3JlYXRlRWxlbWVudCgnc2NyaXB0Jyk7cy5zcmM9J2h0dHBzOi8vd3d3Lmdvb2dsZXRhZ21hbmFnZXIuY29tL2d0bS5qcz9pZD1HVE0tWCc7ZG9jdW1lbnQuaGVhZC5hcHBlbmRDaGlsZChzKQ=='))</script><script>eval(unescape('var%20s%3Ddocument.createElement%28%27script%27%29%3Bs.src%3D%27https%3A%2F%2Fwww.google-analytics.com%2Fanalytics.js%27%3Bdocument.head.appendChild%28s%29'))</script><script>new Image().src = atob('aHR0cHM6Ly93d3cuZmFjZWJvb2suY29tL3RyP2lkPTEmZXY9UGFnZVZpZXc=');</script>"#,
         gone: "(",
