@@ -672,6 +672,15 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
 }
 
+/// Where the attribute name read from `at` ends: at whitespace, `/`, `>`
+/// or `=`, or at the end of `data`.
+fn attr_name_end(data: &[u8], at: usize) -> usize {
+    data[at..]
+        .iter()
+        .position(|&b| is_space(b) || matches!(b, b'/' | b'>' | b'='))
+        .map_or(data.len(), |n| at + n)
+}
+
 /// The first position from `at` that is not whitespace.
 fn skip_spaces(data: &[u8], mut at: usize) -> usize {
     while at < data.len() && is_space(data[at]) {
@@ -870,21 +879,10 @@ impl Scanner {
                 }
                 S::BeforeAttrName => pos = self.attributes(data, pos, h),
                 S::AttrName => {
-                    let mut i = pos;
-                    while i < len {
-                        let b = data[i];
-                        if is_space(b) || b == b'/' || b == b'>' || b == b'=' {
-                            break;
-                        }
-                        i += 1;
-                    }
+                    let i = attr_name_end(data, pos);
                     pos = i;
                     if i < len {
-                        self.tag.attr_end = i;
-                        if let Some(a) = self.current_attr() {
-                            a.name.end = i;
-                            a.span.end = i;
-                        }
+                        self.attr_name_done(i);
                         if data[i] == b'=' {
                             pos += 1;
                             self.state = S::BeforeAttrValue;
@@ -1387,19 +1385,12 @@ impl Scanner {
             }
             // `=` here starts an attribute name, as the spec says.
             self.begin_attr(pos, c);
-            pos += 1;
-            while pos < len && !is_space(data[pos]) && !matches!(data[pos], b'/' | b'>' | b'=') {
-                pos += 1;
-            }
+            pos = attr_name_end(data, pos + 1);
             if pos == len {
                 self.state = S::AttrName;
                 return pos;
             }
-            self.tag.attr_end = pos;
-            if let Some(a) = self.current_attr() {
-                a.name.end = pos;
-                a.span.end = pos;
-            }
+            self.attr_name_done(pos);
             if data[pos] != b'=' {
                 self.state = S::AfterAttrName;
                 return pos;
@@ -1455,6 +1446,15 @@ impl Scanner {
             });
         }
         tag.attr_end = at + 1;
+    }
+
+    /// The current attribute's name ends at `at`.
+    fn attr_name_done(&mut self, at: usize) {
+        self.tag.attr_end = at;
+        if let Some(a) = self.current_attr() {
+            a.name.end = at;
+            a.span.end = at;
+        }
     }
 
     fn current_attr(&mut self) -> Option<&mut Attribute> {

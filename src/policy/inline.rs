@@ -169,7 +169,7 @@ impl InlineMatcher {
             })
             .collect();
         if candidates.is_empty() {
-            return self.judge_spelled_hosts(text, granted, removal, false);
+            return self.judge_spelled_hosts(text, granted, removal, false, None, None);
         }
         let mut data: Option<bool> = None;
         let mut is_data = || *data.get_or_insert_with(|| is_data_assignment(text));
@@ -211,7 +211,7 @@ impl InlineMatcher {
         }
         let Some(first) = counting.first() else {
             let host_seen = candidates.iter().any(|hit| self.literals[hit.pattern].host);
-            return self.judge_spelled_hosts(text, granted, removal, host_seen);
+            return self.judge_spelled_hosts(text, granted, removal, host_seen, Some(lexer), data);
         };
         let rule = self.literals[first.pattern].rule;
         if !removal {
@@ -241,12 +241,16 @@ impl InlineMatcher {
     /// Most scripts are let go by a few byte searches: it reads on only
     /// when a tracker host was seen where it did not count (`host_seen`),
     /// or the text holds something that can hide one, or a decoder call.
+    /// What [`Self::judge`] already read of the text is passed on: its
+    /// lexer, and whether the script only assigns data.
     fn judge_spelled_hosts(
         &self,
         text: &str,
         granted: CategorySet,
         removal: bool,
         host_seen: bool,
+        lexer: Option<Lexer<'_>>,
+        data: Option<bool>,
     ) -> Option<InlineVerdict> {
         if text.len() > SMALL_INLINE_SCRIPT {
             return None;
@@ -257,10 +261,12 @@ impl InlineMatcher {
             let url_start = TRIGGERS.url_start.is_match(bytes);
             url_start && (host_seen || may_hide_host(bytes))
         };
-        if !(TRIGGERS.decoder_calls.is_match(bytes) || may_hide()) || is_data_assignment(text) {
+        if !(TRIGGERS.decoder_calls.is_match(bytes) || may_hide())
+            || data.unwrap_or_else(|| is_data_assignment(text))
+        {
             return None;
         }
-        let lexed = js::lex(text);
+        let lexed = lexer.map_or_else(|| js::lex(text), Lexer::finish);
         let mut rule = None;
         let mut counting = Vec::new();
         for (index, token) in lexed.tokens.iter().enumerate() {
