@@ -8,6 +8,7 @@
 //! [`Limits::tags`] tag rules; what does not fit is counted, not kept.
 //! A name already known costs one read lock and a hash lookup.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock};
 
@@ -56,6 +57,93 @@ struct Site {
     cookies_dropped: u64,
     hosts_dropped: u64,
     tags_dropped: u64,
+}
+
+/// A third-party host referenced from an element of a page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostSighting<'a> {
+    /// The host, lower case.
+    pub host: Cow<'a, str>,
+    /// The element's name (`script`, `img`, …).
+    pub element: &'a str,
+    /// The rule the URL matched and that rule's category, if any.
+    pub rule: Option<(&'a str, &'a str)>,
+}
+
+/// A tag rule that acted on an element of a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TagSighting<'a> {
+    /// The rule's id.
+    pub id: &'a str,
+    /// The rule's category.
+    pub category: &'a str,
+    /// The element's name.
+    pub element: &'a str,
+}
+
+impl Site {
+    fn knows_host(&self, seen: &HostSighting) -> bool {
+        self.hosts
+            .get(&*seen.host)
+            .is_some_and(|h| h.elements.iter().any(|e| e == seen.element))
+    }
+
+    fn knows_tag(&self, seen: &TagSighting) -> bool {
+        self.tags
+            .get(seen.id)
+            .is_some_and(|t| t.elements.iter().any(|e| e == seen.element))
+    }
+
+    fn record_host(&mut self, seen: &HostSighting, limits: &Limits, path: &str) {
+        if let Some(h) = self.hosts.get_mut(&*seen.host) {
+            if !h.elements.iter().any(|e| e == seen.element) {
+                h.elements.push(seen.element.to_string());
+                h.elements.sort();
+            }
+            return;
+        }
+        if self.hosts.len() >= limits.hosts {
+            self.hosts_dropped += 1;
+            dropped("host");
+            return;
+        }
+        discovered("host", seen.rule.is_some());
+        self.hosts.insert(
+            (*seen.host).into(),
+            ObservedHost {
+                host: seen.host.to_string(),
+                elements: vec![seen.element.to_string()],
+                rule: seen.rule.map(|(id, _)| id.to_string()),
+                category: seen.rule.map(|(_, c)| c.to_string()),
+                path: Some(path.to_string()),
+            },
+        );
+    }
+
+    fn record_tag(&mut self, seen: &TagSighting, limits: &Limits, path: &str) {
+        if let Some(t) = self.tags.get_mut(seen.id) {
+            if !t.elements.iter().any(|e| e == seen.element) {
+                t.elements.push(seen.element.to_string());
+                t.elements.sort();
+            }
+            return;
+        }
+        if self.tags.len() >= limits.tags {
+            self.tags_dropped += 1;
+            dropped("tag");
+            return;
+        }
+        discovered("tag", true);
+        self.tags.insert(
+            seen.id.into(),
+            ObservedTag {
+                rule: seen.id.to_string(),
+                category: seen.category.to_string(),
+                elements: vec![seen.element.to_string()],
+                path: Some(path.to_string()),
+            },
+        );
+    }
 }
 
 /// The discovery store, shared by every request.
@@ -190,81 +278,37 @@ impl Discovery {
         );
     }
 
-    /// Records third-party `host` referenced from an `element` of `site`'s
-    /// HTML, with the rule it matched and that rule's category.
-    pub fn host(
-        &self,
-        site: &str,
-        host: &str,
-        element: &str,
-        rule: Option<(&str, &str)>,
-        path: &str,
-    ) {
-        let host = host.to_ascii_lowercase();
+    /// Records what one HTML response of `site` (at `path`) showed: the
+    /// third-party hosts its elements reference and the tag rules that
+    /// acted. What is already known costs one read lock for the whole page.
+    pub fn page(&self, site: &str, path: &str, hosts: &[HostSighting], tags: &[TagSighting]) {
+        let new_hosts: Vec<&HostSighting>;
+        let new_tags: Vec<&TagSighting>;
+        {
+            let sites = self.sites.read().unwrap_or_else(PoisonError::into_inner);
+            let entry = sites.get(site);
+            new_hosts = hosts
+                .iter()
+                .filter(|h| !entry.is_some_and(|s| s.knows_host(h)))
+                .collect();
+            new_tags = tags
+                .iter()
+                .filter(|t| !entry.is_some_and(|s| s.knows_tag(t)))
+                .collect();
+        }
+        if new_hosts.is_empty() && new_tags.is_empty() {
+            return;
+        }
         self.with_site(
             site,
-            |s| {
-                s.hosts
-                    .get(host.as_str())
-                    .is_some_and(|h| h.elements.iter().any(|e| e == element))
-            },
+            |_| false,
             |s, limits| {
-                if let Some(h) = s.hosts.get_mut(host.as_str()) {
-                    h.elements.push(element.to_string());
-                    h.elements.sort();
-                    return;
+                for h in new_hosts {
+                    s.record_host(h, limits, path);
                 }
-                if s.hosts.len() >= limits.hosts {
-                    s.hosts_dropped += 1;
-                    dropped("host");
-                    return;
+                for t in new_tags {
+                    s.record_tag(t, limits, path);
                 }
-                discovered("host", rule.is_some());
-                s.hosts.insert(
-                    host.as_str().into(),
-                    ObservedHost {
-                        host: host.clone(),
-                        elements: vec![element.to_string()],
-                        rule: rule.map(|(id, _)| id.to_string()),
-                        category: rule.map(|(_, c)| c.to_string()),
-                        path: Some(path.to_string()),
-                    },
-                );
-            },
-        );
-    }
-
-    /// Records that tag rule `id` (of `category`) acted on an `element` of
-    /// `site`'s HTML.
-    pub fn tag(&self, site: &str, id: &str, category: &str, element: &str, path: &str) {
-        self.with_site(
-            site,
-            |s| {
-                s.tags
-                    .get(id)
-                    .is_some_and(|t| t.elements.iter().any(|e| e == element))
-            },
-            |s, limits| {
-                if let Some(t) = s.tags.get_mut(id) {
-                    t.elements.push(element.to_string());
-                    t.elements.sort();
-                    return;
-                }
-                if s.tags.len() >= limits.tags {
-                    s.tags_dropped += 1;
-                    dropped("tag");
-                    return;
-                }
-                discovered("tag", true);
-                s.tags.insert(
-                    id.into(),
-                    ObservedTag {
-                        rule: id.to_string(),
-                        category: category.to_string(),
-                        elements: vec![element.to_string()],
-                        path: Some(path.to_string()),
-                    },
-                );
             },
         );
     }
@@ -344,6 +388,14 @@ mod tests {
         assert_eq!(classified, cap, "only kept names are classified");
     }
 
+    fn sighting<'a>(host: &'a str, element: &'a str) -> HostSighting<'a> {
+        HostSighting {
+            host: host.into(),
+            element,
+            rule: None,
+        }
+    }
+
     #[test]
     fn records_sources_hosts_tags_and_bounds_sites() {
         let store = Discovery::new(Limits {
@@ -356,10 +408,27 @@ mod tests {
             Some("analytics".into())
         });
         store.cookie("a.test", "_ga", CookieSource::SentByBrowser, "/y", || None);
-        store.host("a.test", "CDN.Example", "script", None, "/");
-        store.host("a.test", "cdn.example", "img", None, "/");
-        store.host("a.test", "other.example", "img", None, "/");
-        store.tag("a.test", "youtube", "marketing", "iframe", "/v");
+        store.page(
+            "a.test",
+            "/",
+            &[
+                sighting("cdn.example", "script"),
+                sighting("cdn.example", "img"),
+            ],
+            &[],
+        );
+        store.page("a.test", "/", &[sighting("other.example", "img")], &[]);
+        let youtube = TagSighting {
+            id: "youtube",
+            category: "marketing",
+            element: "iframe",
+        };
+        store.page(
+            "a.test",
+            "/v",
+            &[sighting("cdn.example", "img")],
+            &[youtube],
+        );
         store.cookie("b.test", "x", CookieSource::SetBySite, "/", || None);
         store.cookie("c.test", "x", CookieSource::SetBySite, "/", || None);
         let s = store.snapshot();
@@ -387,7 +456,7 @@ mod tests {
             store.cookie("a.test", "_ga", CookieSource::SetBySite, "/", || {
                 Some("analytics".into())
             });
-            store.host("a.test", "cdn.test", "script", None, "/");
+            store.page("a.test", "/", &[sighting("cdn.test", "script")], &[]);
         });
         let text = handle.render();
         for line in [

@@ -11,6 +11,7 @@ use http::{HeaderValue, StatusCode, Uri};
 use metrics::{counter, histogram};
 
 use crate::config::{Mode, Policy};
+use crate::discovery::{HostSighting, TagSighting};
 use crate::policy::category::{Category, CategorySet};
 use crate::policy::consent::Consent;
 use crate::rewrite::Report;
@@ -254,29 +255,33 @@ impl Audit {
                 .as_ref()
                 .and_then(|h| h.to_str().ok())
                 .map(|h| crate::discovery::site_key(Some(h)));
-            for r in &report.references {
-                let Some(host) = r.host() else {
-                    continue;
-                };
-                if own.as_deref() == Some(&*host) {
-                    continue;
-                }
-                let rule = r.rule.map(|i| {
-                    let rule = rules.rule(i);
-                    (rule.id.as_str(), self.policy.categories.name(rule.category))
-                });
-                discovery.host(site, &host, r.element.name(), rule, self.uri.path());
-            }
-            for e in enforcements {
-                let rule = rules.rule(e.rule);
-                discovery.tag(
-                    site,
-                    &rule.id,
-                    self.policy.categories.name(rule.category),
-                    e.element.name(),
-                    self.uri.path(),
-                );
-            }
+            let hosts: Vec<HostSighting> = report
+                .references
+                .iter()
+                .filter_map(|r| {
+                    let host = r.host()?;
+                    (own.as_deref() != Some(&*host)).then(|| HostSighting {
+                        host,
+                        element: r.element.name(),
+                        rule: r.rule.map(|i| {
+                            let rule = rules.rule(i);
+                            (rule.id.as_str(), self.policy.categories.name(rule.category))
+                        }),
+                    })
+                })
+                .collect();
+            let tags: Vec<TagSighting> = enforcements
+                .iter()
+                .map(|e| {
+                    let rule = rules.rule(e.rule);
+                    TagSighting {
+                        id: &rule.id,
+                        category: self.policy.categories.name(rule.category),
+                        element: e.element.name(),
+                    }
+                })
+                .collect();
+            discovery.page(site, self.uri.path(), &hosts, &tags);
         }
         if enforcements.is_empty() && !self.has_cookie_actions() {
             return;
