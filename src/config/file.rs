@@ -525,7 +525,7 @@ pub struct ProxyFile {
     /// Upstream base URL (`http://host:port`).
     #[serde(default = "default_upstream")]
     pub upstream: String,
-    /// Worker threads (0 = one per core).
+    /// Worker threads (0 = one per core; 1 = the single-threaded scheduler).
     #[serde(default)]
     pub workers: usize,
     /// `preserve` the client's Host header (default) or send the `upstream`'s.
