@@ -444,6 +444,11 @@ fn may_spell_host(bytes: &[u8]) -> bool {
 /// literal spells once its escapes are read: at its start, or after an
 /// `=` or `(` in markup or CSS it holds (`src="…"`, `url(…)`).
 fn spelled_urls(literal: &str) -> Vec<url::Url> {
+    // Every URL read below starts with a scheme's `:` or a slash or
+    // backslash, which escapes may spell only with a backslash.
+    if memchr::memchr3(b':', b'/', b'\\', literal.as_bytes()).is_none() {
+        return Vec::new();
+    }
     let text: String = js_unescape(literal)
         .chars()
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
@@ -462,8 +467,12 @@ fn spelled_urls(literal: &str) -> Vec<url::Url> {
 
 /// `text` as an `http(s)` URL, if it is one (scheme-relative included).
 fn url_at_start(text: &str) -> Option<url::Url> {
-    let scheme = text.get(..6).unwrap_or(text).to_ascii_lowercase();
-    if scheme.starts_with("http:") || scheme.starts_with("https:") {
+    let starts_with = |scheme: &[u8]| {
+        text.as_bytes()
+            .get(..scheme.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+    };
+    if starts_with(b"http:") || starts_with(b"https:") {
         return url::Url::parse(text).ok();
     }
     ["//", "\\\\", "/\\", "\\/"]
