@@ -422,6 +422,10 @@ fn may_hide_host(bytes: &[u8]) -> bool {
     escape() || percent() || tab() || (!bytes.is_ascii() && mapped())
 }
 
+/// A search for a scheme's `ttp`, built once.
+static TTP: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("ttp"));
+
 /// Whether script text may spell a URL's host so that a search for the
 /// host misses it: an escape, a percent sign, userinfo, a tab, a
 /// character beyond ASCII, or a scheme without `//`.
@@ -429,7 +433,7 @@ fn may_spell_host(bytes: &[u8]) -> bool {
     memchr::memchr3(b'\\', b'%', b'@', bytes).is_some()
         || memchr::memchr(b'\t', bytes).is_some()
         || !bytes.is_ascii()
-        || memchr::memmem::find_iter(bytes, b"ttp").any(|i| {
+        || TTP.find_iter(bytes).any(|i| {
             let after = &bytes[i + 3..];
             let after = after.strip_prefix(b"s").unwrap_or(after);
             after.first() == Some(&b':') && after.get(1) != Some(&b'/')
@@ -440,6 +444,11 @@ fn may_spell_host(bytes: &[u8]) -> bool {
 /// literal spells once its escapes are read: at its start, or after an
 /// `=` or `(` in markup or CSS it holds (`src="…"`, `url(…)`).
 fn spelled_urls(literal: &str) -> Vec<url::Url> {
+    // Every URL read below starts with a scheme's `:` or a slash or
+    // backslash, which escapes may spell only with a backslash.
+    if memchr::memchr3(b':', b'/', b'\\', literal.as_bytes()).is_none() {
+        return Vec::new();
+    }
     let text: String = js_unescape(literal)
         .chars()
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
@@ -458,8 +467,12 @@ fn spelled_urls(literal: &str) -> Vec<url::Url> {
 
 /// `text` as an `http(s)` URL, if it is one (scheme-relative included).
 fn url_at_start(text: &str) -> Option<url::Url> {
-    let scheme = text.get(..6).unwrap_or(text).to_ascii_lowercase();
-    if scheme.starts_with("http:") || scheme.starts_with("https:") {
+    let starts_with = |scheme: &[u8]| {
+        text.as_bytes()
+            .get(..scheme.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+    };
+    if starts_with(b"http:") || starts_with(b"https:") {
         return url::Url::parse(text).ok();
     }
     ["//", "\\\\", "/\\", "\\/"]
@@ -556,13 +569,16 @@ pub struct InlineVerdict {
 /// or a `//` or `-->` earlier on its line (which may also be inside strings:
 /// only `false` is certain).
 fn maybe_in_comment(bytes: &[u8], at: usize) -> bool {
+    // Built once: building a searcher costs more than a short search.
+    static FINDERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 4]> =
+        std::sync::LazyLock::new(|| ["//", "-->", "/*", "<!--"].map(memchr::memmem::Finder::new));
+    let [line_comment, html_close, block_comment, html_open] = &*FINDERS;
     let before = &bytes[..at];
     let line = memchr::memrchr2(b'\n', b'\r', before).map_or(0, |i| i + 1);
-    let finder = |needle: &[u8], hay: &[u8]| memchr::memmem::find(hay, needle).is_some();
-    finder(b"//", &before[line..])
-        || finder(b"-->", &before[line..])
-        || finder(b"/*", before)
-        || finder(b"<!--", before)
+    line_comment.find(&before[line..]).is_some()
+        || html_close.find(&before[line..]).is_some()
+        || block_comment.find(before).is_some()
+        || html_open.find(before).is_some()
 }
 
 /// Whether the host-name hit is a whole name: not part of a longer label
@@ -1089,7 +1105,7 @@ fn skip_trivia(b: &[u8], mut i: usize) -> usize {
         if rest.starts_with(b"//") {
             i += memchr::memchr(b'\n', rest).unwrap_or(rest.len());
         } else if rest.starts_with(b"/*") {
-            match memchr::memmem::find(&rest[2..], b"*/") {
+            match js::COMMENT_END.find(&rest[2..]) {
                 Some(end) => i += end + 4,
                 None => return b.len(),
             }

@@ -66,6 +66,11 @@ const REGEX_AFTER: [&str; 14] = [
     "of",
 ];
 
+/// A search for the end of a block comment, built once (building a
+/// searcher costs more than searching a short comment).
+pub(crate) static COMMENT_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("*/"));
+
 /// Lexes `script`.
 pub fn lex(script: &str) -> Lexed {
     let mut lexer = Lexer::new(script);
@@ -182,7 +187,7 @@ impl<'a> Lexer<'a> {
         }
         if rest.starts_with(b"/*") {
             let body = &rest[2..];
-            match memchr::memmem::find(body, b"*/") {
+            match COMMENT_END.find(body) {
                 Some(end) => {
                     if memchr::memchr2(b'\n', b'\r', &body[..end]).is_some() {
                         self.newline = true;
