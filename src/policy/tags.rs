@@ -547,10 +547,16 @@ fn scheme_len(bytes: &[u8]) -> Option<usize> {
 /// Splits `authority/path?query#fragment` (scheme already removed) into
 /// the authority and the path.
 pub(crate) fn split_authority(s: &str) -> (&str, &str) {
-    match s.find(['/', '\\', '?', '#']) {
+    // Byte searches: the delimiters are ASCII, so every index found is a
+    // character boundary.
+    let bytes = s.as_bytes();
+    match bytes
+        .iter()
+        .position(|&b| matches!(b, b'/' | b'\\' | b'?' | b'#'))
+    {
         Some(i) => {
             let (authority, rest) = s.split_at(i);
-            let path_end = rest.find(['?', '#']).unwrap_or(rest.len());
+            let path_end = memchr::memchr2(b'?', b'#', rest.as_bytes()).unwrap_or(rest.len());
             (authority, &rest[..path_end])
         }
         None => (s, ""),
@@ -560,11 +566,12 @@ pub(crate) fn split_authority(s: &str) -> (&str, &str) {
 /// The lower-case host of an authority: userinfo and port removed, trailing
 /// dot dropped. `None` for IP literals in brackets and empty or non-ASCII hosts.
 pub(crate) fn host_of(authority: &str) -> Option<Cow<'_, str>> {
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host =
+        memchr::memrchr(b'@', authority.as_bytes()).map_or(authority, |i| &authority[i + 1..]);
     if host.starts_with('[') {
         return None;
     }
-    let host = host.split_once(':').map_or(host, |(h, _)| h);
+    let host = memchr::memchr(b':', host.as_bytes()).map_or(host, |i| &host[..i]);
     let host = host.strip_suffix('.').unwrap_or(host);
     let valid = !host.is_empty()
         && host

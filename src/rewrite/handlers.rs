@@ -900,8 +900,9 @@ fn is_url_data_type(value: Option<&str>) -> bool {
 /// a `(`, possibly written as a character reference (`&#40;`, `&lpar;`)
 /// in an attribute, or an `@import`, possibly with escapes.
 pub(crate) fn contains_url_call(css: &[u8]) -> bool {
-    memchr::memchr3(b'(', b'&', b'\\', css).is_some()
-        || memchr::memmem::find(css, b"@import").is_some()
+    static IMPORT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("@import"));
+    memchr::memchr3(b'(', b'&', b'\\', css).is_some() || IMPORT.find(css).is_some()
 }
 
 /// A decoded value written back as attribute text.

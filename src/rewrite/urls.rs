@@ -8,7 +8,9 @@
 //! document's `<base href>`.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
+use memchr::memmem::Finder;
 use url::Url;
 
 /// Bytes as text, bad UTF-8 replaced (the common valid case checked first:
@@ -39,6 +41,11 @@ pub fn text_content(raw: &[u8]) -> Cow<'_, str> {
     }
     Cow::Owned(htmlize::unescape(text).into_owned())
 }
+
+/// Searches for a CSS comment's start and end, built once (building a
+/// searcher costs more than searching a short style).
+static COMMENT_OPEN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("/*"));
+static COMMENT_CLOSE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("*/"));
 
 /// Stands in for the document's own URL, which the rewriter does not know.
 const DOCUMENT: &str = "https://document.consentry.invalid/";
@@ -138,7 +145,7 @@ fn plain(value: &str, base: Option<&Url>) -> Option<Target> {
         && b.iter()
             .all(|&c| c > b' ' && c < 0x7f && !matches!(c, b'\\' | b'%' | b'@'))
         && b[0] != b'.'
-        && memchr::memmem::find(b, b"/.").is_none();
+        && !memchr::memchr_iter(b'/', b).any(|i| b.get(i + 1) == Some(&b'.'));
     if !simple {
         return None;
     }
@@ -368,19 +375,21 @@ pub struct CssUrl {
 pub fn css_urls(css: &str) -> Vec<CssUrl> {
     let b = css.as_bytes();
     let mut found = Vec::new();
-    let mut next_comment = memchr::memmem::find(b, b"/*");
+    let mut next_comment = COMMENT_OPEN.find(b);
     // Strings before this index are `image-set()` candidates.
     let mut image_set_end = 0;
     let mut i = 0;
     while let Some(at) = memchr::memchr3(b'(', b'"', b'\'', &b[i..]).map(|k| i + k) {
         if next_comment.is_some_and(|c| c < i) {
             // That `/*` was inside a string or `url()` already read.
-            next_comment = memchr::memmem::find(&b[i..], b"/*").map(|k| i + k);
+            next_comment = COMMENT_OPEN.find(&b[i..]).map(|k| i + k);
         }
         if let Some(c) = next_comment.filter(|&c| c < at) {
             // Skip the comment, then look again.
-            i = memchr::memmem::find(&b[c + 2..], b"*/").map_or(b.len(), |e| c + 2 + e + 2);
-            next_comment = memchr::memmem::find(&b[i..], b"/*").map(|k| i + k);
+            i = COMMENT_CLOSE
+                .find(&b[c + 2..])
+                .map_or(b.len(), |e| c + 2 + e + 2);
+            next_comment = COMMENT_OPEN.find(&b[i..]).map(|k| i + k);
             continue;
         }
         i = at + 1;
@@ -527,7 +536,9 @@ fn skip_css_trivia(b: &[u8], mut i: usize) -> usize {
         }
         let rest = &b[i..];
         if rest.starts_with(b"/*") {
-            i = memchr::memmem::find(&rest[2..], b"*/").map_or(b.len(), |e| i + 2 + e + 2);
+            i = COMMENT_CLOSE
+                .find(&rest[2..])
+                .map_or(b.len(), |e| i + 2 + e + 2);
         } else if rest.starts_with(b"<!--") {
             i += 4;
         } else if rest.starts_with(b"-->") {
@@ -557,7 +568,9 @@ fn statement_end(b: &[u8], mut i: usize) -> (usize, Option<Option<usize>>) {
                 }
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = memchr::memmem::find(&b[i + 2..], b"*/").map_or(b.len(), |e| i + 2 + e + 1);
+                i = COMMENT_CLOSE
+                    .find(&b[i + 2..])
+                    .map_or(b.len(), |e| i + 2 + e + 1);
             }
             b'(' | b'[' => parens += 1,
             b')' | b']' => parens = parens.saturating_sub(1),
