@@ -14,6 +14,7 @@ use crate::config::{Mode, Policy};
 use crate::discovery::{HostSighting, TagSighting};
 use crate::policy::category::{Category, CategorySet};
 use crate::policy::consent::Consent;
+use crate::policy::tags::RuleId;
 use crate::rewrite::Report;
 
 /// Distinct unclassified cookie names that keep their own label; later ones are `_other`.
@@ -108,15 +109,23 @@ pub fn rewrite_bytes(bytes_in: u64, bytes_out: u64) {
 /// Counts the tags a rewrite acted on (or would have, in report-only mode).
 pub fn tags(policy: &Policy, report: &Report) {
     let rules = policy.rewriter.rules();
-    for e in &report.enforcements {
-        let rule = rules.rule(e.rule);
+    // One counter lookup per rule and action, however often a page repeats them.
+    let mut acted: Vec<(RuleId, &'static str)> = report
+        .enforcements
+        .iter()
+        .map(|e| (e.rule, e.action.name()))
+        .collect();
+    acted.sort_unstable();
+    for group in acted.chunk_by(|a, b| a == b) {
+        let (rule_id, action) = group[0];
+        let rule = rules.rule(rule_id);
         counter!(
             "consentry_tags_total",
             "category" => policy.categories.name(rule.category).to_string(),
             "rule" => rule.id.clone(),
-            "action" => e.action.name(),
+            "action" => action,
         )
-        .increment(1);
+        .increment(group.len() as u64);
     }
     for u in &report.unclassified {
         counter!("consentry_unclassified_tags_total", "element" => u.element.name()).increment(1);
