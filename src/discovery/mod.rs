@@ -81,25 +81,35 @@ pub struct TagSighting<'a> {
     pub element: &'a str,
 }
 
+/// Whether `elements` lists `element`.
+fn lists(elements: &[String], element: &str) -> bool {
+    elements.iter().any(|e| e == element)
+}
+
+/// Adds `element` to the sorted `elements` unless it is there.
+fn add_element(elements: &mut Vec<String>, element: &str) {
+    if !lists(elements, element) {
+        elements.push(element.to_string());
+        elements.sort();
+    }
+}
+
 impl Site {
     fn knows_host(&self, seen: &HostSighting) -> bool {
         self.hosts
             .get(&*seen.host)
-            .is_some_and(|h| h.elements.iter().any(|e| e == seen.element))
+            .is_some_and(|h| lists(&h.elements, seen.element))
     }
 
     fn knows_tag(&self, seen: &TagSighting) -> bool {
         self.tags
             .get(seen.id)
-            .is_some_and(|t| t.elements.iter().any(|e| e == seen.element))
+            .is_some_and(|t| lists(&t.elements, seen.element))
     }
 
     fn record_host(&mut self, seen: &HostSighting, limits: &Limits, path: &str) {
         if let Some(h) = self.hosts.get_mut(&*seen.host) {
-            if !h.elements.iter().any(|e| e == seen.element) {
-                h.elements.push(seen.element.to_string());
-                h.elements.sort();
-            }
+            add_element(&mut h.elements, seen.element);
             return;
         }
         if self.hosts.len() >= limits.hosts {
@@ -122,10 +132,7 @@ impl Site {
 
     fn record_tag(&mut self, seen: &TagSighting, limits: &Limits, path: &str) {
         if let Some(t) = self.tags.get_mut(seen.id) {
-            if !t.elements.iter().any(|e| e == seen.element) {
-                t.elements.push(seen.element.to_string());
-                t.elements.sort();
-            }
+            add_element(&mut t.elements, seen.element);
             return;
         }
         if self.tags.len() >= limits.tags {
@@ -282,31 +289,14 @@ impl Discovery {
     /// third-party hosts its elements reference and the tag rules that
     /// acted. What is already known costs one read lock for the whole page.
     pub fn page(&self, site: &str, path: &str, hosts: &[HostSighting], tags: &[TagSighting]) {
-        let new_hosts: Vec<&HostSighting>;
-        let new_tags: Vec<&TagSighting>;
-        {
-            let sites = self.sites.read().unwrap_or_else(PoisonError::into_inner);
-            let entry = sites.get(site);
-            new_hosts = hosts
-                .iter()
-                .filter(|h| !entry.is_some_and(|s| s.knows_host(h)))
-                .collect();
-            new_tags = tags
-                .iter()
-                .filter(|t| !entry.is_some_and(|s| s.knows_tag(t)))
-                .collect();
-        }
-        if new_hosts.is_empty() && new_tags.is_empty() {
-            return;
-        }
         self.with_site(
             site,
-            |_| false,
+            |s| hosts.iter().all(|h| s.knows_host(h)) && tags.iter().all(|t| s.knows_tag(t)),
             |s, limits| {
-                for h in new_hosts {
+                for h in hosts {
                     s.record_host(h, limits, path);
                 }
-                for t in new_tags {
+                for t in tags {
                     s.record_tag(t, limits, path);
                 }
             },

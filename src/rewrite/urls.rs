@@ -13,6 +13,8 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 use url::Url;
 
+use crate::policy::js::COMMENT_END;
+
 /// Bytes as text, bad UTF-8 replaced (the common valid case checked first:
 /// faster than going straight to the lossy decoder).
 pub fn lossy(raw: &[u8]) -> Cow<'_, str> {
@@ -42,10 +44,10 @@ pub fn text_content(raw: &[u8]) -> Cow<'_, str> {
     Cow::Owned(htmlize::unescape(text).into_owned())
 }
 
-/// Searches for a CSS comment's start and end, built once (building a
-/// searcher costs more than searching a short style).
+/// A search for a CSS comment's start, built once (building a searcher
+/// costs more than searching a short style); its end is the same `*/` as
+/// a script's block comment ([`COMMENT_END`]).
 static COMMENT_OPEN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("/*"));
-static COMMENT_CLOSE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("*/"));
 
 /// Stands in for the document's own URL, which the rewriter does not know.
 const DOCUMENT: &str = "https://document.consentry.invalid/";
@@ -386,7 +388,7 @@ pub fn css_urls(css: &str) -> Vec<CssUrl> {
         }
         if let Some(c) = next_comment.filter(|&c| c < at) {
             // Skip the comment, then look again.
-            i = COMMENT_CLOSE
+            i = COMMENT_END
                 .find(&b[c + 2..])
                 .map_or(b.len(), |e| c + 2 + e + 2);
             next_comment = COMMENT_OPEN.find(&b[i..]).map(|k| i + k);
@@ -536,7 +538,7 @@ fn skip_css_trivia(b: &[u8], mut i: usize) -> usize {
         }
         let rest = &b[i..];
         if rest.starts_with(b"/*") {
-            i = COMMENT_CLOSE
+            i = COMMENT_END
                 .find(&rest[2..])
                 .map_or(b.len(), |e| i + 2 + e + 2);
         } else if rest.starts_with(b"<!--") {
@@ -568,7 +570,7 @@ fn statement_end(b: &[u8], mut i: usize) -> (usize, Option<Option<usize>>) {
                 }
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = COMMENT_CLOSE
+                i = COMMENT_END
                     .find(&b[i + 2..])
                     .map_or(b.len(), |e| i + 2 + e + 1);
             }
