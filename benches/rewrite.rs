@@ -10,6 +10,7 @@ mod common;
 
 use std::hint::black_box;
 
+use bytes::Bytes;
 use consentry::config::Policy;
 use consentry::html::scanner::{Attributes, EndTag, Handler, Scanner, StartTag, TagName};
 use consentry::policy::category::CategorySet;
@@ -48,20 +49,23 @@ fn rewrite(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("scanner_noop", &name), &html, |b, html| {
             b.iter(|| scan_noop(html))
         });
-        let no_consent = |html: &[u8]| {
+        // As the proxy feeds it: chunks it holds as `Bytes`, shared.
+        let shared = Bytes::from(html.clone());
+        let no_consent = |html: &Bytes| {
             let mut filter = policy
                 .rewriter
                 .filter(CategorySet::NECESSARY_ONLY, &options)
                 .unwrap();
             let mut n = 0usize;
-            for chunk in html.chunks(CHUNK) {
-                n += filter.write(chunk).unwrap().len();
+            for at in (0..html.len()).step_by(CHUNK) {
+                let chunk = html.slice(at..html.len().min(at + CHUNK));
+                n += filter.write_shared(chunk).unwrap().len();
             }
             n += filter.end().unwrap().0.len();
             black_box(n)
         };
         // Every inline script seen for the first time (a page never seen).
-        group.bench_with_input(BenchmarkId::new("no_consent", &name), &html, |b, html| {
+        group.bench_with_input(BenchmarkId::new("no_consent", &name), &shared, |b, html| {
             b.iter_batched(
                 || policy.rewriter.rules().forget_inline_verdicts(),
                 |()| no_consent(html),
@@ -71,7 +75,7 @@ fn rewrite(c: &mut Criterion) {
         // The same page again: inline-script verdicts remembered.
         group.bench_with_input(
             BenchmarkId::new("no_consent_warm", &name),
-            &html,
+            &shared,
             |b, html| b.iter(|| no_consent(html)),
         );
         // What the proxy runs: references collected for discovery.
@@ -82,7 +86,7 @@ fn rewrite(c: &mut Criterion) {
         };
         group.bench_with_input(
             BenchmarkId::new("no_consent_references", &name),
-            &html,
+            &shared,
             |b, html| {
                 b.iter(|| {
                     let mut filter = policy
@@ -90,8 +94,9 @@ fn rewrite(c: &mut Criterion) {
                         .filter(CategorySet::NECESSARY_ONLY, &with_references)
                         .unwrap();
                     let mut n = 0usize;
-                    for chunk in html.chunks(CHUNK) {
-                        n += filter.write(chunk).unwrap().len();
+                    for at in (0..html.len()).step_by(CHUNK) {
+                        let chunk = html.slice(at..html.len().min(at + CHUNK));
+                        n += filter.write_shared(chunk).unwrap().len();
                     }
                     let (last, report) = filter.end().unwrap();
                     black_box((n + last.len(), report.references.len()))

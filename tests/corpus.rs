@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use consentry::config::{compile, Policy, DEFAULT_CONFIG};
 use consentry::policy::category::CategorySet;
 use consentry::rewrite::{is_executable_script_type, FilterOptions};
@@ -92,12 +93,22 @@ fn rewrite(policy: &Policy, granted: CategorySet, page: &Page, cuts: &[usize]) -
     let mut filter = policy.rewriter.filter(granted, &options).unwrap();
     let mut out = Vec::with_capacity(page.html.len());
     let mut start = 0;
-    for &end in cuts.iter().chain(std::iter::once(&page.html.len())) {
-        out.extend(
+    // Chunks alternate between the copying and the sharing entry points
+    // (the proxy's), so every re-split run compares both with the whole.
+    for (i, &end) in cuts
+        .iter()
+        .chain(std::iter::once(&page.html.len()))
+        .enumerate()
+    {
+        let chunk = &page.html[start..end];
+        let written = if i % 2 == 0 {
+            filter.write(chunk)
+        } else {
             filter
-                .write(&page.html[start..end])
-                .unwrap_or_else(|e| panic!("{}: {e}", page.file)),
-        );
+                .write_shared(Bytes::copy_from_slice(chunk))
+                .map(|o| o.to_vec())
+        };
+        out.extend(written.unwrap_or_else(|e| panic!("{}: {e}", page.file)));
         start = end;
     }
     out.extend(filter.end().unwrap().0);

@@ -10,13 +10,16 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
+use std::io::IoSlice;
+
+use bytes::{Buf, Bytes};
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 
 use super::codec::{Decoder, Encoder};
 use super::observe::{self, Audit};
 use crate::consent_ui::cmp;
+use crate::html::edit::Output;
 use crate::rewrite::{HtmlFilter, Report, RewriteError};
 
 /// The error type of proxied bodies.
@@ -57,18 +60,64 @@ impl ProxyBody {
     }
 }
 
+/// The bytes of one frame the proxy sends: upstream's as they came, or the
+/// rewriter's output (spans of upstream's bytes and the text between them,
+/// written with one vectored write).
+#[derive(Debug)]
+pub enum BodyData {
+    /// One buffer.
+    Whole(Bytes),
+    /// Parts in order.
+    Parts(Output),
+}
+
+impl Buf for BodyData {
+    fn remaining(&self) -> usize {
+        match self {
+            BodyData::Whole(b) => b.remaining(),
+            BodyData::Parts(p) => p.remaining(),
+        }
+    }
+
+    fn chunk(&self) -> &[u8] {
+        match self {
+            BodyData::Whole(b) => b.chunk(),
+            BodyData::Parts(p) => p.chunk(),
+        }
+    }
+
+    fn advance(&mut self, cnt: usize) {
+        match self {
+            BodyData::Whole(b) => b.advance(cnt),
+            BodyData::Parts(p) => p.advance(cnt),
+        }
+    }
+
+    fn chunks_vectored<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        match self {
+            BodyData::Whole(b) => b.chunks_vectored(dst),
+            BodyData::Parts(p) => p.chunks_vectored(dst),
+        }
+    }
+}
+
 impl Body for ProxyBody {
-    type Data = Bytes;
+    type Data = BodyData;
     type Error = BoxError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    ) -> Poll<Option<Result<Frame<BodyData>, BoxError>>> {
         match self.get_mut() {
-            ProxyBody::Upstream(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
+            ProxyBody::Upstream(body) => Pin::new(body)
+                .poll_frame(cx)
+                .map_ok(|frame| frame.map_data(BodyData::Whole))
+                .map_err(Into::into),
             ProxyBody::Html(body) => Pin::new(body.as_mut()).poll_frame(cx).map_err(Into::into),
-            ProxyBody::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            ProxyBody::Full(bytes) => {
+                Poll::Ready(bytes.take().map(|b| Ok(Frame::data(BodyData::Whole(b)))))
+            }
         }
     }
 
@@ -191,64 +240,82 @@ impl HtmlBody {
     }
 
     /// Pushes one upstream chunk through; returns what goes to the client.
-    fn chunk(&mut self, data: Bytes) -> Result<Bytes, BodyError> {
+    fn chunk(&mut self, data: Bytes) -> Result<BodyData, BodyError> {
         if self.tee {
-            if let Err(e) = self.rewrite(&data) {
+            if let Err(e) = self.rewrite(data.clone()) {
                 self.stop_observing(&e);
             }
-            return Ok(data);
+            return Ok(BodyData::Whole(data));
         }
-        let out = self.rewrite(&data)?;
+        let out = self.rewrite(data)?;
         self.encode(out)
     }
 
     /// Decodes and rewrites `data`; returns the filter's output.
-    fn rewrite(&mut self, data: &[u8]) -> Result<Vec<u8>, BodyError> {
+    fn rewrite(&mut self, data: Bytes) -> Result<Output, BodyError> {
         if self.filter.is_none() {
-            return Ok(Vec::new());
+            return Ok(Output::default());
         }
-        let decoded;
         let clear = match self.decoder.as_mut() {
-            Some(d) => {
-                decoded = d.write(data).map_err(BodyError::Decode)?;
-                &decoded[..]
-            }
+            Some(d) => Bytes::from(d.write(&data).map_err(BodyError::Decode)?),
             None => data,
         };
         if clear.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Output::default());
         }
         self.bytes_in += clear.len() as u64;
         if let Some(gate) = self.gate.as_mut() {
+            if gate.held.is_empty() {
+                // The whole head in one chunk (the usual case): decided
+                // on the chunk itself, which is then rewritten uncopied.
+                let body = cmp::body_start(&clear);
+                if body.is_some() || clear.len() >= GATE_LIMIT {
+                    self.open_gate(&clear[..body.unwrap_or(clear.len())]);
+                    return self.feed(clear);
+                }
+            }
+            let Some(gate) = self.gate.as_mut() else {
+                unreachable!("the gate is still closed")
+            };
             let from = gate.held.len().saturating_sub(4);
-            gate.held.extend_from_slice(clear);
+            gate.held.extend_from_slice(&clear);
             let body = cmp::body_start(&gate.held[from..]).map(|at| from + at);
             if gate.held.len() < GATE_LIMIT && body.is_none() {
-                return Ok(Vec::new());
+                return Ok(Output::default());
             }
-            let held = self.open_gate(body);
-            return self.feed(&held);
+            let held = self.open_held_gate(body);
+            return self.feed(held);
         }
         self.feed(clear)
     }
 
     /// Runs decoded bytes through the filter.
-    fn feed(&mut self, clear: &[u8]) -> Result<Vec<u8>, BodyError> {
+    fn feed(&mut self, clear: Bytes) -> Result<Output, BodyError> {
         let Some(filter) = self.filter.as_mut() else {
-            return Ok(Vec::new());
+            return Ok(Output::default());
         };
-        let out = filter.write(clear)?;
+        let out = filter.write_shared(clear)?;
         self.bytes_out += out.len() as u64;
         Ok(out)
     }
 
     /// Decides the banner on what the gate held before `<body` (at
     /// `body`, when it was seen); returns the held bytes.
-    fn open_gate(&mut self, body: Option<usize>) -> Vec<u8> {
-        let Some(gate) = self.gate.take() else {
-            return Vec::new();
+    fn open_held_gate(&mut self, body: Option<usize>) -> Bytes {
+        let Some(gate) = self.gate.as_mut() else {
+            return Bytes::new();
         };
-        let head = &gate.held[..body.unwrap_or(gate.held.len())];
+        let held = Bytes::from(std::mem::take(&mut gate.held));
+        self.open_gate(&held[..body.unwrap_or(held.len())]);
+        held
+    }
+
+    /// Decides the banner on the page's `head`: if it loads a consent
+    /// manager of its own, the filter without the banner takes over.
+    fn open_gate(&mut self, head: &[u8]) {
+        let Some(gate) = self.gate.take() else {
+            return;
+        };
         match cmp::consent_manager(head) {
             Some(manager) => {
                 tracing::debug!(target: "consentry::proxy", manager, "page loads its own consent manager: no banner");
@@ -257,32 +324,34 @@ impl HtmlBody {
             }
             None => observe::banner("shown"),
         }
-        gate.held
     }
 
-    fn encode(&mut self, out: Vec<u8>) -> Result<Bytes, BodyError> {
-        match self.encoder.as_mut() {
-            Some(_) if out.is_empty() => Ok(Bytes::new()),
-            Some(e) => e.write(&out).map(Bytes::from).map_err(BodyError::Encode),
-            None => Ok(Bytes::from(out)),
+    fn encode(&mut self, out: Output) -> Result<BodyData, BodyError> {
+        let Some(encoder) = self.encoder.as_mut() else {
+            return Ok(BodyData::Parts(out));
+        };
+        let mut encoded = Vec::new();
+        for part in out.parts() {
+            encoded.extend(encoder.write(part).map_err(BodyError::Encode)?);
         }
+        Ok(BodyData::Whole(Bytes::from(encoded)))
     }
 
     /// Upstream ended: flushes decoder, filter and encoder; returns the last bytes.
-    fn end(&mut self) -> Result<Bytes, BodyError> {
+    fn end(&mut self) -> Result<BodyData, BodyError> {
         let tail = match self.decoder.take() {
             Some(d) => d.finish().map_err(BodyError::Decode),
             None => Ok(Vec::new()),
         };
         let mut out = match tail {
-            Ok(tail) if !tail.is_empty() => self.rewrite(&tail),
-            Ok(_) => Ok(Vec::new()),
+            Ok(tail) if !tail.is_empty() => self.rewrite(Bytes::from(tail)),
+            Ok(_) => Ok(Output::default()),
             Err(e) => Err(e),
         };
         if let (Ok(out), true) = (&mut out, self.gate.is_some()) {
-            let held = self.open_gate(None);
-            match self.feed(&held) {
-                Ok(more) => out.extend(more),
+            let held = self.open_held_gate(None);
+            match self.feed(held) {
+                Ok(more) => out.append(more),
                 Err(e) => return self.end_failed(e),
             }
         }
@@ -295,7 +364,7 @@ impl HtmlBody {
                 match ended {
                     Ok((last, report)) => {
                         self.bytes_out += last.len() as u64;
-                        out.extend_from_slice(&last);
+                        out.push(Bytes::from(last));
                         Some(report)
                     }
                     Err(e) => {
@@ -314,22 +383,24 @@ impl HtmlBody {
             audit.finish(report.as_ref());
         }
         if self.tee {
-            return Ok(Bytes::new());
+            return Ok(BodyData::Whole(Bytes::new()));
         }
-        let mut bytes = self.encode(out)?.to_vec();
+        let mut last = self.encode(out)?;
         if let Some(e) = self.encoder.take() {
+            let mut bytes = last.copy_to_bytes(last.remaining()).to_vec();
             bytes.extend(e.finish().map_err(BodyError::Encode)?);
+            last = BodyData::Whole(Bytes::from(bytes));
         }
-        Ok(Bytes::from(bytes))
+        Ok(last)
     }
 
-    fn end_failed(&mut self, e: BodyError) -> Result<Bytes, BodyError> {
+    fn end_failed(&mut self, e: BodyError) -> Result<BodyData, BodyError> {
         if self.tee {
             self.stop_observing(&e);
             if let Some(audit) = self.audit.take() {
                 audit.finish(None);
             }
-            return Ok(Bytes::new());
+            return Ok(BodyData::Whole(Bytes::new()));
         }
         Err(e)
     }
@@ -365,13 +436,13 @@ fn record_failure(e: &BodyError) {
 }
 
 impl Body for HtmlBody {
-    type Data = Bytes;
+    type Data = BodyData;
     type Error = BodyError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+    ) -> Poll<Option<Result<Frame<BodyData>, BodyError>>> {
         let this = self.get_mut();
         loop {
             if this.done {
@@ -382,7 +453,9 @@ impl Body for HtmlBody {
                     Ok(data) => this.chunk(data),
                     // Trailers cannot describe a rewritten body: they are dropped
                     // (in report-only mode they pass, as everything does).
-                    Err(frame) if this.tee => return Poll::Ready(Some(Ok(frame))),
+                    Err(frame) if this.tee => {
+                        return Poll::Ready(Some(Ok(frame.map_data(BodyData::Whole))))
+                    }
                     Err(_) => continue,
                 },
                 Some(Err(e)) => Err(e.into()),
@@ -393,8 +466,8 @@ impl Body for HtmlBody {
                 }
             };
             match result {
-                Ok(bytes) if bytes.is_empty() => continue,
-                Ok(bytes) => return Poll::Ready(Some(Ok(Frame::data(bytes)))),
+                Ok(data) if !data.has_remaining() => continue,
+                Ok(data) => return Poll::Ready(Some(Ok(Frame::data(data)))),
                 Err(e) => {
                     this.done = true;
                     record_failure(&e);

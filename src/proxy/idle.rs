@@ -9,7 +9,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use tokio::time::{Instant, Sleep};
 
@@ -47,15 +46,15 @@ impl<B> IdleTimeout<B> {
 
 impl<B> Body for IdleTimeout<B>
 where
-    B: Body<Data = Bytes, Error = BoxError> + Unpin,
+    B: Body<Error = BoxError> + Unpin,
 {
-    type Data = Bytes;
+    type Data = B::Data;
     type Error = BoxError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    ) -> Poll<Option<Result<Frame<B::Data>, BoxError>>> {
         let this = self.get_mut();
         if this.expired {
             return Poll::Ready(None);

@@ -8,7 +8,9 @@ use url::Url;
 
 use super::handlers::{self, Context, Decision, Edit, Follow};
 use super::{urls, Enforcement, Report, RewriteError};
-use crate::html::edit::Editor;
+use bytes::Bytes;
+
+use crate::html::edit::{Editor, Output};
 use crate::html::scanner::{Attributes, EndTag, Handler, Namespace, Scanner, StartTag, TagName};
 use crate::policy::consent_mode;
 use crate::policy::inline::InlineRemoval;
@@ -137,8 +139,17 @@ impl Document {
         self.editor.reserve(n);
     }
 
-    pub(crate) fn take_output(&mut self) -> Vec<u8> {
+    pub(crate) fn take_output(&mut self) -> Output {
         self.editor.take()
+    }
+
+    /// Until [`Document::unshare`], the data fed is `data` (see [`Editor::share`]).
+    pub(crate) fn share(&mut self, data: Bytes) {
+        self.editor.share(data);
+    }
+
+    pub(crate) fn unshare(&mut self) {
+        self.editor.unshare();
     }
 
     pub(crate) fn take_report(&mut self) -> Report {
@@ -769,5 +780,5 @@ fn filter_nested(
     let mut scanner = Scanner::new();
     scanner.feed(markup, true, &mut doc);
     doc.finish(markup, scanner.inside_tag());
-    (doc.take_output(), doc.take_report())
+    (doc.take_output().to_vec(), doc.take_report())
 }

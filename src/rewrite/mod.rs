@@ -27,6 +27,9 @@ pub mod urls;
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
+use crate::html::edit::Output;
 use crate::html::scanner::Scanner;
 use crate::policy::category::{Categories, CategorySet};
 use crate::policy::consent_mode;
@@ -253,9 +256,27 @@ impl HtmlFilter {
     pub fn write(&mut self, chunk: &[u8]) -> Result<Vec<u8>, RewriteError> {
         // Output is about as long as input: one allocation.
         self.document.reserve(chunk.len() + OUTPUT_SLACK);
+        let out = self.write_chunk(chunk, None)?;
+        Ok(Vec::from(out.into_bytes()))
+    }
+
+    /// Feeds one chunk the caller holds as [`Bytes`]; returns the output
+    /// that is ready (possibly empty), in which long unchanged spans of
+    /// `chunk` are shared with it instead of copied.
+    pub fn write_shared(&mut self, chunk: Bytes) -> Result<Output, RewriteError> {
+        self.document.reserve(OUTPUT_SLACK);
+        self.write_chunk(&chunk.clone(), Some(chunk))
+    }
+
+    fn write_chunk(&mut self, chunk: &[u8], shared: Option<Bytes>) -> Result<Output, RewriteError> {
         let mut carried = std::mem::take(&mut self.carried);
         let keep = if carried.is_empty() {
-            let keep = self.run(chunk)?;
+            if let Some(shared) = shared {
+                self.document.share(shared);
+            }
+            let keep = self.run(chunk);
+            self.document.unshare();
+            let keep = keep?;
             carried.extend_from_slice(&chunk[keep..]);
             keep
         } else {
@@ -270,7 +291,6 @@ impl HtmlFilter {
         Ok(self.document.take_output())
     }
 
-    /// Scans `data`; returns where the bytes still needed start.
     fn run(&mut self, data: &[u8]) -> Result<usize, RewriteError> {
         self.scanner.feed(data, false, &mut self.document);
         self.document.settle(data, &self.scanner)
@@ -281,7 +301,8 @@ impl HtmlFilter {
         let data = std::mem::take(&mut self.carried);
         self.scanner.feed(&data, true, &mut self.document);
         self.document.finish(&data, self.scanner.inside_tag());
-        Ok((self.document.take_output(), self.document.take_report()))
+        let out = Vec::from(self.document.take_output().into_bytes());
+        Ok((out, self.document.take_report()))
     }
 
     /// [`Self::end`], then Consentry's own `markup` appended (its URLs
@@ -294,7 +315,7 @@ impl HtmlFilter {
         let data = std::mem::take(&mut self.carried);
         self.scanner.feed(&data, true, &mut self.document);
         self.document.finish(&data, self.scanner.inside_tag());
-        let mut out = self.document.take_output();
+        let mut out = Vec::from(self.document.take_output().into_bytes());
         if !self.scanner.inside_tag() {
             out.extend_from_slice(markup.as_bytes());
         }
