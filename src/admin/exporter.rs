@@ -22,6 +22,7 @@ pub fn builder() -> Result<PrometheusBuilder, BuildError> {
 pub fn install() -> Result<PrometheusHandle, BuildError> {
     let handle = builder()?.install_recorder()?;
     describe();
+    crate::proxy::observe::register_per_request();
     Ok(handle)
 }
 

@@ -67,7 +67,7 @@ mod handler;
 mod header_timeout;
 mod headers;
 mod idle;
-mod observe;
+pub(crate) mod observe;
 mod own_pages;
 mod server;
 mod tls;

@@ -4,11 +4,11 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use http::{HeaderValue, StatusCode, Uri};
-use metrics::{counter, histogram};
+use metrics::{counter, histogram, Counter, Histogram};
 
 use crate::config::{Mode, Policy};
 use crate::discovery::{HostSighting, TagSighting};
@@ -20,16 +20,49 @@ use crate::rewrite::Report;
 /// Distinct unclassified cookie names that keep their own label; later ones are `_other`.
 pub const UNCLASSIFIED_NAME_LIMIT: usize = 256;
 
+/// The status classes `consentry_requests_total` counts by.
+const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+/// The banner outcomes `consentry_consent_banners_total` counts by.
+const BANNER_OUTCOMES: [&str; 3] = ["shown", "own_consent_manager", "csp"];
+
+/// Handles of the metrics every request updates, with their fixed labels,
+/// registered once with the process-wide recorder (see
+/// [`register_per_request`]): what they save is a registry lookup, and for
+/// labelled ones building the key, per request.
+struct PerRequest {
+    requests: [Counter; STATUS_CLASSES.len()],
+    banners: [Counter; BANNER_OUTCOMES.len()],
+    upstream_duration: Histogram,
+    rewrite_bytes_in: Counter,
+    rewrite_bytes_out: Counter,
+}
+
+static PER_REQUEST: OnceLock<PerRequest> = OnceLock::new();
+
+/// Registers the per-request metric handles with the current recorder.
+/// Called once the process-wide recorder is installed; until then (and in
+/// tools and tests that install none) every update looks its metric up.
+pub fn register_per_request() {
+    PER_REQUEST.get_or_init(|| PerRequest {
+        requests: STATUS_CLASSES
+            .map(|class| counter!("consentry_requests_total", "status_class" => class)),
+        banners: BANNER_OUTCOMES
+            .map(|outcome| counter!("consentry_consent_banners_total", "outcome" => outcome)),
+        upstream_duration: histogram!("consentry_upstream_duration_seconds"),
+        rewrite_bytes_in: counter!("consentry_rewrite_bytes_in_total"),
+        rewrite_bytes_out: counter!("consentry_rewrite_bytes_out_total"),
+    });
+}
+
 /// Counts one response by status class.
 pub fn request(status: StatusCode) {
-    let class = match status.as_u16() / 100 {
-        1 => "1xx",
-        2 => "2xx",
-        3 => "3xx",
-        4 => "4xx",
-        _ => "5xx",
-    };
-    counter!("consentry_requests_total", "status_class" => class).increment(1);
+    let class = (usize::from(status.as_u16() / 100).clamp(1, 5)) - 1;
+    match PER_REQUEST.get() {
+        Some(hot) => hot.requests[class].increment(1),
+        None => counter!("consentry_requests_total", "status_class" => STATUS_CLASSES[class])
+            .increment(1),
+    }
 }
 
 /// Counts an upstream failure: `connect`, `timeout`, `protocol` or `decode`.
@@ -39,7 +72,10 @@ pub fn upstream_error(kind: &'static str) {
 
 /// Records the time to upstream response headers.
 pub fn upstream_duration(elapsed: Duration) {
-    histogram!("consentry_upstream_duration_seconds").record(elapsed.as_secs_f64());
+    match PER_REQUEST.get() {
+        Some(hot) => hot.upstream_duration.record(elapsed.as_secs_f64()),
+        None => histogram!("consentry_upstream_duration_seconds").record(elapsed.as_secs_f64()),
+    }
 }
 
 /// Counts a stripped `Set-Cookie`.
@@ -68,7 +104,11 @@ pub fn withdrawal_expiries(count: usize) {
 /// `own_consent_manager` (the page loads its own) or `csp` (the page's
 /// Content-Security-Policy would block it).
 pub fn banner(outcome: &'static str) {
-    counter!("consentry_consent_banners_total", "outcome" => outcome).increment(1);
+    let known = BANNER_OUTCOMES.iter().position(|o| *o == outcome);
+    match (PER_REQUEST.get(), known) {
+        (Some(hot), Some(i)) => hot.banners[i].increment(1),
+        _ => counter!("consentry_consent_banners_total", "outcome" => outcome).increment(1),
+    }
 }
 
 /// Counts a consent decision and the categories it grants.
@@ -102,8 +142,16 @@ pub fn rewrite_error(kind: &'static str) {
 
 /// Counts the bytes that went into and came out of the rewriter.
 pub fn rewrite_bytes(bytes_in: u64, bytes_out: u64) {
-    counter!("consentry_rewrite_bytes_in_total").increment(bytes_in);
-    counter!("consentry_rewrite_bytes_out_total").increment(bytes_out);
+    match PER_REQUEST.get() {
+        Some(hot) => {
+            hot.rewrite_bytes_in.increment(bytes_in);
+            hot.rewrite_bytes_out.increment(bytes_out);
+        }
+        None => {
+            counter!("consentry_rewrite_bytes_in_total").increment(bytes_in);
+            counter!("consentry_rewrite_bytes_out_total").increment(bytes_out);
+        }
+    }
 }
 
 /// Counts the tags a rewrite acted on (or would have, in report-only mode).
