@@ -23,6 +23,7 @@ pub mod markup;
 pub mod records;
 pub mod texts;
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::config::file::{BannerFile, CategoryFile, ConsentUiFile};
@@ -30,6 +31,7 @@ use crate::policy::category::{Categories, CategorySet};
 use crate::policy::consent::consentry::{self, Stamp, CONSENT_ID_LEN};
 use crate::policy::consent::{Explanation, Outcome, Source};
 use crate::policy::tags::TagRules;
+use crate::rewrite::placeholder::GrantTexts;
 
 use texts::Texts;
 
@@ -94,6 +96,8 @@ pub struct ConsentUi {
     languages: Vec<(String, Texts)>,
     /// The banner of each language, in the order of `languages`.
     banners: Vec<markup::BannerTemplate>,
+    /// What placeholders' grant forms share, in the order of `languages`.
+    grant_texts: Vec<Arc<GrantTexts>>,
     stylesheet_path: String,
 }
 
@@ -224,11 +228,17 @@ impl ConsentUi {
             default_language: f.default_language.clone(),
             languages,
             banners: Vec::new(),
+            grant_texts: Vec::new(),
         };
         ui.banners = ui
             .languages
             .iter()
             .map(|(language, texts)| markup::BannerTemplate::new(&ui, language, texts))
+            .collect();
+        ui.grant_texts = ui
+            .languages
+            .iter()
+            .map(|(language, texts)| Arc::new(ui.new_grant_texts(language, texts)))
             .collect();
         Ok(ui)
     }
@@ -286,6 +296,33 @@ impl ConsentUi {
             .position(|(l, _)| l == language)
             .unwrap_or(0);
         self.banners[index].render(return_to)
+    }
+
+    /// What placeholders' grant forms in `language` (one the UI has; else
+    /// the first) share.
+    pub fn grant_texts(&self, language: &str) -> Arc<GrantTexts> {
+        let index = self
+            .languages
+            .iter()
+            .position(|(l, _)| l == language)
+            .unwrap_or(0);
+        self.grant_texts[index].clone()
+    }
+
+    fn new_grant_texts(&self, language: &str, texts: &Texts) -> GrantTexts {
+        GrantTexts {
+            action: self.consent_url(),
+            stylesheet: self.stylesheet_url().to_string(),
+            language: language.to_string(),
+            blocked: texts.placeholder_blocked.clone(),
+            allow: texts.placeholder_allow.clone(),
+            settings: texts.settings_link.clone(),
+            labels: self
+                .categories
+                .iter_names()
+                .map(|(_, name)| (name.to_string(), texts.category(name).label))
+                .collect(),
+        }
     }
 
     /// The language and texts for an `Accept-Language` header.

@@ -754,10 +754,9 @@ impl UiPlan {
     /// The form a placeholder offers: current grants plus the embed's category.
     fn grant_form(&self, policy: &Policy, granted: CategorySet) -> Arc<GrantForm> {
         let ui = &policy.consent_ui;
-        let (language, texts) = self.language(policy);
+        let (language, _) = self.language(policy);
         Arc::new(GrantForm {
-            action: ui.consent_url(),
-            stylesheet: ui.stylesheet_url().to_string(),
+            texts: ui.grant_texts(language),
             preferences: ui.preferences_url(&self.return_to),
             return_to: self.return_to.clone(),
             granted: policy
@@ -766,15 +765,6 @@ impl UiPlan {
                 .into_iter()
                 .map(str::to_string)
                 .collect(),
-            blocked: texts.placeholder_blocked.clone(),
-            allow: texts.placeholder_allow.clone(),
-            settings: texts.settings_link.clone(),
-            labels: policy
-                .categories
-                .iter_names()
-                .map(|(_, name)| (name.to_string(), texts.category(name).label))
-                .collect(),
-            language: language.to_string(),
         })
     }
 }

@@ -1,23 +1,33 @@
 //! The notice that replaces a blocked embed, and leads to consent.
 
+use std::sync::Arc;
+
 /// What a placeholder offers besides its notice: a button granting the
 /// embed's category (a form posting to the consent endpoint with the
 /// visitor's current grants plus that category, back to the same page) and
 /// a link to the preferences page. Built per response by the proxy.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GrantForm {
-    /// The consent endpoint (`/_consentry/consent`).
-    pub action: String,
-    /// The consent UI stylesheet.
-    pub stylesheet: String,
+    /// What every form of the page's language shares.
+    pub texts: Arc<GrantTexts>,
     /// The preferences page's URL.
     pub preferences: String,
     /// The page's own path and query (already checked to be a safe path).
     pub return_to: String,
-    /// The language of the texts.
-    pub language: String,
     /// The visitor's currently granted categories, `necessary` left out.
     pub granted: Vec<String>,
+}
+
+/// The parts of a [`GrantForm`] that depend only on the configuration and
+/// the language: built once per language when the configuration loads.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct GrantTexts {
+    /// The consent endpoint (`/_consentry/consent`).
+    pub action: String,
+    /// The consent UI stylesheet.
+    pub stylesheet: String,
+    /// The language of the texts.
+    pub language: String,
     /// The notice, with `{vendor}` and `{category}`.
     pub blocked: String,
     /// The button, with `{category}`.
@@ -74,7 +84,7 @@ pub fn html(
         _ => String::new(),
     };
     let label = form
-        .and_then(|f| f.labels.iter().find(|(n, _)| n == category))
+        .and_then(|f| f.texts.labels.iter().find(|(n, _)| n == category))
         .map_or(category, |(_, label)| label.as_str());
     let mut out = format!(
         "<consentry-placeholder data-consentry-injected=\"placeholder\" data-consent-category=\"{category}\" \
@@ -88,7 +98,7 @@ pub fn html(
         },
         lang = form.map_or(String::new(), |f| format!(
             " lang=\"{}\"",
-            escape_config_text(&f.language)
+            escape_config_text(&f.texts.language)
         )),
     );
     let Some(form) = form else {
@@ -119,9 +129,9 @@ pub fn html(
     out.push_str(&format!(
         "<link rel=\"stylesheet\" href=\"{css}\"><div class=\"cnsy-ph\"><p>{notice}</p>\
          <form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"choice\" value=\"custom\">",
-        css = escape_config_text(&form.stylesheet),
-        notice = fill(&form.blocked),
-        action = escape_config_text(&form.action),
+        css = escape_config_text(&form.texts.stylesheet),
+        notice = fill(&form.texts.blocked),
+        action = escape_config_text(&form.texts.action),
     ));
     for granted in form.granted.iter().filter(|g| g.as_str() != category) {
         out.push_str(&format!(
@@ -137,10 +147,10 @@ pub fn html(
          <a href=\"{prefs}\">{settings}</a></div></template></consentry-placeholder>",
         category = escape_config_text(category),
         ret = escape_config_text(&form.return_to),
-        lang = escape_config_text(&form.language),
-        allow = fill(&form.allow),
+        lang = escape_config_text(&form.texts.language),
+        allow = fill(&form.texts.allow),
         prefs = escape_config_text(&form.preferences),
-        settings = escape_config_text(&form.settings),
+        settings = escape_config_text(&form.texts.settings),
     ));
     out
 }
@@ -292,16 +302,18 @@ mod tests {
     #[test]
     fn grant_form_adds_the_category_to_current_grants() {
         let form = GrantForm {
-            action: "/_consentry/consent".into(),
-            stylesheet: "/_consentry/consentry.1.css".into(),
+            texts: Arc::new(GrantTexts {
+                action: "/_consentry/consent".into(),
+                stylesheet: "/_consentry/consentry.1.css".into(),
+                language: "de".into(),
+                blocked: "Inhalte von {vendor} sind blockiert ({category}).".into(),
+                allow: "{category} erlauben".into(),
+                settings: "Cookie-Einstellungen".into(),
+                labels: vec![("marketing".into(), "Marketing & Medien".into())],
+            }),
             preferences: "/_consentry/preferences?return=%2Fp".into(),
             return_to: "/p?q=1&r=2".into(),
-            language: "de".into(),
             granted: vec!["analytics".into()],
-            blocked: "Inhalte von {vendor} sind blockiert ({category}).".into(),
-            allow: "{category} erlauben".into(),
-            settings: "Cookie-Einstellungen".into(),
-            labels: vec![("marketing".into(), "Marketing & Medien".into())],
         };
         let embed = Embed {
             id: Some("clip".into()),
