@@ -220,13 +220,15 @@ pub fn rewrite(data: &[u8]) {
             return;
         };
         let mut out = Vec::new();
+        // The first piece through the copying entry point, the second
+        // through the sharing one the proxy uses.
         let ok = filter
             .write(&html[..split])
             .and_then(|o| {
                 out.extend(o);
-                filter.write(&html[split..])
+                filter.write_shared(bytes::Bytes::copy_from_slice(&html[split..]))
             })
-            .map(|o| out.extend(o));
+            .map(|o| out.extend(o.to_vec()));
         if ok.is_err() {
             continue;
         }
