@@ -517,6 +517,17 @@ impl NameBuf {
         self.len = self.len.saturating_add(bytes.len());
     }
 
+    /// Sets the name to the first `len` bytes (one to eight) of `word`,
+    /// the bytes of `data` from the name's start read as one
+    /// little-endian word. Stored a word at a time, the name reads back
+    /// at once as one: [`Self::kind`] does not wait on byte stores.
+    fn set_short(&mut self, word: u64, len: usize) {
+        debug_assert!((1..=8).contains(&len));
+        let word = lower_ascii(word & (u64::MAX >> (64 - 8 * len)));
+        self.bytes[..8].copy_from_slice(&word.to_le_bytes());
+        self.len = len;
+    }
+
     fn clear(&mut self) {
         self.len = 0;
     }
@@ -577,6 +588,20 @@ impl NameBuf {
         }
         hash
     }
+}
+
+/// Every byte of `word` lower-cased as by `u8::to_ascii_lowercase`.
+const fn lower_ascii(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Each byte's low seven bits plus a constant: the sum (at most 0xbe,
+    // no carry into the next byte) has its high bit set from `A`, and
+    // from past `Z`.
+    let low = word & (0x7f * ONES);
+    let from_a = low + (0x80 - b'A' as u64) * ONES;
+    let past_z = low + (0x80 - b'Z' as u64 - 1) * ONES;
+    // Upper-case ASCII letters (non-ASCII bytes have their high bit set).
+    let upper = from_a & !past_z & !word & (0x80 * ONES);
+    word | (upper >> 2)
 }
 
 /// The names of the HTML start tags seen so far, as a 512-bit hash set: it
@@ -860,7 +885,18 @@ impl Scanner {
                         .iter()
                         .position(|&b| is_space(b) || b == b'/' || b == b'>')
                         .map_or(len, |n| pos + n);
-                    self.tag.name.extend(&data[pos..i]);
+                    match data.get(pos..pos + 8) {
+                        // A short name read whole: one word.
+                        Some(word)
+                            if self.tag.name.len == 0
+                                && i < len
+                                && (1..=8).contains(&(i - pos)) =>
+                        {
+                            let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                            self.tag.name.set_short(word, i - pos);
+                        }
+                        _ => self.tag.name.extend(&data[pos..i]),
+                    }
                     pos = i;
                     if i < len {
                         self.name_done(pos, h);
@@ -1768,6 +1804,20 @@ mod tests {
         }
         // A name too long to keep is no name of ours.
         assert_eq!(NameBuf::from(&[b'a'; NAME_CAP + 1]).kind(), TagName::Other);
+    }
+
+    #[test]
+    fn words_lower_case_as_bytes_do() {
+        for b in 0..=u8::MAX {
+            for at in 0..8 {
+                // The byte among others that must not change it.
+                let mut bytes = [b'Q', 0xc3, b'@', b'[', b'`', b'{', 0, b'z'];
+                bytes[at] = b;
+                let mut lower = bytes;
+                lower.make_ascii_lowercase();
+                assert_eq!(lower_ascii(u64::from_le_bytes(bytes)).to_le_bytes(), lower);
+            }
+        }
     }
 
     /// Records what the scanner reports, as text.
