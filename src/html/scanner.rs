@@ -706,6 +706,29 @@ fn attr_name_end(data: &[u8], at: usize) -> usize {
         .map_or(data.len(), |n| at + n)
 }
 
+/// The first `needle` in `hay`, as `memchr` finds it: its next sixteen
+/// bytes are looked at first, a word at a time and without a call, since
+/// most of the scanner's searches (the next `<` between tags, the end of a
+/// short attribute value) end there.
+#[inline(always)]
+fn find(needle: u8, hay: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let Some(head) = hay.get(..16) else {
+        return memchr(needle, hay);
+    };
+    for (n, word) in head.chunks_exact(8).enumerate() {
+        let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        // A zero byte where `word` has `needle`; a byte above one may
+        // read as zero too, never one below.
+        let x = word ^ (ONES * needle as u64);
+        let zero = x.wrapping_sub(ONES) & !x & (0x80 * ONES);
+        if zero != 0 {
+            return Some(8 * n + (zero.trailing_zeros() / 8) as usize);
+        }
+    }
+    memchr(needle, &hay[16..]).map(|i| 16 + i)
+}
+
 /// The first position from `at` that is not whitespace.
 fn skip_spaces(data: &[u8], mut at: usize) -> usize {
     while at < data.len() && is_space(data[at]) {
@@ -836,7 +859,7 @@ impl Scanner {
         while pos < len {
             let c = data[pos];
             match self.state {
-                S::Data => match memchr(b'<', &data[pos..]) {
+                S::Data => match find(b'<', &data[pos..]) {
                     Some(i) => {
                         self.lt = pos + i;
                         pos += i + 1;
@@ -970,7 +993,7 @@ impl Scanner {
                     } else {
                         b'\''
                     };
-                    match memchr(quote, &data[pos..]) {
+                    match find(quote, &data[pos..]) {
                         Some(i) => {
                             self.value_end(pos + i, pos + i + 1);
                             pos += i + 1;
@@ -1078,7 +1101,7 @@ impl Scanner {
                     }
                     _ => self.state = S::Comment,
                 },
-                S::Comment => match memchr(b'-', &data[pos..]) {
+                S::Comment => match find(b'-', &data[pos..]) {
                     Some(i) => {
                         pos += i + 1;
                         self.state = S::CommentEndDash;
@@ -1116,7 +1139,7 @@ impl Scanner {
                     }
                     _ => self.state = S::Comment,
                 },
-                S::BogusComment => match memchr(b'>', &data[pos..]) {
+                S::BogusComment => match find(b'>', &data[pos..]) {
                     Some(i) => {
                         pos += i + 1;
                         self.state = State::Data;
@@ -1146,7 +1169,7 @@ impl Scanner {
                     }
                     _ => self.state = S::Cdata,
                 },
-                S::Raw => match memchr(b'<', &data[pos..]) {
+                S::Raw => match find(b'<', &data[pos..]) {
                     Some(i) => {
                         self.lt = pos + i;
                         pos += i + 1;
@@ -1210,7 +1233,7 @@ impl Scanner {
                     }
                 }
                 S::Plaintext => pos = len,
-                S::Script => match memchr(b'<', &data[pos..]) {
+                S::Script => match find(b'<', &data[pos..]) {
                     Some(i) => {
                         self.lt = pos + i;
                         pos += i + 1;
@@ -1441,7 +1464,7 @@ impl Scanner {
             };
             pos += 1;
             self.value_start(pos);
-            let Some(i) = memchr(quote, &data[pos..]) else {
+            let Some(i) = find(quote, &data[pos..]) else {
                 self.state = if quote == b'"' {
                     S::AttrValueDq
                 } else {
@@ -1816,6 +1839,29 @@ mod tests {
                 let mut lower = bytes;
                 lower.make_ascii_lowercase();
                 assert_eq!(lower_ascii(u64::from_le_bytes(bytes)).to_le_bytes(), lower);
+            }
+        }
+    }
+
+    #[test]
+    fn find_finds_as_memchr_does() {
+        let hay = b"0123456789abcdef<0123456789abcdef<<";
+        for start in 0..hay.len() {
+            for end in start..=hay.len() {
+                let hay = &hay[start..end];
+                for needle in [b'<', b'0', b'f', b'\x80', b'\xfe'] {
+                    assert_eq!(find(needle, hay), memchr(needle, hay));
+                }
+            }
+        }
+        let mut bytes: Vec<u8> = (0..=u8::MAX).collect();
+        bytes.extend((0..=u8::MAX).rev());
+        for needle in 0..=u8::MAX {
+            for start in 0..40 {
+                assert_eq!(
+                    find(needle, &bytes[start..]),
+                    memchr(needle, &bytes[start..])
+                );
             }
         }
     }
