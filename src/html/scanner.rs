@@ -519,13 +519,15 @@ impl NameBuf {
 
     /// Sets the name to the first `len` bytes (one to eight) of `word`,
     /// the bytes of `data` from the name's start read as one
-    /// little-endian word. Stored a word at a time, the name reads back
-    /// at once as one: [`Self::kind`] does not wait on byte stores.
-    fn set_short(&mut self, word: u64, len: usize) {
+    /// little-endian word, and returns its [`Self::kind`], classified from
+    /// the word in hand (read back from byte stores, it would wait on them).
+    fn set_short(&mut self, word: u64, len: usize) -> TagName {
         debug_assert!((1..=8).contains(&len));
-        let word = lower_ascii(word & (u64::MAX >> (64 - 8 * len)));
+        let kept = u64::MAX >> (64 - 8 * len);
+        let word = lower_ascii(word & kept);
         self.bytes[..8].copy_from_slice(&word.to_le_bytes());
         self.len = len;
+        short_kind(word, kept)
     }
 
     fn clear(&mut self) {
@@ -540,14 +542,7 @@ impl NameBuf {
         }
         let kept = u64::MAX >> (64 - 8 * self.len);
         let word = u64::from_le_bytes(self.bytes[..8].try_into().expect("eight bytes")) & kept;
-        // With the bytes past the name set to one, a zero byte is a NUL in
-        // it, which `pack` refuses (no name of ours has one).
-        let probe = word | (!kept & 0x0101_0101_0101_0101);
-        let has_nul = probe.wrapping_sub(0x0101_0101_0101_0101) & !probe & 0x8080_8080_8080_8080;
-        if has_nul != 0 {
-            return TagName::Other;
-        }
-        SHORT_NAMES.get(word)
+        short_kind(word, kept)
     }
 
     /// The name, or `None` when it was too long to keep.
@@ -588,6 +583,19 @@ impl NameBuf {
         }
         hash
     }
+}
+
+/// [`TagName::from_lower`] of a name of one to eight bytes packed in
+/// `word`, whose other bytes (zero) `kept` does not cover.
+fn short_kind(word: u64, kept: u64) -> TagName {
+    // With the bytes past the name set to one, a zero byte is a NUL in
+    // it, which `pack` refuses (no name of ours has one).
+    let probe = word | (!kept & 0x0101_0101_0101_0101);
+    let has_nul = probe.wrapping_sub(0x0101_0101_0101_0101) & !probe & 0x8080_8080_8080_8080;
+    if has_nul != 0 {
+        return TagName::Other;
+    }
+    SHORT_NAMES.get(word)
 }
 
 /// Every byte of `word` lower-cased as by `u8::to_ascii_lowercase`.
@@ -868,10 +876,11 @@ impl Scanner {
                         match (data.get(pos), data.get(pos + 1)) {
                             (Some(b), _) if b.is_ascii_alphabetic() => {
                                 self.begin_tag(self.lt, false);
+                                pos = self.tag_name(data, pos, h);
                             }
                             (Some(b'/'), Some(b)) if b.is_ascii_alphabetic() => {
-                                pos += 1;
                                 self.begin_tag(self.lt, true);
+                                pos = self.tag_name(data, pos + 1, h);
                             }
                             _ => self.state = S::TagOpen,
                         }
@@ -903,39 +912,7 @@ impl Scanner {
                         self.state = S::BogusComment;
                     }
                 }
-                S::TagName => {
-                    let i = data[pos..]
-                        .iter()
-                        .position(|&b| is_space(b) || b == b'/' || b == b'>')
-                        .map_or(len, |n| pos + n);
-                    match data.get(pos..pos + 8) {
-                        // A short name read whole: one word.
-                        Some(word)
-                            if self.tag.name.len == 0
-                                && i < len
-                                && (1..=8).contains(&(i - pos)) =>
-                        {
-                            let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-                            self.tag.name.set_short(word, i - pos);
-                        }
-                        _ => self.tag.name.extend(&data[pos..i]),
-                    }
-                    pos = i;
-                    if i < len {
-                        self.name_done(pos, h);
-                        match data[i] {
-                            b'/' => {
-                                pos += 1;
-                                self.state = S::SelfClosing;
-                            }
-                            b'>' => {
-                                pos += 1;
-                                self.emit(data, pos, h);
-                            }
-                            _ => pos = self.attributes(data, pos + 1, h),
-                        }
-                    }
-                }
+                S::TagName => pos = self.tag_name(data, pos, h),
                 S::BeforeAttrName => pos = self.attributes(data, pos, h),
                 S::AttrName => {
                     let i = attr_name_end(data, pos);
@@ -1369,6 +1346,46 @@ impl Scanner {
         self.pos = pos;
     }
 
+    /// The tag name state at `pos`, and the attributes that follow it
+    /// (see [`Self::attributes`]); returns where it stopped.
+    #[inline(always)]
+    fn tag_name<H: Handler>(&mut self, data: &[u8], mut pos: usize, h: &mut H) -> usize {
+        use State as S;
+        let len = data.len();
+        let i = data[pos..]
+            .iter()
+            .position(|&b| is_space(b) || b == b'/' || b == b'>')
+            .map_or(len, |n| pos + n);
+        let kind = match data.get(pos..pos + 8) {
+            // A short name read whole: one word.
+            Some(word) if self.tag.name.len == 0 && i < len && (1..=8).contains(&(i - pos)) => {
+                let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                Some(self.tag.name.set_short(word, i - pos))
+            }
+            _ => {
+                self.tag.name.extend(&data[pos..i]);
+                None
+            }
+        };
+        pos = i;
+        if i < len {
+            let kind = kind.unwrap_or_else(|| self.tag.name.kind());
+            self.name_done(pos, kind, h);
+            match data[i] {
+                b'/' => {
+                    pos += 1;
+                    self.state = S::SelfClosing;
+                }
+                b'>' => {
+                    pos += 1;
+                    self.emit(data, pos, h);
+                }
+                _ => pos = self.attributes(data, pos + 1, h),
+            }
+        }
+        pos
+    }
+
     /// Whether `<![CDATA[` opens a CDATA section: only in foreign content,
     /// and not where an HTML element may be the current node (one opened in
     /// an integration point).
@@ -1394,9 +1411,9 @@ impl Scanner {
         self.state = State::TagName;
     }
 
-    /// The tag name is complete at `at`: decide whether to record the tag.
-    fn name_done<H: Handler>(&mut self, at: usize, h: &mut H) {
-        let kind = self.tag.name.kind();
+    /// The tag name, of `kind`, is complete at `at`: decide whether to
+    /// record the tag.
+    fn name_done<H: Handler>(&mut self, at: usize, kind: TagName, h: &mut H) {
         self.tag.kind = Some(kind);
         self.tag.name_end = at;
         self.tag.attr_end = at;
@@ -1542,24 +1559,40 @@ impl Scanner {
 
     /// A tag is complete at `end`: report it and switch state as the tree
     /// builder would.
+    #[inline(always)]
     fn emit<H: Handler>(&mut self, data: &[u8], end: usize, h: &mut H) {
-        let kind = self.tag.kind.unwrap_or(TagName::Other);
+        // Apart: an end tag does not pay for the larger frame of a start
+        // tag's handler.
         if self.tag.end_tag {
-            self.state = State::Data;
-            // The end tag of raw text closes that HTML element and nothing else.
-            if self.tree_construction && !self.foreign.is_empty() && !self.tag.closes_raw {
-                self.end_foreign(data, kind, h);
-            }
-            h.end_tag(
-                data,
-                &EndTag {
-                    name: kind,
-                    span: self.tag.start..end,
-                    name_span: self.tag.start + 2..self.tag.name_end,
-                },
-            );
-            return;
+            self.emit_end(data, end, h);
+        } else {
+            self.emit_start(data, end, h);
         }
+    }
+
+    /// [`Self::emit`] for an end tag.
+    #[inline(never)]
+    fn emit_end<H: Handler>(&mut self, data: &[u8], end: usize, h: &mut H) {
+        let kind = self.tag.kind.unwrap_or(TagName::Other);
+        self.state = State::Data;
+        // The end tag of raw text closes that HTML element and nothing else.
+        if self.tree_construction && !self.foreign.is_empty() && !self.tag.closes_raw {
+            self.end_foreign(data, kind, h);
+        }
+        h.end_tag(
+            data,
+            &EndTag {
+                name: kind,
+                span: self.tag.start..end,
+                name_span: self.tag.start + 2..self.tag.name_end,
+            },
+        );
+    }
+
+    /// [`Self::emit`] for a start tag.
+    #[inline(never)]
+    fn emit_start<H: Handler>(&mut self, data: &[u8], end: usize, h: &mut H) {
+        let kind = self.tag.kind.unwrap_or(TagName::Other);
         let namespace = if self.tree_construction {
             self.place_start(data, kind, h)
         } else {
