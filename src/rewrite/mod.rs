@@ -5,7 +5,9 @@
 //! then makes a cheap per-response [`HtmlFilter`] that is fed chunk by chunk
 //! and never buffers the whole document. Only a tag of interest being read,
 //! inline scripts, `<style>` and `<noscript>` blocks are held back, each up
-//! to a bound, until they can be judged.
+//! to a bound, until they can be judged. Fed [`Bytes`] through
+//! [`HtmlFilter::write_shared`] (as the proxy does), the output shares long
+//! unchanged spans with the input instead of copying them.
 //!
 //! URLs are read as a browser reads them ([`urls`]: character references,
 //! WHATWG parsing, `<base href>`) from every place HTML fetches or runs
