@@ -266,17 +266,16 @@ impl HtmlBody {
         self.bytes_in += clear.len() as u64;
         if let Some(gate) = self.gate.as_mut() {
             if gate.held.is_empty() {
-                // The whole head in one chunk (the usual case): decided
-                // on the chunk itself, which is then rewritten uncopied.
                 let body = cmp::body_start(&clear);
-                if body.is_some() || clear.len() >= GATE_LIMIT {
-                    self.open_gate(&clear[..body.unwrap_or(clear.len())]);
-                    return self.feed(clear);
+                if body.is_none() && clear.len() < GATE_LIMIT {
+                    gate.held.extend_from_slice(&clear);
+                    return Ok(Output::default());
                 }
+                // The whole head in one chunk (the usual case): judged
+                // where it lies, and rewritten uncopied.
+                self.open_gate(&clear[..body.unwrap_or(clear.len())]);
+                return self.feed(clear);
             }
-            let Some(gate) = self.gate.as_mut() else {
-                unreachable!("the gate is still closed")
-            };
             let from = gate.held.len().saturating_sub(4);
             gate.held.extend_from_slice(&clear);
             let body = cmp::body_start(&gate.held[from..]).map(|at| from + at);
