@@ -653,13 +653,13 @@ impl Handler for Document {
         // Any element can carry an event handler or a `style`; elements
         // without a handler of their own need only the attributes
         // `handlers::common_attributes` reads: `on…`, `style`, `background`,
-        // `poster`, `ping` (`srcset` and `data-srcset` are read on `img` and
-        // `source` only, which get all). SVG elements fetch by other
-        // attributes too: they get all.
-        Some(if handlers::common_attributes_only(name) {
-            Attributes::HtmlInitials(b"bops")
-        } else {
-            Attributes::All
+        // `poster`, `ping`, and a link's `href` (`srcset` and `data-srcset`
+        // are read on `img` and `source` only, which get all). SVG elements
+        // fetch by other attributes too: they get all.
+        Some(match name {
+            TagName::A | TagName::Area => Attributes::HtmlInitials(b"bhops"),
+            name if handlers::common_attributes_only(name) => Attributes::HtmlInitials(b"bops"),
+            _ => Attributes::All,
         })
     }
 
@@ -673,7 +673,7 @@ impl Handler for Document {
         if self.mode != Mode::Pass {
             return;
         }
-        if handlers::nothing_to_decide(tag) {
+        if handlers::nothing_to_decide(data, tag) {
             return;
         }
         let mut decision = Decision::default();

@@ -258,7 +258,8 @@ impl<'a, 'd> Reader<'a, 'd> {
             let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
             // Most attributes are none of these: one byte tells.
             let interesting = match name.first().map(u8::to_ascii_lowercase) {
-                Some(b'o') => AUTOMATIC_EVENTS.iter().any(|e| is(e)),
+                Some(b'o') => is_event_handler(name),
+                Some(b'h') => link && html && is("href"),
                 Some(b's') => is("style") || (image && is("srcset")),
                 Some(b'b') => html && is("background") && self.takes_background(),
                 Some(b'p') => (video && is("poster")) || (link && is("ping")),
@@ -278,15 +279,9 @@ impl<'a, 'd> Reader<'a, 'd> {
             }
             if handler {
                 let code = self.value(i);
-                if let Some((verdict, _)) = self.ctx.denied_inline(&code) {
-                    self.decision.enforcements.push(Enforcement {
-                        rule: verdict.rule,
-                        element: ElementKind::Script,
-                        action: Action::Remove,
-                        inline: true,
-                    });
-                    self.decision.remove.push(i);
-                }
+                self.deny_code(i, &code);
+            } else if is("href") {
+                self.javascript_link_at(i);
             } else if is("style") {
                 self.style_attribute(i);
             } else if is("background") || is("poster") {
@@ -294,6 +289,38 @@ impl<'a, 'd> Reader<'a, 'd> {
             } else {
                 self.url_list_attribute_at(i, ElementKind::Img, !is("ping"));
             }
+        }
+    }
+
+    /// Attribute `i` runs `code` (an event handler, a `javascript:` link):
+    /// if it loads a denied tracker, the attribute goes.
+    fn deny_code(&mut self, i: usize, code: &str) {
+        if let Some((verdict, _)) = self.ctx.denied_inline(code) {
+            self.decision.enforcements.push(Enforcement {
+                rule: verdict.rule,
+                element: ElementKind::Script,
+                action: Action::Remove,
+                inline: true,
+            });
+            self.decision.remove.push(i);
+        }
+    }
+
+    /// A link's `href` (attribute `i`): a `javascript:` URL runs when the
+    /// link is followed, and goes if it loads a denied tracker; any other
+    /// URL only navigates.
+    fn javascript_link_at(&mut self, i: usize) {
+        let raw = self.tag.attributes[i]
+            .value
+            .clone()
+            .map_or(&self.data[0..0], |v| &self.data[v]);
+        if !may_be_javascript_url(raw) {
+            return;
+        }
+        let value = self.value(i);
+        let code = urls::read(&value, self.base).and_then(|target| target.javascript());
+        if let Some(code) = code {
+            self.deny_code(i, &code);
         }
     }
 
@@ -345,6 +372,7 @@ impl<'a, 'd> Reader<'a, 'd> {
         let name = &self.data[tag.name_span.clone()];
         let fetches_href =
             name.eq_ignore_ascii_case(b"use") || name.eq_ignore_ascii_case(b"feimage");
+        let link = name.eq_ignore_ascii_case(b"a");
         let animation = name.eq_ignore_ascii_case(b"set") || name.eq_ignore_ascii_case(b"animate");
         let animates_href = animation
             && self.attr("attributeName").is_some_and(|(_, n)| {
@@ -363,6 +391,8 @@ impl<'a, 'd> Reader<'a, 'd> {
             if is("href") || is("xlink:href") {
                 if fetches_href {
                     self.url_attribute_at(i, ElementKind::Img);
+                } else if link {
+                    self.javascript_link_at(i);
                 }
             } else if animates_href && (is("to") || is("from") || is("by") || is("values")) {
                 let value = self.value(i);
@@ -652,7 +682,7 @@ impl<'a, 'd> Reader<'a, 'd> {
 
 /// Whether elements named `name` have no handler of their own in
 /// [`decide`]: only the attributes `Reader::common_attributes` reads count
-/// (`on…`, `style`, `background`, `poster`, `ping`).
+/// (`on…`, `style`, `background`, `poster`, `ping`, and a link's `href`).
 pub(crate) fn common_attributes_only(name: TagName) -> bool {
     matches!(
         name,
@@ -662,10 +692,22 @@ pub(crate) fn common_attributes_only(name: TagName) -> bool {
 
 /// Whether [`decide`] has nothing to read in `tag`: an element with no
 /// handler of its own that carries none of the attributes the scanner was
-/// asked to record. Most tags of a page are such; skipping them saves
-/// building a [`Decision`].
-pub(crate) fn nothing_to_decide(tag: &StartTag<'_>) -> bool {
-    tag.attributes.is_empty() && common_attributes_only(tag.name)
+/// asked to record, or a link whose only such attributes are `h…` ones
+/// that cannot be a `javascript:` URL. Most tags of a page are such;
+/// skipping them saves building a [`Decision`].
+pub(crate) fn nothing_to_decide(data: &[u8], tag: &StartTag<'_>) -> bool {
+    match tag.name {
+        TagName::A | TagName::Area => tag.attributes.iter().all(|a| {
+            data[a.name.clone()]
+                .first()
+                .is_some_and(|c| c.eq_ignore_ascii_case(&b'h'))
+                && !a
+                    .value
+                    .clone()
+                    .is_some_and(|v| may_be_javascript_url(&data[v]))
+        }),
+        name => tag.attributes.is_empty() && common_attributes_only(name),
+    }
 }
 
 /// Decides what to do with a start tag into `decision` (a default one);
@@ -916,101 +958,38 @@ const BACKGROUND_ELEMENTS: &[&str] = &[
     "body", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "col", "colgroup",
 ];
 
-/// Event handler attributes that fire without the visitor doing anything
-/// (load, media and network events, animations and transitions, SMIL
-/// timing, `details` toggling, focus by `autofocus`, page lifecycle,
-/// messages from frames, a pointer merely passing over): a loader in one
-/// runs like an inline script. Click and key handlers wait for the
-/// visitor's decision.
-const AUTOMATIC_EVENTS: &[&str] = &[
-    "onload",
-    "onerror",
-    "onabort",
-    "onloadstart",
-    "onloadeddata",
-    "onloadedmetadata",
-    "onloadend",
-    "onprogress",
-    "onsuspend",
-    "onstalled",
-    "onwaiting",
-    "onemptied",
-    "ondurationchange",
-    "ontimeupdate",
-    "onratechange",
-    "onvolumechange",
-    "oncanplay",
-    "oncanplaythrough",
-    "onplay",
-    "onplaying",
-    // A muted autoplaying video pauses at its end (and off screen); a
-    // `#t=` fragment seeks; a default track's cues change as it plays.
-    "onpause",
-    "onseeking",
-    "onseeked",
-    "oncuechange",
-    "onended",
-    "onpageshow",
-    "onpagehide",
-    "onpagereveal",
-    "onpageswap",
-    "onbeforeunload",
-    "onunload",
-    "onhashchange",
-    "onpopstate",
-    "onmessage",
-    "onstorage",
-    "onresize",
-    "onscroll",
-    "onscrollend",
-    "onscrollsnapchange",
-    "onscrollsnapchanging",
-    "onreadystatechange",
-    "onanimationstart",
-    "onanimationiteration",
-    "onanimationend",
-    "onanimationcancel",
-    "onwebkitanimationstart",
-    "onwebkitanimationiteration",
-    "onwebkitanimationend",
-    "ontransitionrun",
-    "ontransitionstart",
-    "ontransitionend",
-    "ontransitioncancel",
-    "onwebkittransitionend",
-    "onbegin",
-    "onend",
-    "onrepeat",
-    "ontoggle",
-    // A declarative shadow root's slot fires it as the host's children
-    // are parsed into it.
-    "onslotchange",
-    "onbeforetoggle",
-    "oncontentvisibilityautostatechange",
-    "onsecuritypolicyviolation",
-    "onfocus",
-    "onfocusin",
-    "onblur",
-    "onfocusout",
-    // A pointer passing over the page fires these: no decision is needed.
-    "onmouseover",
-    "onmouseenter",
-    "onmousemove",
-    "onmouseout",
-    "onmouseleave",
-    "onpointerover",
-    "onpointerenter",
-    "onpointermove",
-    "onpointerout",
-    "onpointerleave",
-    "onpointerrawupdate",
-    "onwheel",
-    // Chromium's legacy name of `wheel`.
-    "onmousewheel",
-    // The page's own code rejecting a promise fires these on the window.
-    "onunhandledrejection",
-    "onrejectionhandled",
-];
+/// Whether an attribute named `name` is an event handler (`on…`). Every
+/// handler counts, those the visitor triggers (a click, a key) as much as
+/// those that fire on their own (load, media, animation, a pointer passing
+/// over): a click on a page is no consent to a tracker its handler loads.
+fn is_event_handler(name: &[u8]) -> bool {
+    name.len() > 2 && name[..2].eq_ignore_ascii_case(b"on")
+}
+
+/// Whether a URL attribute as written may read as a `javascript:` URL:
+/// its scheme, after the leading C0 controls and spaces and any tab or
+/// newline the URL parser drops, or a character reference (which may
+/// spell any of it) before the scheme's end. Most links are told by
+/// their first byte.
+pub(crate) fn may_be_javascript_url(raw: &[u8]) -> bool {
+    const SCHEME: &[u8] = b"javascript:";
+    let mut matched = 0;
+    for &b in raw {
+        match b {
+            b'&' => return true,
+            b'\t' | b'\n' | b'\r' => {}
+            0..=0x20 if matched == 0 => {}
+            _ if b.to_ascii_lowercase() == SCHEME[matched] => {
+                matched += 1;
+                if matched == SCHEME.len() {
+                    return true;
+                }
+            }
+            _ => return false,
+        }
+    }
+    false
+}
 
 /// What to do with an element whose rule, asking `action`, is denied.
 fn element_action(kind: ElementKind, attr: &str, javascript: bool, action: Action) -> Action {

@@ -259,6 +259,18 @@ pub const CASES: &[Case] = &[
         twin: r#"<body onmousemove="var s=document.createElement('script');s.src='/app.js';document.head.appendChild(s)"><p>x</p></body>"#,
     },
     Case {
+        name: "loaders in handlers the visitor triggers: a click, a key, a change",
+        tracker: r#"<a href="/x" onclick="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">x</a><button ONCLICK="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">y</button><input onchange="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)" onkeydown="new Image().src='https://www.googletagmanager.com/p.gif'"><form onsubmit="navigator.sendBeacon('https://www.googletagmanager.com/b')"></form>"#,
+        gone: "googletagmanager",
+        twin: r#"<a href="/x" onclick="var s=document.createElement('script');s.src='/js/app.js';document.head.appendChild(s)">x</a><button ONCLICK="var s=document.createElement('script');s.src='/js/app.js';document.head.appendChild(s)">y</button><input onchange="var s=document.createElement('script');s.src='/js/app.js';document.head.appendChild(s)" onkeydown="new Image().src='/p.gif'"><form onsubmit="navigator.sendBeacon('/b')"></form>"#,
+    },
+    Case {
+        name: "javascript: URLs in links, spelled with references, a newline, upper case, in SVG",
+        tracker: r#"<a href="javascript:var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">x</a><a href=" java&#x0A;script&colon;void(new Image().src='https://www.googletagmanager.com/p.gif')">y</a><map><area href="JAVASCRIPT:navigator.sendBeacon('https://www.googletagmanager.com/b')"></map><svg><a xlink:href="javascript:new Image().src='https://www.googletagmanager.com/p.gif'"><text>z</text></a></svg>"#,
+        gone: "googletagmanager",
+        twin: r#"<a href="javascript:var s=document.createElement('script');s.src='/js/app.js';document.head.appendChild(s)">x</a><a href=" java&#x0A;script&colon;void(new Image().src='/p.gif')">y</a><map><area href="JAVASCRIPT:navigator.sendBeacon('/b')"></map><svg><a xlink:href="javascript:new Image().src='/p.gif'"><text>z</text></a></svg>"#,
+    },
+    Case {
         name: "documents in data: URLs",
         tracker: r#"<iframe src="data:text/html,<script src=https://www.googletagmanager.com/gtm.js?id=GTM-X></script>"></iframe><iframe src="data:text/html;base64,PHNjcmlwdCBzcmM9aHR0cHM6Ly93d3cuZ29vZ2xldGFnbWFuYWdlci5jb20vZ3RtLmpzP2lkPUdUTS1YPjwvc2NyaXB0Pg=="></iframe><object data="data:text/html,%3Cimg src=https://www.googletagmanager.com/p.gif%3E"></object>"#,
         gone: "googletagmanager",
@@ -568,7 +580,7 @@ pub const INERT: &[&str] = &[
     r#"<iframe data-category="marketing" data-src="https://www.youtube.com/embed/x"></iframe>"#,
     r#"<textarea><img src="https://www.facebook.com/tr?id=1"></textarea>"#,
     r#"<title><script src="https://www.google-analytics.com/ga.js"></script></title>"#,
-    r#"<a href="https://www.facebook.com/tr?id=1" onclick="track('https://www.google-analytics.com')">x</a>"#,
+    r#"<a href="https://www.facebook.com/tr?id=1" onclick="track('www.google-analytics.com is blocked here')">x</a><a href="javascript:void(0)" onclick="return false">y</a>"#,
     r#"<div title="url(https://www.facebook.com/tr)">x</div>"#,
     r#"<svg><![CDATA[<img src="https://www.facebook.com/tr?id=1">]]></svg>"#,
     // SVG links navigate; an animation of something else loads nothing.
@@ -611,8 +623,6 @@ pub const INERT: &[&str] = &[
     // In an unquoted url() a comment is part of the URL (relative here);
     // a quote after it makes a bad URL; a plain string loads nothing.
     r#"<div style="background:url(/**/https://www.facebook.com/tr?id=1)">x</div><p style='background:url( /**/"https://www.facebook.com/tr?id=2")'>y</p><i style="content:'https://www.facebook.com/tr?id=3'">z</i>"#,
-    // Handlers the visitor must trigger (Blink fires no marquee events).
-    r#"<a href="/x" onclick="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">x</a><button onclick="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">y</button><input onchange="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)" oninput="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)"><marquee onstart="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)" onfinish="var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)">m</marquee>"#,
     // SVG used as an image loads nothing and runs nothing.
     r#"<img src="data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'><image href='https://www.facebook.com/tr?id=1'/><script href='https://www.googletagmanager.com/gtm.js'/></svg>"><div style="background:url(&quot;data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'><image href='https://www.facebook.com/tr?id=2'/></svg>&quot;)">x</div>"#,
     // An `@import` after a rule, or in a style attribute, is ignored.
