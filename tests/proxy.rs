@@ -930,3 +930,64 @@ async fn unresponsive_http2_clients_are_pinged_and_closed() {
     }
     assert!(pinged, "{received:?}");
 }
+
+/// An upstream that counts its connections and answers `ok` to every
+/// request on them; with `close_after`, it ends each connection that long
+/// after its first response (as a server's keep-alive timeout would).
+async fn counting_upstream(
+    close_after: Option<Duration>,
+) -> (std::net::SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let service =
+                    hyper::service::service_fn(|_req: Request<hyper::body::Incoming>| async {
+                        Ok::<_, std::convert::Infallible>(Response::new(Full::new(
+                            Bytes::from_static(b"ok"),
+                        )))
+                    });
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service);
+                match close_after {
+                    Some(after) => {
+                        let _ = tokio::time::timeout(after, connection).await;
+                    }
+                    None => {
+                        let _ = connection.await;
+                    }
+                }
+            });
+        }
+    });
+    (addr, accepted)
+}
+
+#[tokio::test]
+async fn upstream_connections_are_kept_alive_and_reused() {
+    let (up, accepted) = counting_upstream(None).await;
+    let proxy = proxy(&config(up, "")).await;
+    for _ in 0..5 {
+        let r = get(proxy, "/", &[]).await;
+        assert_eq!(r.parts.status, StatusCode::OK);
+        assert_eq!(r.text(), "ok");
+    }
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_kept_connection_upstream_closed_is_replaced() {
+    let (up, accepted) = counting_upstream(Some(Duration::from_millis(100))).await;
+    let proxy = proxy(&config(up, "")).await;
+    for _ in 0..3 {
+        let r = get(proxy, "/", &[]).await;
+        assert_eq!(r.parts.status, StatusCode::OK);
+        assert_eq!(r.text(), "ok");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+}

@@ -537,7 +537,8 @@ pub struct ProxyFile {
     /// Timeouts.
     #[serde(default)]
     pub timeouts: TimeoutsFile,
-    /// Idle upstream connections kept per host.
+    /// Upstream connections kept open for reuse (those still reading a
+    /// response count too).
     #[serde(default = "default_pool_idle")]
     pub pool_max_idle_per_host: usize,
     /// TLS termination on the proxy listener (off without this table).
