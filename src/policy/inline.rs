@@ -449,18 +449,32 @@ fn spelled_urls(literal: &str) -> Vec<url::Url> {
     if memchr::memchr3(b':', b'/', b'\\', literal.as_bytes()).is_none() {
         return Vec::new();
     }
-    let text: String = js_unescape(literal)
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    let starts = std::iter::once(0).chain(text.match_indices(['=', '(']).map(|(i, _)| i + 1));
+    let unescaped = js_unescape(literal);
+    // The URL parser drops tabs and newlines; most strings have none.
+    let text = if memchr::memchr3(b'\t', b'\n', b'\r', unescaped.as_bytes()).is_some() {
+        std::borrow::Cow::Owned(
+            unescaped
+                .chars()
+                .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                .collect(),
+        )
+    } else {
+        unescaped
+    };
+    let bytes = text.as_bytes();
+    // Every delimiter is ASCII: byte offsets are character boundaries.
+    let starts = std::iter::once(0).chain(memchr::memchr2_iter(b'=', b'(', bytes).map(|i| i + 1));
     starts
         .filter_map(|at| {
-            let rest = text[at..].trim_start_matches(|c: char| c <= ' ' || c == '"' || c == '\'');
-            let end = rest
-                .find(|c: char| c <= ' ' || matches!(c, '"' | '\'' | '<' | '>' | ')'))
-                .unwrap_or(rest.len());
-            url_at_start(&rest[..end])
+            let start = at
+                + bytes[at..]
+                    .iter()
+                    .position(|&b| !(b <= b' ' || b == b'"' || b == b'\''))?;
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b <= b' ' || matches!(b, b'"' | b'\'' | b'<' | b'>' | b')'))
+                .map_or(bytes.len(), |n| start + n);
+            url_at_start(&text[start..end])
         })
         .collect()
 }
