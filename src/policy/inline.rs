@@ -58,7 +58,7 @@ pub(crate) struct InlineMatcher {
 /// Verdicts by script content (a 128-bit hash and the length), the grants
 /// and whether removal was asked for.
 struct VerdictCache(
-    quick_cache::sync::Cache<(u128, usize, CategorySet, bool), Option<InlineVerdict>>,
+    quick_cache::sync::Cache<(u128, usize, CategorySet, bool, bool), Option<InlineVerdict>>,
 );
 
 impl std::fmt::Debug for VerdictCache {
@@ -87,7 +87,7 @@ impl InlineMatcher {
     /// The first rule not covered by `granted` whose loader an inline
     /// script holds, and what to remove (see [`InlineMatcher::decide`]).
     pub(crate) fn find(&self, text: &str, granted: CategorySet) -> Option<RuleId> {
-        self.judge_cached(text, granted, false)
+        self.judge_cached(text, granted, false, false)
             .map(|verdict| verdict.rule)
     }
 
@@ -114,7 +114,20 @@ impl InlineMatcher {
     /// When the loaders sit in statements that the rest of the script does
     /// not depend on, only those statements are removed.
     pub(crate) fn decide(&self, text: &str, granted: CategorySet) -> Option<InlineVerdict> {
-        self.judge_cached(text, granted, true)
+        self.judge_cached(text, granted, true, false)
+    }
+
+    /// [`Self::decide`] for code the visitor sets off (a click handler, a
+    /// `javascript:` link): a tracker host counts only where a loader uses
+    /// it (assigned to a `src`, passed to `fetch(`, concatenated…), not in
+    /// a bare URL string, which in such code is mostly a page the visitor
+    /// is sent to or a label for a click (`trackClick('https://…')`).
+    pub(crate) fn decide_triggered(
+        &self,
+        text: &str,
+        granted: CategorySet,
+    ) -> Option<InlineVerdict> {
+        self.judge_cached(text, granted, true, true)
     }
 
     /// Forgets every verdict reached so far (benchmarks of the first
@@ -129,27 +142,36 @@ impl InlineMatcher {
         text: &str,
         granted: CategorySet,
         removal: bool,
+        loaded_only: bool,
     ) -> Option<InlineVerdict> {
         if text.len() < MIN_CACHED_SCRIPT || self.set.is_none() {
-            return self.judge(text, granted, removal);
+            return self.judge(text, granted, removal, loaded_only);
         }
         let key = (
             xxhash_rust::xxh3::xxh3_128(text.as_bytes()),
             text.len(),
             granted,
             removal,
+            loaded_only,
         );
         if let Some(verdict) = self.verdicts.0.get(&key) {
             return verdict;
         }
-        let verdict = self.judge(text, granted, removal);
+        let verdict = self.judge(text, granted, removal, loaded_only);
         self.verdicts.0.insert(key, verdict.clone());
         verdict
     }
 
     /// [`Self::decide`]; without `removal`, it stops lexing at the first
-    /// loader and always answers `Whole`.
-    fn judge(&self, text: &str, granted: CategorySet, removal: bool) -> Option<InlineVerdict> {
+    /// loader and always answers `Whole`; with `loaded_only`, as
+    /// [`Self::decide_triggered`].
+    fn judge(
+        &self,
+        text: &str,
+        granted: CategorySet,
+        removal: bool,
+        loaded_only: bool,
+    ) -> Option<InlineVerdict> {
         let small = text.len() <= SMALL_INLINE_SCRIPT;
         let bytes = text.as_bytes();
         let hits = if small {
@@ -169,7 +191,15 @@ impl InlineMatcher {
             })
             .collect();
         if candidates.is_empty() {
-            return self.judge_spelled_hosts(text, granted, removal, false, None, None);
+            return self.judge_spelled_hosts(
+                text,
+                granted,
+                removal,
+                loaded_only,
+                false,
+                None,
+                None,
+            );
         }
         let mut data: Option<bool> = None;
         let mut is_data = || *data.get_or_insert_with(|| is_data_assignment(text));
@@ -193,7 +223,9 @@ impl InlineMatcher {
                         Some((index, t)) if in_text => {
                             let content = content(text, t);
                             lexer.lex_past(index);
-                            fetchable_host(text, &lexer.tokens, index, content, hit) && !is_data()
+                            fetchable_host(text, &lexer.tokens, index, content, hit)
+                                && (!loaded_only || used_by_loader(text, &lexer.tokens, index))
+                                && !is_data()
                         }
                         _ => false,
                     }
@@ -211,7 +243,15 @@ impl InlineMatcher {
         }
         let Some(first) = counting.first() else {
             let host_seen = candidates.iter().any(|hit| self.literals[hit.pattern].host);
-            return self.judge_spelled_hosts(text, granted, removal, host_seen, Some(lexer), data);
+            return self.judge_spelled_hosts(
+                text,
+                granted,
+                removal,
+                loaded_only,
+                host_seen,
+                Some(lexer),
+                data,
+            );
         };
         let rule = self.literals[first.pattern].rule;
         if !removal {
@@ -243,11 +283,13 @@ impl InlineMatcher {
     /// or the text holds something that can hide one, or a decoder call.
     /// What [`Self::judge`] already read of the text is passed on: its
     /// lexer, and whether the script only assigns data.
+    #[allow(clippy::too_many_arguments)]
     fn judge_spelled_hosts(
         &self,
         text: &str,
         granted: CategorySet,
         removal: bool,
+        loaded_only: bool,
         host_seen: bool,
         lexer: Option<Lexer<'_>>,
         data: Option<bool>,
@@ -279,11 +321,15 @@ impl InlineMatcher {
                 Some(decoded) => self.tracker_url(&decoded, granted).or_else(|| {
                     serde_json::from_str::<serde_json::Value>(&decoded)
                         .is_err()
-                        .then(|| self.judge(&decoded, granted, false))
+                        .then(|| self.judge(&decoded, granted, false, false))
                         .flatten()
                         .map(|verdict| verdict.rule)
                 }),
-                None if may_spell_host(literal.as_bytes()) => self.tracker_url(literal, granted),
+                None if may_spell_host(literal.as_bytes())
+                    && (!loaded_only || used_by_loader(text, &lexed.tokens, index)) =>
+                {
+                    self.tracker_url(literal, granted)
+                }
                 None => None,
             };
             if found.is_none() || navigates(text, &lexed.tokens, index) {
@@ -1071,19 +1117,25 @@ pub fn is_data_assignment(script: &str) -> bool {
             return false;
         }
         i = skip_trivia(b, i + 1);
-        if b[i..].starts_with(b"JSON.parse(") {
-            i += "JSON.parse".len();
+        let parsed = b[i..].starts_with(b"JSON.parse(");
+        if parsed {
+            i = skip_trivia(b, i + "JSON.parse(".len());
         }
-        match b.get(i) {
-            Some(b'{' | b'[' | b'(') => match skip_balanced(b, i) {
-                Some(end) => i = end,
-                None => return false,
-            },
-            Some(&q @ (b'"' | b'\'' | b'`')) => match skip_string(b, i + 1, q) {
-                Some(end) => i = end,
-                None => return false,
-            },
-            _ => return false,
+        let end = match b.get(i) {
+            Some(b'{' | b'[') if !parsed => skip_data_literal(b, i),
+            Some(&q @ (b'"' | b'\'' | b'`')) => skip_string(b, i + 1, q),
+            _ => None,
+        };
+        let Some(end) = end else {
+            return false;
+        };
+        i = end;
+        if parsed {
+            i = skip_trivia(b, i);
+            if b.get(i) != Some(&b')') {
+                return false;
+            }
+            i += 1;
         }
         statements += 1;
         i = skip_trivia(b, i);
@@ -1135,18 +1187,22 @@ fn skip_trivia(b: &[u8], mut i: usize) -> usize {
 }
 
 /// The index after the bracket matching the one at `open`, strings respected.
-fn skip_balanced(b: &[u8], open: usize) -> Option<usize> {
+/// The end of the object or array literal that opens at `open`, if it
+/// holds only data: no call, grouping or assignment outside its strings
+/// (an immediately invoked function, a method that loads something).
+fn skip_data_literal(b: &[u8], open: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut i = open;
     while i < b.len() {
         match b[i] {
-            b'{' | b'[' | b'(' => depth += 1,
-            b'}' | b']' | b')' => {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
                 depth -= 1;
                 if depth == 0 {
                     return Some(i + 1);
                 }
             }
+            b'(' | b')' | b'=' => return None,
             q @ (b'"' | b'\'' | b'`') => {
                 i = skip_string(b, i + 1, q)?;
                 continue;
@@ -1556,11 +1612,35 @@ beat.com/js/a.js';",
     }
 
     #[test]
+    fn code_the_visitor_sets_off_counts_hosts_a_loader_uses() {
+        let r = vendor_rules();
+        let triggered = |code: &str| {
+            r.decide_triggered(code, CategorySet::NECESSARY_ONLY)
+                .map(|v| v.rule)
+        };
+        let loaders = [
+            "var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js';document.head.appendChild(s)",
+            "new Image().src='https://www.google-analytics.com/collect?v=1'",
+            "navigator.sendBeacon('https://www.google-analytics.com/g/collect')",
+            "fetch('https://www.google-analytics.com/g/collect', {method: 'POST'})",
+        ];
+        for code in loaders {
+            assert!(triggered(code).is_some(), "{code}");
+        }
+        // A URL string handed to a click-tracking function is a label or
+        // the page the visitor goes to: an inline script would count it.
+        let label = "trackSocial('facebook', 'https://www.google-analytics.com/about')";
+        assert_eq!(triggered(label), None);
+        assert!(r.match_inline(label, CategorySet::NECESSARY_ONLY).is_some());
+    }
+
+    #[test]
     fn data_assignments_are_recognised() {
         let data = [
             "window.__APOLLO_STATE__ = {\"a\":\"(function(i,s,o,g,r,a,m){i['GoogleAnalyticsObject']=r})\"};",
             "\n//<![CDATA[\nwindow.__app__ = {\n state: {\"x\": [1, \"}\"]}\n};\n//]]>\n",
             "var a = [1,2]; let b = 'x'; const c = JSON.parse(\"{}\")",
+            "window.__DATA__ = JSON.parse( '{\"u\": \"(x)\"}' );",
             "self.__next_f.x = `template ${1}`",
         ];
         for script in data {
@@ -1575,6 +1655,10 @@ beat.com/js/a.js';",
             "document.body.style.backgroundImage = 'url(https://www.facebook.com/tr)';",
             "el.innerHTML = '<img src=\"https://www.facebook.com/tr\">';",
             "window.a = {unbalanced",
+            // A call's result, a method or an arrow function is code.
+            "window.twttr = (function(d, s, id) { var js = d.createElement(s); js.src = 'https://platform.twitter.com/widgets.js'; return {}; }(document, 'script', 'twitter-wjs'));",
+            "window.cfg = {load: function() { return 1; }};",
+            "window.cfg = {load: e => e.src = '/x.js'};",
             "",
             "// only a comment",
         ];

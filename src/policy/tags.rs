@@ -408,6 +408,13 @@ impl TagRules {
         self.inline.decide(text, granted)
     }
 
+    /// [`Self::decide_inline`] for code the visitor sets off (a click
+    /// handler, a `javascript:` link): a tracker host counts only where a
+    /// loader uses it.
+    pub fn decide_triggered(&self, text: &str, granted: CategorySet) -> Option<InlineVerdict> {
+        self.inline.decide_triggered(text, granted)
+    }
+
     /// Forgets the inline-script verdicts remembered so far: the next
     /// sight of each script is judged afresh (for benchmarks of that path).
     pub fn forget_inline_verdicts(&self) {

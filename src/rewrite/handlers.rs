@@ -51,6 +51,14 @@ impl Context {
         (rule.consent_mode != Some(ConsentMode::Advanced)).then_some((verdict, rule))
     }
 
+    /// [`Self::denied_inline`] for code the visitor sets off: a click or key
+    /// handler, a `javascript:` link (see [`crate::policy::tags::TagRules::decide_triggered`]).
+    pub(crate) fn denied_triggered(&self, text: &str) -> Option<(InlineVerdict, &TagRule)> {
+        let verdict = self.inner.rules.decide_triggered(text, self.granted)?;
+        let (_, rule) = self.denied(Some(verdict.rule))?;
+        (rule.consent_mode != Some(ConsentMode::Advanced)).then_some((verdict, rule))
+    }
+
     /// Whether inline code `text` is a Google tag under Consent Mode (kept:
     /// it needs the consent defaults before it).
     pub(crate) fn consent_mode_inline(&self, text: &str) -> bool {
@@ -279,7 +287,8 @@ impl<'a, 'd> Reader<'a, 'd> {
             }
             if handler {
                 let code = self.value(i);
-                self.deny_code(i, &code);
+                let automatic = AUTOMATIC_EVENTS.iter().any(|e| is(e));
+                self.deny_code(i, &code, automatic);
             } else if is("href") {
                 self.javascript_link_at(i);
             } else if is("style") {
@@ -292,10 +301,16 @@ impl<'a, 'd> Reader<'a, 'd> {
         }
     }
 
-    /// Attribute `i` runs `code` (an event handler, a `javascript:` link):
-    /// if it loads a denied tracker, the attribute goes.
-    fn deny_code(&mut self, i: usize, code: &str) {
-        if let Some((verdict, _)) = self.ctx.denied_inline(code) {
+    /// Attribute `i` runs `code` (an event handler, a `javascript:` link),
+    /// on its own (`automatic`: read as an inline script is) or when the
+    /// visitor sets it off: if it loads a denied tracker, the attribute goes.
+    fn deny_code(&mut self, i: usize, code: &str, automatic: bool) {
+        let denied = if automatic {
+            self.ctx.denied_inline(code)
+        } else {
+            self.ctx.denied_triggered(code)
+        };
+        if let Some((verdict, _)) = denied {
             self.decision.enforcements.push(Enforcement {
                 rule: verdict.rule,
                 element: ElementKind::Script,
@@ -320,7 +335,7 @@ impl<'a, 'd> Reader<'a, 'd> {
         let value = self.value(i);
         let code = urls::read(&value, self.base).and_then(|target| target.javascript());
         if let Some(code) = code {
-            self.deny_code(i, &code);
+            self.deny_code(i, &code, false);
         }
     }
 
@@ -956,6 +971,102 @@ pub(crate) fn escape_decoded(value: &str) -> String {
 /// table parts): on any other element it loads nothing.
 const BACKGROUND_ELEMENTS: &[&str] = &[
     "body", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "col", "colgroup",
+];
+
+/// Event handler attributes that fire without the visitor doing anything
+/// (load, media and network events, animations and transitions, SMIL
+/// timing, `details` toggling, focus by `autofocus`, page lifecycle,
+/// messages from frames, a pointer merely passing over): a loader in one
+/// runs like an inline script. Click and key handlers are judged too (a
+/// click is no consent), by the loaders they hold.
+const AUTOMATIC_EVENTS: &[&str] = &[
+    "onload",
+    "onerror",
+    "onabort",
+    "onloadstart",
+    "onloadeddata",
+    "onloadedmetadata",
+    "onloadend",
+    "onprogress",
+    "onsuspend",
+    "onstalled",
+    "onwaiting",
+    "onemptied",
+    "ondurationchange",
+    "ontimeupdate",
+    "onratechange",
+    "onvolumechange",
+    "oncanplay",
+    "oncanplaythrough",
+    "onplay",
+    "onplaying",
+    // A muted autoplaying video pauses at its end (and off screen); a
+    // `#t=` fragment seeks; a default track's cues change as it plays.
+    "onpause",
+    "onseeking",
+    "onseeked",
+    "oncuechange",
+    "onended",
+    "onpageshow",
+    "onpagehide",
+    "onpagereveal",
+    "onpageswap",
+    "onbeforeunload",
+    "onunload",
+    "onhashchange",
+    "onpopstate",
+    "onmessage",
+    "onstorage",
+    "onresize",
+    "onscroll",
+    "onscrollend",
+    "onscrollsnapchange",
+    "onscrollsnapchanging",
+    "onreadystatechange",
+    "onanimationstart",
+    "onanimationiteration",
+    "onanimationend",
+    "onanimationcancel",
+    "onwebkitanimationstart",
+    "onwebkitanimationiteration",
+    "onwebkitanimationend",
+    "ontransitionrun",
+    "ontransitionstart",
+    "ontransitionend",
+    "ontransitioncancel",
+    "onwebkittransitionend",
+    "onbegin",
+    "onend",
+    "onrepeat",
+    "ontoggle",
+    // A declarative shadow root's slot fires it as the host's children
+    // are parsed into it.
+    "onslotchange",
+    "onbeforetoggle",
+    "oncontentvisibilityautostatechange",
+    "onsecuritypolicyviolation",
+    "onfocus",
+    "onfocusin",
+    "onblur",
+    "onfocusout",
+    // A pointer passing over the page fires these: no decision is needed.
+    "onmouseover",
+    "onmouseenter",
+    "onmousemove",
+    "onmouseout",
+    "onmouseleave",
+    "onpointerover",
+    "onpointerenter",
+    "onpointermove",
+    "onpointerout",
+    "onpointerleave",
+    "onpointerrawupdate",
+    "onwheel",
+    // Chromium's legacy name of `wheel`.
+    "onmousewheel",
+    // The page's own code rejecting a promise fires these on the window.
+    "onunhandledrejection",
+    "onrejectionhandled",
 ];
 
 /// Whether an attribute named `name` is an event handler (`on…`). Every

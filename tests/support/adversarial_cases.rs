@@ -580,7 +580,10 @@ pub const INERT: &[&str] = &[
     r#"<iframe data-category="marketing" data-src="https://www.youtube.com/embed/x"></iframe>"#,
     r#"<textarea><img src="https://www.facebook.com/tr?id=1"></textarea>"#,
     r#"<title><script src="https://www.google-analytics.com/ga.js"></script></title>"#,
-    r#"<a href="https://www.facebook.com/tr?id=1" onclick="track('www.google-analytics.com is blocked here')">x</a><a href="javascript:void(0)" onclick="return false">y</a>"#,
+    r#"<a href="https://www.facebook.com/tr?id=1" onclick="track('https://www.google-analytics.com')">x</a>"#,
+    // Click handlers and links that name a tracker's page without loading
+    // anything from it: a URL string given to a click-tracking function.
+    r#"<a href="https://www.facebook.com/shop" onclick="trackSocial('facebook', 'https://www.facebook.com/shop')">f</a><a href="javascript:void(0)" onclick="return false">y</a><a href="javascript:openShare('https://www.facebook.com/sharer/sharer.php?u=x')">s</a>"#,
     r#"<div title="url(https://www.facebook.com/tr)">x</div>"#,
     r#"<svg><![CDATA[<img src="https://www.facebook.com/tr?id=1">]]></svg>"#,
     // SVG links navigate; an animation of something else loads nothing.
