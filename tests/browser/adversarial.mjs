@@ -14,7 +14,7 @@ import { chromium } from 'playwright-core';
 const SITE = process.env.SITE_URL;
 const PROXY = process.env.CONSENTRY_URL;
 const PAGES = JSON.parse(process.env.PAGES);
-const TRACKERS = ['googletagmanager.com', 'google-analytics.com', 'facebook.net', 'facebook.com', 'youtube.com'];
+const TRACKERS = ['googletagmanager.com', 'google-analytics.com', 'facebook.net', 'facebook.com', 'youtube.com', 'twitter.com'];
 // Pages loaded at once (each in its own context).
 const PARALLEL = 4;
 

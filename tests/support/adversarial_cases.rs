@@ -271,6 +271,12 @@ pub const CASES: &[Case] = &[
         twin: r#"<a href="javascript:var s=document.createElement('script');s.src='/js/app.js';document.head.appendChild(s)">x</a><a href=" java&#x0A;script&colon;void(new Image().src='/p.gif')">y</a><map><area href="JAVASCRIPT:navigator.sendBeacon('/b')"></map><svg><a xlink:href="javascript:new Image().src='/p.gif'"><text>z</text></a></svg>"#,
     },
     Case {
+        name: "a loader whose result a script assigns: the Twitter widgets snippet",
+        tracker: r#"<script>window.twttr = (function(d, s, id) { var js, fjs = d.getElementsByTagName(s)[0], t = window.twttr || {}; if (d.getElementById(id)) return t; js = d.createElement(s); js.id = id; js.src = "https://platform.twitter.com/widgets.js"; fjs.parentNode.insertBefore(js, fjs); t._e = []; t.ready = function(f) { t._e.push(f); }; return t; }(document, "script", "twitter-wjs"));</script>"#,
+        gone: "platform.twitter.com",
+        twin: r#"<script>window.twttr = (function(d, s, id) { var js, fjs = d.getElementsByTagName(s)[0], t = window.twttr || {}; if (d.getElementById(id)) return t; js = d.createElement(s); js.id = id; js.src = "/js/widgets.js"; fjs.parentNode.insertBefore(js, fjs); t._e = []; t.ready = function(f) { t._e.push(f); }; return t; }(document, "script", "site-widgets"));</script>"#,
+    },
+    Case {
         name: "documents in data: URLs",
         tracker: r#"<iframe src="data:text/html,<script src=https://www.googletagmanager.com/gtm.js?id=GTM-X></script>"></iframe><iframe src="data:text/html;base64,PHNjcmlwdCBzcmM9aHR0cHM6Ly93d3cuZ29vZ2xldGFnbWFuYWdlci5jb20vZ3RtLmpzP2lkPUdUTS1YPjwvc2NyaXB0Pg=="></iframe><object data="data:text/html,%3Cimg src=https://www.googletagmanager.com/p.gif%3E"></object>"#,
         gone: "googletagmanager",
