@@ -298,17 +298,18 @@ impl InlineMatcher {
             return None;
         }
         let bytes = text.as_bytes();
-        let may_hide = || {
-            // A URL starts with `//`, a scheme, or backslashes (or escapes).
-            let url_start = TRIGGERS.url_start.is_match(bytes);
-            url_start && (host_seen || may_hide_host(bytes))
-        };
-        if !(TRIGGERS.decoder_calls.is_match(bytes) || may_hide())
+        // A URL starts with `//`, a scheme, or backslashes (or escapes).
+        let url_start = TRIGGERS.url_start.is_match(bytes);
+        let glues = url_start && TRIGGERS.glue.is_match(bytes);
+        let may_hide = || url_start && (glues || host_seen || may_hide_host(bytes));
+        if !(may_hide() || TRIGGERS.decoder_calls.is_match(bytes))
             || data.unwrap_or_else(|| is_data_assignment(text))
         {
             return None;
         }
         let lexed = lexer.map_or_else(|| js::lex(text), Lexer::finish);
+        // The strings the script glues together, read once, when needed.
+        let mut glued: Option<Vec<(usize, String)>> = None;
         let mut rule = None;
         let mut counting = Vec::new();
         for (index, token) in lexed.tokens.iter().enumerate() {
@@ -325,10 +326,18 @@ impl InlineMatcher {
                         .flatten()
                         .map(|verdict| verdict.rule)
                 }),
-                None if may_spell_host(literal.as_bytes())
-                    && (!loaded_only || used_by_loader(text, &lexed.tokens, index)) =>
-                {
-                    self.tracker_url(literal, granted)
+                None if !loaded_only || used_by_loader(text, &lexed.tokens, index) => {
+                    let spelled = may_spell_host(literal.as_bytes())
+                        .then(|| self.tracker_url(literal, granted))
+                        .flatten();
+                    spelled.or_else(|| {
+                        if !glues {
+                            return None;
+                        }
+                        let glued = glued.get_or_insert_with(|| glued_strings(text, &lexed.tokens));
+                        let at = glued.binary_search_by_key(&index, |(i, _)| *i).ok()?;
+                        self.tracker_url(&glued[at].1, granted)
+                    })
                 }
                 None => None,
             };
@@ -377,20 +386,75 @@ struct Triggers {
     decoder_calls: aho_corasick::AhoCorasick,
     /// What a URL starts with: `//`, a scheme's `ttp`, a backslash.
     url_start: aho_corasick::AhoCorasick,
+    /// Two string literals glued by `+` (a space on either side at most),
+    /// or an array joined.
+    glue: aho_corasick::AhoCorasick,
 }
 
 static TRIGGERS: std::sync::LazyLock<Triggers> = std::sync::LazyLock::new(|| {
-    let searcher = |patterns: &[&str]| {
+    let searcher = |patterns: &[String]| {
         aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .build(patterns)
             .expect("fixed patterns build")
     };
     Triggers {
-        decoder_calls: searcher(&DECODER_CALLS[..]),
-        url_start: searcher(&["//", "ttp", "\\"]),
+        decoder_calls: searcher(&DECODER_CALLS.map(String::from)),
+        url_start: searcher(&["//", "ttp", "\\"].map(String::from)),
+        glue: searcher(&glue_patterns()),
     }
 });
+
+/// The string literals the script glues together, by the token index of
+/// the first and their text joined: `'https://www.' + 'tracker.example' +
+/// '/t.js'`, or the items of an array literal (`['https://www.',
+/// 'tracker.example', '/t.js'].join('')`). Only runs of two or more.
+fn glued_strings(text: &str, tokens: &[Token]) -> Vec<(usize, String)> {
+    let code: Vec<usize> = (0..tokens.len())
+        .filter(|&i| tokens[i].kind != Kind::Comment)
+        .collect();
+    let symbol = |c: usize| &text[tokens[code[c]].range.clone()];
+    let is_str = |c: usize| tokens[code[c]].kind == Kind::Str;
+    let mut runs = Vec::new();
+    let mut c = 0;
+    while c < code.len() {
+        if !is_str(c) {
+            c += 1;
+            continue;
+        }
+        // A `,` glues only the items of an array literal.
+        let in_array = c > 0 && symbol(c - 1) == "[";
+        let start = c;
+        while c + 2 < code.len()
+            && is_str(c + 2)
+            && (symbol(c + 1) == "+" || (in_array && symbol(c + 1) == ","))
+        {
+            c += 2;
+        }
+        if c > start {
+            let glued = (start..=c)
+                .step_by(2)
+                .map(|k| &text[content(text, &tokens[code[k]])])
+                .collect();
+            runs.push((code[start], glued));
+        }
+        c += 1;
+    }
+    runs
+}
+
+/// What [`Triggers::glue`] looks for: `'+'`, `" + "`, `'+ "`… and `].join(`.
+fn glue_patterns() -> Vec<String> {
+    let mut patterns = vec!["].join(".to_string()];
+    for close in ['\'', '"', '`'] {
+        for open in ['\'', '"', '`'] {
+            for (before, after) in [("", ""), (" ", ""), ("", " "), (" ", " ")] {
+                patterns.push(format!("{close}{before}+{after}{open}"));
+            }
+        }
+    }
+    patterns
+}
 
 /// What string token `index` (its text `literal`) decodes to when it is
 /// passed to one of the [`DECODER_CALLS`].
@@ -1609,6 +1673,28 @@ beat.com/js/a.js';",
         assert_eq!(r.match_inline(&big, CategorySet::NECESSARY_ONLY), None);
         big.push_str("GoogleAnalyticsObject");
         assert_eq!(r.match_inline(&big, CategorySet::NECESSARY_ONLY), ga);
+    }
+
+    #[test]
+    fn hosts_split_across_glued_strings_are_read_whole() {
+        let r = vendor_rules();
+        let judge = |code: &str| r.match_inline(code, CategorySet::NECESSARY_ONLY);
+        let loaders = [
+            "var s=document.createElement('script');s.src='https://www.google' + 'tagmanager.com/gtm.js';document.head.appendChild(s)",
+            "var a=document.createElement('script');a.src=['https://www.','google-analytics','.com/analytics.js'].join('');document.head.appendChild(a)",
+        ];
+        for code in loaders {
+            assert!(judge(code).is_some(), "{code}");
+        }
+        let kept = [
+            // Glued, but first party.
+            "var u = 'https://www.' + 'example.org' + '/a.js'; var a = ['https://www.example.org/', 'x'].join('');",
+            // Arguments are not glued.
+            "log('https://www.', 'google-analytics', '.com');",
+        ];
+        for code in kept {
+            assert_eq!(judge(code), None, "{code}");
+        }
     }
 
     #[test]

@@ -277,6 +277,12 @@ pub const CASES: &[Case] = &[
         twin: r#"<script>window.twttr = (function(d, s, id) { var js, fjs = d.getElementsByTagName(s)[0], t = window.twttr || {}; if (d.getElementById(id)) return t; js = d.createElement(s); js.id = id; js.src = "/js/widgets.js"; fjs.parentNode.insertBefore(js, fjs); t._e = []; t.ready = function(f) { t._e.push(f); }; return t; }(document, "script", "site-widgets"));</script>"#,
     },
     Case {
+        name: "a tracker host split across strings the script glues (+, an array's join)",
+        tracker: r#"<script>var s=document.createElement('script');s.src='https://www.google' + 'tagmanager.com/js/app.js';document.head.appendChild(s)</script><script>var a=document.createElement("script");a.src=["https://www.","googletag","manager.com/js/app.js"].join("");document.head.appendChild(a)</script>"#,
+        gone: "googletag",
+        twin: r#"<script>var s=document.createElement('script');s.src='https://www.exam' + 'ple.org/js/app.js';document.head.appendChild(s)</script><script>var a=document.createElement("script");a.src=["https://www.","exam","ple.org/js/app.js"].join("");document.head.appendChild(a)</script>"#,
+    },
+    Case {
         name: "documents in data: URLs",
         tracker: r#"<iframe src="data:text/html,<script src=https://www.googletagmanager.com/gtm.js?id=GTM-X></script>"></iframe><iframe src="data:text/html;base64,PHNjcmlwdCBzcmM9aHR0cHM6Ly93d3cuZ29vZ2xldGFnbWFuYWdlci5jb20vZ3RtLmpzP2lkPUdUTS1YPjwvc2NyaXB0Pg=="></iframe><object data="data:text/html,%3Cimg src=https://www.googletagmanager.com/p.gif%3E"></object>"#,
         gone: "googletagmanager",
