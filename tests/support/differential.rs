@@ -118,10 +118,12 @@ impl Handler for Recorder {
             }
             if ATTRIBUTES.contains(&n.as_str()) {
                 let raw = a.value.clone().map_or(&data[0..0], |v| &data[v]);
-                let value = attribute_value(raw)
+                // The parser's input stream turns written CRs into line
+                // feeds before tokenizing; a CR spelled `&#13` stays.
+                let raw = String::from_utf8_lossy(raw)
                     .replace("\r\n", "\n")
-                    .replace('\r', "\n")
-                    .replace('\0', "\u{fffd}");
+                    .replace('\r', "\n");
+                let value = attribute_value(raw.as_bytes()).replace('\0', "\u{fffd}");
                 values.entry(n).or_insert(value);
             }
         }
