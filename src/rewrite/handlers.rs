@@ -46,15 +46,18 @@ impl Context {
     /// What to remove of inline code `text` and the rule denying it, if any. A Google tag under
     /// `gcm-advanced` is never denied: it runs with denied defaults.
     pub(crate) fn denied_inline(&self, text: &str) -> Option<(InlineVerdict, &TagRule)> {
-        let verdict = self.inner.rules.decide_inline(text, self.granted)?;
-        let (_, rule) = self.denied(Some(verdict.rule))?;
-        (rule.consent_mode != Some(ConsentMode::Advanced)).then_some((verdict, rule))
+        self.denied_verdict(self.inner.rules.decide_inline(text, self.granted)?)
     }
 
     /// [`Self::denied_inline`] for code the visitor sets off: a click or key
     /// handler, a `javascript:` link (see [`crate::policy::tags::TagRules::decide_triggered`]).
     pub(crate) fn denied_triggered(&self, text: &str) -> Option<(InlineVerdict, &TagRule)> {
-        let verdict = self.inner.rules.decide_triggered(text, self.granted)?;
+        self.denied_verdict(self.inner.rules.decide_triggered(text, self.granted)?)
+    }
+
+    /// `verdict` with its rule, unless the rule is granted or a Google tag
+    /// under `gcm-advanced`.
+    fn denied_verdict(&self, verdict: InlineVerdict) -> Option<(InlineVerdict, &TagRule)> {
         let (_, rule) = self.denied(Some(verdict.rule))?;
         (rule.consent_mode != Some(ConsentMode::Advanced)).then_some((verdict, rule))
     }
@@ -321,14 +324,19 @@ impl<'a, 'd> Reader<'a, 'd> {
         }
     }
 
+    /// The value of attribute `i` as written (empty when it has none).
+    fn raw_value(&self, i: usize) -> &'d [u8] {
+        self.tag.attributes[i]
+            .value
+            .clone()
+            .map_or(&self.data[0..0], |v| &self.data[v])
+    }
+
     /// A link's `href` (attribute `i`): a `javascript:` URL runs when the
     /// link is followed, and goes if it loads a denied tracker; any other
     /// URL only navigates.
     fn javascript_link_at(&mut self, i: usize) {
-        let raw = self.tag.attributes[i]
-            .value
-            .clone()
-            .map_or(&self.data[0..0], |v| &self.data[v]);
+        let raw = self.raw_value(i);
         if !may_be_javascript_url(raw) {
             return;
         }
@@ -350,10 +358,7 @@ impl<'a, 'd> Reader<'a, 'd> {
 
     /// A `style` attribute: denied `url()`s become `none`.
     fn style_attribute(&mut self, i: usize) {
-        let raw = self.tag.attributes[i]
-            .value
-            .clone()
-            .map_or(&self.data[0..0], |v| &self.data[v]);
+        let raw = self.raw_value(i);
         if !contains_url_call(raw) {
             return;
         }
@@ -431,10 +436,7 @@ impl<'a, 'd> Reader<'a, 'd> {
     /// A presentation attribute (SVG's `fill="url(…)"` and the like): it
     /// goes if a `url()` in it is denied.
     fn presentation_attribute(&mut self, i: usize) {
-        let raw = self.tag.attributes[i]
-            .value
-            .clone()
-            .map_or(&self.data[0..0], |v| &self.data[v]);
+        let raw = self.raw_value(i);
         if !contains_url_call(raw) {
             return;
         }
