@@ -298,11 +298,13 @@ impl InlineMatcher {
             return None;
         }
         let bytes = text.as_bytes();
+        // The cheapest and rarest first: most scripts hide no host.
+        let glue = glues_strings(bytes);
+        let may_hide = host_seen || glue || may_hide_host(bytes);
         // A URL starts with `//`, a scheme, or backslashes (or escapes).
-        let url_start = TRIGGERS.url_start.is_match(bytes);
-        let glues = url_start && TRIGGERS.glue.is_match(bytes);
-        let may_hide = || url_start && (glues || host_seen || may_hide_host(bytes));
-        if !(may_hide() || TRIGGERS.decoder_calls.is_match(bytes))
+        let url_may_hide = may_hide && TRIGGERS.url_start.is_match(bytes);
+        let glues = url_may_hide && glue;
+        if !(url_may_hide || TRIGGERS.decoder_calls.is_match(bytes))
             || data.unwrap_or_else(|| is_data_assignment(text))
         {
             return None;
@@ -327,7 +329,7 @@ impl InlineMatcher {
                         .map(|verdict| verdict.rule)
                 }),
                 None if !loaded_only || used_by_loader(text, &lexed.tokens, index) => {
-                    let spelled = may_spell_host(literal.as_bytes())
+                    let spelled = may_spell_host(literal.as_bytes(), host_seen)
                         .then(|| self.tracker_url(literal, granted))
                         .flatten();
                     spelled.or_else(|| {
@@ -386,9 +388,8 @@ struct Triggers {
     decoder_calls: aho_corasick::AhoCorasick,
     /// What a URL starts with: `//`, a scheme's `ttp`, a backslash.
     url_start: aho_corasick::AhoCorasick,
-    /// Two string literals glued by `+` (a space on either side at most),
-    /// or an array joined.
-    glue: aho_corasick::AhoCorasick,
+    /// An array joined: `].join(`.
+    join: memchr::memmem::Finder<'static>,
 }
 
 static TRIGGERS: std::sync::LazyLock<Triggers> = std::sync::LazyLock::new(|| {
@@ -401,9 +402,23 @@ static TRIGGERS: std::sync::LazyLock<Triggers> = std::sync::LazyLock::new(|| {
     Triggers {
         decoder_calls: searcher(&DECODER_CALLS.map(String::from)),
         url_start: searcher(&["//", "ttp", "\\"].map(String::from)),
-        glue: searcher(&glue_patterns()),
+        join: memchr::memmem::Finder::new("].join("),
     }
 });
+
+/// Whether the script glues two string literals by `+` (a space on either
+/// side at most: `'…'+'…'`, `"…" + '…'`), or joins an array (`].join(`).
+/// One pass to each `+`: a search for every quote–plus–quote spelling
+/// would stop at every quote.
+fn glues_strings(bytes: &[u8]) -> bool {
+    let is_quote = |b: Option<&u8>| matches!(b, Some(b'\'' | b'"' | b'`'));
+    memchr::memchr_iter(b'+', bytes).any(|at| {
+        let before = &bytes[..at];
+        let after = &bytes[at + 1..];
+        is_quote(before.strip_suffix(b" ").unwrap_or(before).last())
+            && is_quote(after.strip_prefix(b" ").unwrap_or(after).first())
+    }) || TRIGGERS.join.find(bytes).is_some()
+}
 
 /// The string literals the script glues together, by the token index of
 /// the first and their text joined: `'https://www.' + 'tracker.example' +
@@ -441,19 +456,6 @@ fn glued_strings(text: &str, tokens: &[Token]) -> Vec<(usize, String)> {
         c += 1;
     }
     runs
-}
-
-/// What [`Triggers::glue`] looks for: `'+'`, `" + "`, `'+ "`… and `].join(`.
-fn glue_patterns() -> Vec<String> {
-    let mut patterns = vec!["].join(".to_string()];
-    for close in ['\'', '"', '`'] {
-        for open in ['\'', '"', '`'] {
-            for (before, after) in [("", ""), (" ", ""), ("", " "), (" ", " ")] {
-                patterns.push(format!("{close}{before}+{after}{open}"));
-            }
-        }
-    }
-    patterns
 }
 
 /// What string token `index` (its text `literal`) decodes to when it is
@@ -496,22 +498,20 @@ fn decoded_argument(text: &str, tokens: &[Token], index: usize, literal: &str) -
 /// ideographic full stop, circled and mathematical letters).
 fn may_hide_host(bytes: &[u8]) -> bool {
     let after = |at: usize, n: usize| bytes.get(at + 1..at + 1 + n);
-    let escape = || {
-        memchr::memchr_iter(b'\\', bytes).any(|at| {
-            matches!(
+    let host_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
+    // Escapes, percent-encoded bytes and tabs, in one pass.
+    let ascii = || {
+        memchr::memchr3_iter(b'\\', b'%', b'\t', bytes).any(|at| match bytes[at] {
+            b'\\' => matches!(
                 after(at, 1),
                 Some([b'x' | b'u' | b'0'..=b'7' | b't' | b'n' | b'r' | b'\n' | b'\r'])
-            )
-        })
-    };
-    let percent = || {
-        memchr::memchr_iter(b'%', bytes)
-            .any(|at| after(at, 2).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)))
-    };
-    let host_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
-    let tab = || {
-        memchr::memchr_iter(b'\t', bytes).any(|at| {
-            at > 0 && host_byte(bytes[at - 1]) && bytes.get(at + 1).is_some_and(|&b| host_byte(b))
+            ),
+            b'%' => after(at, 2).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)),
+            _ => {
+                at > 0
+                    && host_byte(bytes[at - 1])
+                    && bytes.get(at + 1).is_some_and(|&b| host_byte(b))
+            }
         })
     };
     let mapped = || {
@@ -529,7 +529,7 @@ fn may_hide_host(bytes: &[u8]) -> bool {
                 }
             })
     };
-    escape() || percent() || tab() || (!bytes.is_ascii() && mapped())
+    ascii() || (!bytes.is_ascii() && mapped())
 }
 
 /// A search for a scheme's `ttp`, built once.
@@ -539,14 +539,29 @@ static TTP: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
 /// Whether script text may spell a URL's host so that a search for the
 /// host misses it: an escape, a percent sign, userinfo, a tab, a
 /// character beyond ASCII, or a scheme without `//`.
-fn may_spell_host(bytes: &[u8]) -> bool {
-    memchr::memchr3(b'\\', b'%', b'@', bytes).is_some()
+///
+/// Unless a tracker host was seen in the script (`host_seen`), an escaped
+/// slash (`\/`, as JSON writes URLs) is no such escape: a slash ends a
+/// host, so the hosts of a string whose escapes are all `\/` are spelled
+/// as written, where the search for hosts found none.
+fn may_spell_host(bytes: &[u8], host_seen: bool) -> bool {
+    let escape = || {
+        if host_seen {
+            memchr::memchr(b'\\', bytes).is_some()
+        } else {
+            memchr::memchr_iter(b'\\', bytes).any(|at| bytes.get(at + 1) != Some(&b'/'))
+        }
+    };
+    memchr::memchr2(b'%', b'@', bytes).is_some()
+        || escape()
         || memchr::memchr(b'\t', bytes).is_some()
         || !bytes.is_ascii()
         || TTP.find_iter(bytes).any(|i| {
             let after = &bytes[i + 3..];
             let after = after.strip_prefix(b"s").unwrap_or(after);
-            after.first() == Some(&b':') && after.get(1) != Some(&b'/')
+            // `\/` is JSON's slash.
+            let slash = after.get(1) == Some(&b'/') || after.get(1..3) == Some(b"\\/");
+            after.first() == Some(&b':') && !slash
         })
 }
 
@@ -1323,6 +1338,21 @@ mod tests {
             r#"var s = "line\"quoted\" and \\ backslash";"#,
         ] {
             assert!(!may_hide_host(plain.as_bytes()), "{plain}");
+        }
+    }
+
+    #[test]
+    fn escaped_slashes_hide_no_host_unless_one_was_seen() {
+        let json = r"https:\/\/cdn.example.org\/a.js";
+        assert!(!may_spell_host(json.as_bytes(), false));
+        assert!(may_spell_host(json.as_bytes(), true));
+        for hiding in [
+            r"https:\/\/www.googletagmanager\x2ecom\/a.js",
+            r"https:\/\/www.google-analytics%2Ecom\/a.js",
+            r"https:\/\/u@www.google-analytics.com\/a.js",
+            "https:www.google-analytics.com/a.js",
+        ] {
+            assert!(may_spell_host(hiding.as_bytes(), false), "{hiding}");
         }
     }
 
