@@ -138,17 +138,27 @@ pub fn read(value: &str, base: Option<&Url>) -> Option<Target> {
 }
 
 /// The common case without the full parser: a plain ASCII URL (no
-/// whitespace, controls, backslashes, percent escapes, userinfo or dot
-/// segments) that is either `http(s)://` with a lower-case host or, with no
-/// base, a path relative to the document.
+/// whitespace, controls, backslashes or dot segments, a percent sign or
+/// `@` only past the host) that is either `http(s)://` with a lower-case
+/// host or, with no base, a path relative to the document.
 fn plain(value: &str, base: Option<&Url>) -> Option<Target> {
     let b = value.as_bytes();
     let simple = !b.is_empty()
-        && b.iter()
-            .all(|&c| c > b' ' && c < 0x7f && !matches!(c, b'\\' | b'%' | b'@'))
+        && b.iter().all(|&c| c > b' ' && c < 0x7f && c != b'\\')
         && b[0] != b'.'
-        && !memchr::memchr_iter(b'/', b).any(|i| b.get(i + 1) == Some(&b'.'));
+        && !memchr::memchr_iter(b'/', b).any(|i| matches!(b.get(i + 1), Some(b'.' | b'%')));
     if !simple {
+        return None;
+    }
+    // The parser keeps a percent sign or `@` in a path, query or fragment
+    // as written, but reads them in a host (escapes, userinfo), and in a
+    // path segment `%2e` is a dot: before the first `/`, `?` or `#` past
+    // the scheme's, there is none.
+    let host_start = value.find("//").map_or(0, |i| i + 2);
+    let host_end = value[host_start..]
+        .find(['/', '?', '#'])
+        .map_or(b.len(), |i| host_start + i);
+    if memchr::memchr2(b'%', b'@', &b[..host_end]).is_some() {
         return None;
     }
     let scheme_end = b
@@ -902,6 +912,9 @@ mod tests {
             "https://www.google-analytics.com/analytics.js",
             "//www.googletagmanager.com/gtm.js?id=GTM-1",
             "//cdn.example.net:8080/p",
+            "https://www.example.org/a%20b/c?q=%C3%A9&u=me@example.org#x%2e",
+            "/search?q=caf%C3%A9&to=a@b",
+            "https://www.example.org/p%2ex/a%2E",
         ] {
             let fast = plain(value, None).unwrap();
             let Target::Absolute(parsed) = read(&format!(" {value}"), None).unwrap() else {
@@ -917,6 +930,12 @@ mod tests {
             "https://a.b/./c",
             "https://a%2Eb/",
             "https://u@a.b/",
+            "https://u@a.b",
+            "//a%2eb?x",
+            "https://a.b/%2e/c",
+            "https://a.b/x/%2E%2E/c",
+            "%2e%2e/c",
+            "a@b.c",
         ] {
             assert_eq!(plain(value, None), None, "{value}");
         }
