@@ -300,7 +300,8 @@ impl InlineMatcher {
         let bytes = text.as_bytes();
         // A URL starts with `//`, a scheme, or backslashes (or escapes).
         let url_start = TRIGGERS.url_start.is_match(bytes);
-        let glues = url_start && TRIGGERS.glue.is_match(bytes);
+        // A tracker host that did not count may be glued in by a name.
+        let glues = url_start && (host_seen || TRIGGERS.glue.is_match(bytes));
         let may_hide = || url_start && (glues || host_seen || may_hide_host(bytes));
         if !(may_hide() || TRIGGERS.decoder_calls.is_match(bytes))
             || data.unwrap_or_else(|| is_data_assignment(text))
@@ -408,13 +409,21 @@ static TRIGGERS: std::sync::LazyLock<Triggers> = std::sync::LazyLock::new(|| {
 /// The string literals the script glues together, by the token index of
 /// the first and their text joined: `'https://www.' + 'tracker.example' +
 /// '/t.js'`, or the items of an array literal (`['https://www.',
-/// 'tracker.example', '/t.js'].join('')`). Only runs of two or more.
+/// 'tracker.example', '/t.js'].join('')`). Only runs of two or more. A
+/// name the script binds once to a string (`var h = 'tracker.example'`)
+/// glues as that string.
 fn glued_strings(text: &str, tokens: &[Token]) -> Vec<(usize, String)> {
     let code: Vec<usize> = (0..tokens.len())
         .filter(|&i| tokens[i].kind != Kind::Comment)
         .collect();
     let symbol = |c: usize| &text[tokens[code[c]].range.clone()];
     let is_str = |c: usize| tokens[code[c]].kind == Kind::Str;
+    let constants = string_constants(text, tokens, &code);
+    let string_at = |c: usize| match tokens[code[c]].kind {
+        Kind::Str => Some(&text[content(text, &tokens[code[c]])]),
+        Kind::Ident => constants.get(symbol(c)).copied(),
+        _ => None,
+    };
     let mut runs = Vec::new();
     let mut c = 0;
     while c < code.len() {
@@ -426,21 +435,54 @@ fn glued_strings(text: &str, tokens: &[Token]) -> Vec<(usize, String)> {
         let in_array = c > 0 && symbol(c - 1) == "[";
         let start = c;
         while c + 2 < code.len()
-            && is_str(c + 2)
+            && string_at(c + 2).is_some()
             && (symbol(c + 1) == "+" || (in_array && symbol(c + 1) == ","))
         {
             c += 2;
         }
         if c > start {
-            let glued = (start..=c)
-                .step_by(2)
-                .map(|k| &text[content(text, &tokens[code[k]])])
-                .collect();
+            let glued = (start..=c).step_by(2).filter_map(string_at).collect();
             runs.push((code[start], glued));
         }
         c += 1;
     }
     runs
+}
+
+/// The names bound to a string literal (`name = 'text'`, ended by `;`,
+/// `,`, `}` or a line break) and never assigned again, with the string's
+/// text. `code` indexes the tokens that are not comments.
+fn string_constants<'t>(
+    text: &'t str,
+    tokens: &[Token],
+    code: &[usize],
+) -> std::collections::HashMap<&'t str, &'t str> {
+    let symbol = |c: usize| code.get(c).map_or("", |&i| &text[tokens[i].range.clone()]);
+    let mut bound = std::collections::HashMap::new();
+    let mut assigned_again = Vec::new();
+    for c in 0..code.len() {
+        let token = &tokens[code[c]];
+        let assigns = symbol(c + 1) == "=" && symbol(c + 2) != "=";
+        let compound = symbol(c + 2) == "=" && matches!(symbol(c + 1), "+" | "|" | "&" | "?");
+        if token.kind != Kind::Ident || c > 0 && symbol(c - 1) == "." || !(assigns || compound) {
+            continue;
+        }
+        let name = symbol(c);
+        let value = code.get(c + 2).map(|&i| &tokens[i]);
+        let ended = code
+            .get(c + 3)
+            .is_none_or(|&i| tokens[i].newline_before || matches!(symbol(c + 3), ";" | "," | "}"));
+        match value {
+            Some(v) if assigns && v.kind == Kind::Str && ended && !bound.contains_key(name) => {
+                bound.insert(name, &text[content(text, v)]);
+            }
+            _ => assigned_again.push(name),
+        }
+    }
+    for name in assigned_again {
+        bound.remove(name);
+    }
+    bound
 }
 
 /// What [`Triggers::glue`] looks for: `'+'`, `" + "`, `'+ "`… and `].join(`.
@@ -1691,6 +1733,29 @@ beat.com/js/a.js';",
             "var u = 'https://www.' + 'example.org' + '/a.js'; var a = ['https://www.example.org/', 'x'].join('');",
             // Arguments are not glued.
             "log('https://www.', 'google-analytics', '.com');",
+        ];
+        for code in kept {
+            assert_eq!(judge(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn hosts_held_in_names_are_glued_as_their_strings() {
+        let r = vendor_rules();
+        let judge = |code: &str| r.match_inline(code, CategorySet::NECESSARY_ONLY);
+        let loaders = [
+            r#"var h="google-analytics.com"; var s=document.createElement("script"); s.src="https://www."+h+"/analytics.js"; document.head.appendChild(s)"#,
+            "var a = 1, host = 'www.google-analytics.com'\nnew Image().src = 'https://' + host + '/collect?v=1';",
+        ];
+        for code in loaders {
+            assert!(judge(code).is_some(), "{code}");
+        }
+        let kept = [
+            // Assigned again: the name may hold anything when it is used.
+            "var h = 'google-analytics.com'; h = location.host; new Image().src = 'https://' + h + '/p.gif';",
+            "var h = 'google-analytics.com'; h += '.example.org'; new Image().src = 'https://' + h + '/p.gif';",
+            // A property of that name is another binding.
+            "var h = 'example.org'; o.h = 'google-analytics.com'; new Image().src = 'https://' + h + '/p.gif';",
         ];
         for code in kept {
             assert_eq!(judge(code), None, "{code}");
