@@ -410,77 +410,99 @@ static TRIGGERS: std::sync::LazyLock<Triggers> = std::sync::LazyLock::new(|| {
 /// the first and their text joined: `'https://www.' + 'tracker.example' +
 /// '/t.js'`, or the items of an array literal (`['https://www.',
 /// 'tracker.example', '/t.js'].join('')`). Only runs of two or more. A
-/// name the script binds once to a string (`var h = 'tracker.example'`)
-/// glues as that string.
+/// name or property the script binds once to a string (`var h =
+/// 'tracker.example'`, `{host: 'tracker.example'}`) glues as that string.
 fn glued_strings(text: &str, tokens: &[Token]) -> Vec<(usize, String)> {
     let code: Vec<usize> = (0..tokens.len())
         .filter(|&i| tokens[i].kind != Kind::Comment)
         .collect();
-    let symbol = |c: usize| &text[tokens[code[c]].range.clone()];
-    let is_str = |c: usize| tokens[code[c]].kind == Kind::Str;
+    let symbol = |c: usize| code.get(c).map_or("", |&i| &text[tokens[i].range.clone()]);
+    let kind = |c: usize| code.get(c).map(|&i| tokens[i].kind);
     let constants = string_constants(text, tokens, &code);
-    let string_at = |c: usize| match tokens[code[c]].kind {
-        Kind::Str => Some(&text[content(text, &tokens[code[c]])]),
-        Kind::Ident => constants.get(symbol(c)).copied(),
-        _ => None,
+    // The string an item starting at `c` stands for, and where it ends.
+    let item_at = |c: usize| -> Option<(&str, usize)> {
+        match kind(c)? {
+            Kind::Str => Some((&text[content(text, &tokens[code[c]])], c + 1)),
+            Kind::Ident => {
+                let mut last = c;
+                while symbol(last + 1) == "." && kind(last + 2) == Some(Kind::Ident) {
+                    last += 2;
+                }
+                if matches!(symbol(last + 1), "(" | "[") {
+                    return None;
+                }
+                let binding = (last > c, symbol(last));
+                constants.get(&binding).map(|&value| (value, last + 1))
+            }
+            _ => None,
+        }
     };
     let mut runs = Vec::new();
     let mut c = 0;
     while c < code.len() {
-        if !is_str(c) {
+        if kind(c) != Some(Kind::Str) {
             c += 1;
             continue;
         }
         // A `,` glues only the items of an array literal.
         let in_array = c > 0 && symbol(c - 1) == "[";
         let start = c;
-        while c + 2 < code.len()
-            && string_at(c + 2).is_some()
-            && (symbol(c + 1) == "+" || (in_array && symbol(c + 1) == ","))
-        {
-            c += 2;
-        }
-        if c > start {
-            let glued = (start..=c).step_by(2).filter_map(string_at).collect();
-            runs.push((code[start], glued));
-        }
+        let mut pieces = vec![&text[content(text, &tokens[code[c]])]];
         c += 1;
+        while symbol(c) == "+" || (in_array && symbol(c) == ",") {
+            let Some((piece, next)) = item_at(c + 1) else {
+                break;
+            };
+            pieces.push(piece);
+            c = next;
+        }
+        if pieces.len() > 1 {
+            runs.push((code[start], pieces.concat()));
+        }
     }
     runs
 }
 
-/// The names bound to a string literal (`name = 'text'`, ended by `;`,
-/// `,`, `}` or a line break) and never assigned again, with the string's
-/// text. `code` indexes the tokens that are not comments.
+/// The names (`name = 'text'`) and properties (`{name: 'text'}`, keyed
+/// `true`) bound to a string literal ended by `;`, `,`, `}` or a line
+/// break, and never bound again, with the string's text. `code` indexes
+/// the tokens that are not comments.
 fn string_constants<'t>(
     text: &'t str,
     tokens: &[Token],
     code: &[usize],
-) -> std::collections::HashMap<&'t str, &'t str> {
+) -> std::collections::HashMap<(bool, &'t str), &'t str> {
     let symbol = |c: usize| code.get(c).map_or("", |&i| &text[tokens[i].range.clone()]);
     let mut bound = std::collections::HashMap::new();
-    let mut assigned_again = Vec::new();
+    let mut bound_again = Vec::new();
     for c in 0..code.len() {
         let token = &tokens[code[c]];
+        let before = if c > 0 { symbol(c - 1) } else { "" };
         let assigns = symbol(c + 1) == "=" && symbol(c + 2) != "=";
         let compound = symbol(c + 2) == "=" && matches!(symbol(c + 1), "+" | "|" | "&" | "?");
-        if token.kind != Kind::Ident || c > 0 && symbol(c - 1) == "." || !(assigns || compound) {
+        let defines = symbol(c + 1) == ":" && matches!(before, "{" | ",");
+        if token.kind != Kind::Ident || !(assigns || compound || defines) {
             continue;
         }
-        let name = symbol(c);
+        let binding = (before == "." || defines, symbol(c));
         let value = code.get(c + 2).map(|&i| &tokens[i]);
         let ended = code
             .get(c + 3)
             .is_none_or(|&i| tokens[i].newline_before || matches!(symbol(c + 3), ";" | "," | "}"));
         match value {
-            Some(v) if assigns && v.kind == Kind::Str && ended && !bound.contains_key(name) => {
-                bound.insert(name, &text[content(text, v)]);
+            Some(v)
+                if (assigns && before != "." || defines)
+                    && v.kind == Kind::Str
+                    && ended
+                    && !bound.contains_key(&binding) =>
+            {
+                bound.insert(binding, &text[content(text, v)]);
             }
-            _ => assigned_again.push(name),
+            _ => bound_again.push(binding),
         }
     }
-    for name in assigned_again {
-        bound.remove(name);
+    for binding in bound_again {
+        bound.remove(&binding);
     }
     bound
 }
@@ -1746,6 +1768,7 @@ beat.com/js/a.js';",
         let loaders = [
             r#"var h="google-analytics.com"; var s=document.createElement("script"); s.src="https://www."+h+"/analytics.js"; document.head.appendChild(s)"#,
             "var a = 1, host = 'www.google-analytics.com'\nnew Image().src = 'https://' + host + '/collect?v=1';",
+            "var cfg = {id: 1, host: 'www.google-analytics.com'}; new Image().src = 'https://' + cfg.host + '/collect?v=1';",
         ];
         for code in loaders {
             assert!(judge(code).is_some(), "{code}");
@@ -1756,6 +1779,7 @@ beat.com/js/a.js';",
             "var h = 'google-analytics.com'; h += '.example.org'; new Image().src = 'https://' + h + '/p.gif';",
             // A property of that name is another binding.
             "var h = 'example.org'; o.h = 'google-analytics.com'; new Image().src = 'https://' + h + '/p.gif';",
+            "var o = {h: 'google-analytics.com'}; o.h = location.host; new Image().src = 'https://' + o.h + '/p.gif';",
         ];
         for code in kept {
             assert_eq!(judge(code), None, "{code}");
