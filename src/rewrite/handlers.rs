@@ -727,8 +727,8 @@ pub(crate) fn common_attributes_only(name: TagName) -> bool {
 }
 
 /// Whether [`decide`] has nothing to read in `tag`: an element with no
-/// handler of its own that carries none of the attributes the scanner was
-/// asked to record, or a link whose only such attributes are `h…` ones
+/// handler of its own that carries none of the attributes its reader
+/// reads, or a link whose only such attributes are `h…` ones
 /// that cannot be a `javascript:` URL. Most tags of a page are such;
 /// skipping them saves building a [`Decision`].
 pub(crate) fn nothing_to_decide(data: &[u8], tag: &StartTag<'_>) -> bool {
@@ -742,7 +742,27 @@ pub(crate) fn nothing_to_decide(data: &[u8], tag: &StartTag<'_>) -> bool {
                     .clone()
                     .is_some_and(|v| may_be_javascript_url(&data[v]))
         }),
-        name => tag.attributes.is_empty() && common_attributes_only(name),
+        name => {
+            common_attributes_only(name)
+                && tag
+                    .attributes
+                    .iter()
+                    .all(|a| !may_be_common_attribute(&data[a.name.clone()]))
+        }
+    }
+}
+
+/// Whether an attribute the scanner recorded on an element with no handler
+/// of its own may be one `Reader::common_attributes` reads: of the `a…`,
+/// `d…` and `f…` names (`aria-…`, `data-…` on most elements) only
+/// `action`, `data-bg`, `data-bgset` and `formaction` are.
+fn may_be_common_attribute(name: &[u8]) -> bool {
+    let is = |n: &[u8]| name.eq_ignore_ascii_case(n);
+    match name.first().map(u8::to_ascii_lowercase) {
+        Some(b'a') => is(b"action"),
+        Some(b'd') => is(b"data-bg") || is(b"data-bgset"),
+        Some(b'f') => is(b"formaction"),
+        _ => true,
     }
 }
 
