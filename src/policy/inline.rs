@@ -303,7 +303,8 @@ impl InlineMatcher {
         let may_hide = host_seen || glue || may_hide_host(bytes);
         // A URL starts with `//`, a scheme, or backslashes (or escapes).
         let url_may_hide = may_hide && TRIGGERS.url_start.is_match(bytes);
-        let glues = url_may_hide && glue;
+        // A tracker host that did not count may be glued in by a name.
+        let glues = url_may_hide && (glue || host_seen);
         if !(url_may_hide || TRIGGERS.decoder_calls.is_match(bytes))
             || data.unwrap_or_else(|| is_data_assignment(text))
         {
@@ -423,39 +424,102 @@ fn glues_strings(bytes: &[u8]) -> bool {
 /// The string literals the script glues together, by the token index of
 /// the first and their text joined: `'https://www.' + 'tracker.example' +
 /// '/t.js'`, or the items of an array literal (`['https://www.',
-/// 'tracker.example', '/t.js'].join('')`). Only runs of two or more.
+/// 'tracker.example', '/t.js'].join('')`). Only runs of two or more. A
+/// name or property the script binds once to a string (`var h =
+/// 'tracker.example'`, `{host: 'tracker.example'}`) glues as that string.
 fn glued_strings(text: &str, tokens: &[Token]) -> Vec<(usize, String)> {
     let code: Vec<usize> = (0..tokens.len())
         .filter(|&i| tokens[i].kind != Kind::Comment)
         .collect();
-    let symbol = |c: usize| &text[tokens[code[c]].range.clone()];
-    let is_str = |c: usize| tokens[code[c]].kind == Kind::Str;
+    let symbol = |c: usize| code.get(c).map_or("", |&i| &text[tokens[i].range.clone()]);
+    let kind = |c: usize| code.get(c).map(|&i| tokens[i].kind);
+    let constants = string_constants(text, tokens, &code);
+    // The string an item starting at `c` stands for, and where it ends.
+    let item_at = |c: usize| -> Option<(&str, usize)> {
+        match kind(c)? {
+            Kind::Str => Some((&text[content(text, &tokens[code[c]])], c + 1)),
+            Kind::Ident => {
+                let mut last = c;
+                while symbol(last + 1) == "." && kind(last + 2) == Some(Kind::Ident) {
+                    last += 2;
+                }
+                if matches!(symbol(last + 1), "(" | "[") {
+                    return None;
+                }
+                let binding = (last > c, symbol(last));
+                constants.get(&binding).map(|&value| (value, last + 1))
+            }
+            _ => None,
+        }
+    };
     let mut runs = Vec::new();
     let mut c = 0;
     while c < code.len() {
-        if !is_str(c) {
+        if kind(c) != Some(Kind::Str) {
             c += 1;
             continue;
         }
         // A `,` glues only the items of an array literal.
         let in_array = c > 0 && symbol(c - 1) == "[";
         let start = c;
-        while c + 2 < code.len()
-            && is_str(c + 2)
-            && (symbol(c + 1) == "+" || (in_array && symbol(c + 1) == ","))
-        {
-            c += 2;
-        }
-        if c > start {
-            let glued = (start..=c)
-                .step_by(2)
-                .map(|k| &text[content(text, &tokens[code[k]])])
-                .collect();
-            runs.push((code[start], glued));
-        }
+        let mut pieces = vec![&text[content(text, &tokens[code[c]])]];
         c += 1;
+        while symbol(c) == "+" || (in_array && symbol(c) == ",") {
+            let Some((piece, next)) = item_at(c + 1) else {
+                break;
+            };
+            pieces.push(piece);
+            c = next;
+        }
+        if pieces.len() > 1 {
+            runs.push((code[start], pieces.concat()));
+        }
     }
     runs
+}
+
+/// The names (`name = 'text'`) and properties (`{name: 'text'}`, keyed
+/// `true`) bound to a string literal ended by `;`, `,`, `}` or a line
+/// break, and never bound again, with the string's text. `code` indexes
+/// the tokens that are not comments.
+fn string_constants<'t>(
+    text: &'t str,
+    tokens: &[Token],
+    code: &[usize],
+) -> std::collections::HashMap<(bool, &'t str), &'t str> {
+    let symbol = |c: usize| code.get(c).map_or("", |&i| &text[tokens[i].range.clone()]);
+    let mut bound = std::collections::HashMap::new();
+    let mut bound_again = Vec::new();
+    for c in 0..code.len() {
+        let token = &tokens[code[c]];
+        let before = if c > 0 { symbol(c - 1) } else { "" };
+        let assigns = symbol(c + 1) == "=" && symbol(c + 2) != "=";
+        let compound = symbol(c + 2) == "=" && matches!(symbol(c + 1), "+" | "|" | "&" | "?");
+        let defines = symbol(c + 1) == ":" && matches!(before, "{" | ",");
+        if token.kind != Kind::Ident || !(assigns || compound || defines) {
+            continue;
+        }
+        let binding = (before == "." || defines, symbol(c));
+        let value = code.get(c + 2).map(|&i| &tokens[i]);
+        let ended = code
+            .get(c + 3)
+            .is_none_or(|&i| tokens[i].newline_before || matches!(symbol(c + 3), ";" | "," | "}"));
+        match value {
+            Some(v)
+                if (assigns && before != "." || defines)
+                    && v.kind == Kind::Str
+                    && ended
+                    && !bound.contains_key(&binding) =>
+            {
+                bound.insert(binding, &text[content(text, v)]);
+            }
+            _ => bound_again.push(binding),
+        }
+    }
+    for binding in bound_again {
+        bound.remove(&binding);
+    }
+    bound
 }
 
 /// What string token `index` (its text `literal`) decodes to when it is
@@ -1721,6 +1785,31 @@ beat.com/js/a.js';",
             "var u = 'https://www.' + 'example.org' + '/a.js'; var a = ['https://www.example.org/', 'x'].join('');",
             // Arguments are not glued.
             "log('https://www.', 'google-analytics', '.com');",
+        ];
+        for code in kept {
+            assert_eq!(judge(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn hosts_held_in_names_are_glued_as_their_strings() {
+        let r = vendor_rules();
+        let judge = |code: &str| r.match_inline(code, CategorySet::NECESSARY_ONLY);
+        let loaders = [
+            r#"var h="google-analytics.com"; var s=document.createElement("script"); s.src="https://www."+h+"/analytics.js"; document.head.appendChild(s)"#,
+            "var a = 1, host = 'www.google-analytics.com'\nnew Image().src = 'https://' + host + '/collect?v=1';",
+            "var cfg = {id: 1, host: 'www.google-analytics.com'}; new Image().src = 'https://' + cfg.host + '/collect?v=1';",
+        ];
+        for code in loaders {
+            assert!(judge(code).is_some(), "{code}");
+        }
+        let kept = [
+            // Assigned again: the name may hold anything when it is used.
+            "var h = 'google-analytics.com'; h = location.host; new Image().src = 'https://' + h + '/p.gif';",
+            "var h = 'google-analytics.com'; h += '.example.org'; new Image().src = 'https://' + h + '/p.gif';",
+            // A property of that name is another binding.
+            "var h = 'example.org'; o.h = 'google-analytics.com'; new Image().src = 'https://' + h + '/p.gif';",
+            "var o = {h: 'google-analytics.com'}; o.h = location.host; new Image().src = 'https://' + o.h + '/p.gif';",
         ];
         for code in kept {
             assert_eq!(judge(code), None, "{code}");

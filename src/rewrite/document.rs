@@ -653,12 +653,13 @@ impl Handler for Document {
         // Any element can carry an event handler or a `style`; elements
         // without a handler of their own need only the attributes
         // `handlers::common_attributes` reads: `on…`, `style`, `background`,
-        // `poster`, `ping`, and a link's `href` (`srcset` and `data-srcset`
-        // are read on `img` and `source` only, which get all). SVG elements
-        // fetch by other attributes too: they get all.
+        // `poster`, `ping`, a link's `href`, a form's `action` and
+        // `formaction`, and (not on links) `data-bg`/`data-bgset` (`srcset` and
+        // `data-srcset` are read on `img` and `source` only, which get all).
+        // SVG elements fetch by other attributes too: they get all.
         Some(match name {
             TagName::A | TagName::Area => Attributes::HtmlInitials(b"bhops"),
-            name if handlers::common_attributes_only(name) => Attributes::HtmlInitials(b"bops"),
+            name if handlers::common_attributes_only(name) => Attributes::HtmlInitials(b"abdfops"),
             _ => Attributes::All,
         })
     }

@@ -239,10 +239,15 @@ impl<'a, 'd> Reader<'a, 'd> {
 
     fn url_list_attribute_at(&mut self, i: usize, kind: ElementKind, srcset: bool) {
         let value = self.value(i);
-        let list: Vec<&str> = if srcset {
-            urls::srcset(&value)
-        } else {
+        let bgset =
+            self.data[self.tag.attributes[i].name.clone()].eq_ignore_ascii_case(b"data-bgset");
+        let list: Vec<&str> = if !srcset {
             value.split_ascii_whitespace().collect()
+        } else if bgset {
+            // lazysizes' bgset: srcsets separated by `|`, each with an optional `[media]`.
+            value.split('|').flat_map(urls::srcset).collect()
+        } else {
+            urls::srcset(&value)
         };
         let mut denied = false;
         for url in list {
@@ -256,7 +261,10 @@ impl<'a, 'd> Reader<'a, 'd> {
     }
 
     /// Every attribute that can make any element fetch or run something:
-    /// event handlers, `style`, `background`, `poster`, `ping`, `srcset`s.
+    /// event handlers, `style`, `background`, `poster`, `ping`, `srcset`s,
+    /// the `javascript:` URLs of links and forms, and what lazy loaders
+    /// swap in (`data-srcset`, a video's `data-poster`, lazysizes'
+    /// `data-bg` and `data-bgset`).
     fn common_attributes(&mut self) {
         let tag = self.tag;
         let image = matches!(tag.name, TagName::Img | TagName::Source);
@@ -271,11 +279,16 @@ impl<'a, 'd> Reader<'a, 'd> {
             let interesting = match name.first().map(u8::to_ascii_lowercase) {
                 Some(b'o') => is_event_handler(name),
                 Some(b'h') => link && html && is("href"),
+                Some(b'a') => html && is("action") && self.is_named(b"form"),
+                Some(b'f') => html && is("formaction"),
                 Some(b's') => is("style") || (image && is("srcset")),
                 Some(b'b') => html && is("background") && self.takes_background(),
                 Some(b'p') => (video && is("poster")) || (link && is("ping")),
                 Some(b'd') => {
-                    image && (is("data-srcset") || is("data-lazy-srcset")) && !self.gated()
+                    let lazy = (image && (is("data-srcset") || is("data-lazy-srcset")))
+                        || (video && is("data-poster"))
+                        || (html && (is("data-bg") || is("data-bgset")));
+                    lazy && !self.gated()
                 }
                 _ => false,
             };
@@ -292,11 +305,11 @@ impl<'a, 'd> Reader<'a, 'd> {
                 let code = self.value(i);
                 let automatic = AUTOMATIC_EVENTS.iter().any(|e| is(e));
                 self.deny_code(i, &code, automatic);
-            } else if is("href") {
+            } else if is("href") || is("action") || is("formaction") {
                 self.javascript_link_at(i);
             } else if is("style") {
                 self.style_attribute(i);
-            } else if is("background") || is("poster") {
+            } else if is("background") || is("poster") || is("data-poster") || is("data-bg") {
                 self.url_attribute_at(i, ElementKind::Img);
             } else {
                 self.url_list_attribute_at(i, ElementKind::Img, !is("ping"));
@@ -332,9 +345,10 @@ impl<'a, 'd> Reader<'a, 'd> {
             .map_or(&self.data[0..0], |v| &self.data[v])
     }
 
-    /// A link's `href` (attribute `i`): a `javascript:` URL runs when the
-    /// link is followed, and goes if it loads a denied tracker; any other
-    /// URL only navigates.
+    /// A link's `href` or a form's `action`/`formaction` (attribute `i`):
+    /// a `javascript:` URL runs when the link is followed or the form
+    /// submitted, and goes if it loads a denied tracker; any other URL only
+    /// navigates.
     fn javascript_link_at(&mut self, i: usize) {
         let raw = self.raw_value(i);
         if !may_be_javascript_url(raw) {
@@ -347,13 +361,17 @@ impl<'a, 'd> Reader<'a, 'd> {
         }
     }
 
+    /// Whether the element's name is `name` (lower case).
+    fn is_named(&self, name: &[u8]) -> bool {
+        self.data[self.tag.name_span.clone()].eq_ignore_ascii_case(name)
+    }
+
     /// Whether the element paints its `background` attribute (the body and
     /// table parts; on any other element it loads nothing).
     fn takes_background(&self) -> bool {
-        let name = &self.data[self.tag.name_span.clone()];
         BACKGROUND_ELEMENTS
             .iter()
-            .any(|e| name.eq_ignore_ascii_case(e.as_bytes()))
+            .any(|e| self.is_named(e.as_bytes()))
     }
 
     /// A `style` attribute: denied `url()`s become `none`.
@@ -699,7 +717,8 @@ impl<'a, 'd> Reader<'a, 'd> {
 
 /// Whether elements named `name` have no handler of their own in
 /// [`decide`]: only the attributes `Reader::common_attributes` reads count
-/// (`on…`, `style`, `background`, `poster`, `ping`, and a link's `href`).
+/// (`on…`, `style`, `background`, `poster`, `ping`, a link's `href`, a
+/// form's `action` and `formaction`, `data-bg` and `data-bgset`).
 pub(crate) fn common_attributes_only(name: TagName) -> bool {
     matches!(
         name,
@@ -708,8 +727,8 @@ pub(crate) fn common_attributes_only(name: TagName) -> bool {
 }
 
 /// Whether [`decide`] has nothing to read in `tag`: an element with no
-/// handler of its own that carries none of the attributes the scanner was
-/// asked to record, or a link whose only such attributes are `h…` ones
+/// handler of its own that carries none of the attributes its reader
+/// reads, or a link whose only such attributes are `h…` ones
 /// that cannot be a `javascript:` URL. Most tags of a page are such;
 /// skipping them saves building a [`Decision`].
 pub(crate) fn nothing_to_decide(data: &[u8], tag: &StartTag<'_>) -> bool {
@@ -723,7 +742,27 @@ pub(crate) fn nothing_to_decide(data: &[u8], tag: &StartTag<'_>) -> bool {
                     .clone()
                     .is_some_and(|v| may_be_javascript_url(&data[v]))
         }),
-        name => tag.attributes.is_empty() && common_attributes_only(name),
+        name => {
+            common_attributes_only(name)
+                && tag
+                    .attributes
+                    .iter()
+                    .all(|a| !may_be_common_attribute(&data[a.name.clone()]))
+        }
+    }
+}
+
+/// Whether an attribute the scanner recorded on an element with no handler
+/// of its own may be one `Reader::common_attributes` reads: of the `a…`,
+/// `d…` and `f…` names (`aria-…`, `data-…` on most elements) only
+/// `action`, `data-bg`, `data-bgset` and `formaction` are.
+fn may_be_common_attribute(name: &[u8]) -> bool {
+    let is = |n: &[u8]| name.eq_ignore_ascii_case(n);
+    match name.first().map(u8::to_ascii_lowercase) {
+        Some(b'a') => is(b"action"),
+        Some(b'd') => is(b"data-bg") || is(b"data-bgset"),
+        Some(b'f') => is(b"formaction"),
+        _ => true,
     }
 }
 
@@ -801,6 +840,10 @@ pub(crate) fn decide(
         (TagName::Noscript, _) => r.decision.follow = Follow::Noscript,
         (TagName::Video | TagName::Audio | TagName::Source | TagName::Track, _) => {
             r.url_attribute("src", ElementKind::Img);
+            // Lazy loaders swap a media `data-src` in as they do an image's.
+            if tag.name != TagName::Track && !r.gated() {
+                r.url_attribute("data-src", ElementKind::Img);
+            }
         }
         _ => {}
     }

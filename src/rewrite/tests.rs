@@ -226,6 +226,28 @@ fn rewrite_table() {
             NONE,
             r#"<iframe data-src="https://player.vimeo.com/video/1" data-consent-category="marketing"></iframe>"#,
         ),
+        // a form's javascript: action runs on submission; other actions navigate
+        (
+            r#"<form action="javascript:fetch('https://www.google-analytics.com/collect')"><button formaction="javascript:new Image().src='https://www.google-analytics.com/p.gif'">x</button></form>"#,
+            NONE,
+            "<form><button>x</button></form>",
+        ),
+        (
+            r#"<form action="https://www.google-analytics.com/collect"><button formaction="javascript:void(0)">x</button></form>"#,
+            NONE,
+            r#"<form action="https://www.google-analytics.com/collect"><button formaction="javascript:void(0)">x</button></form>"#,
+        ),
+        // what lazy loaders swap in
+        (
+            r#"<div data-bg="https://www.google-analytics.com/p.gif" data-bgset="/a.jpg [(max-width: 1px)] | https://www.google-analytics.com/q.gif">x</div><video data-poster="https://www.google-analytics.com/p.jpg" data-src="https://www.google-analytics.com/v.mp4"></video>"#,
+            NONE,
+            "<div>x</div><video></video>",
+        ),
+        (
+            r#"<div data-bg="/a.jpg" data-bgset="/a.jpg [(max-width: 1px)] | /b.jpg">x</div><video data-poster="/p.jpg" data-src="/v.mp4"></video>"#,
+            NONE,
+            r#"<div data-bg="/a.jpg" data-bgset="/a.jpg [(max-width: 1px)] | /b.jpg">x</div><video data-poster="/p.jpg" data-src="/v.mp4"></video>"#,
+        ),
         // comments are never touched
         (
             "<!-- <script src=\"https://www.google-analytics.com/ga.js\"></script> -->",

@@ -578,6 +578,25 @@ pub const CASES: &[Case] = &[
         gone: "(",
         twin: r#"<script>eval(atob('dmFyIHM9ZG9jdW1lbnQuY3JlYXRlRWxlbWVudCgnc2NyaXB0Jyk7cy5zcmM9Jy9qcy9hcHAuanMnO2RvY3VtZW50LmhlYWQuYXBwZW5kQ2hpbGQocyk='))</script><script>eval(unescape('var%20s%3Ddocument.createElement%28%27script%27%29%3Bs.src%3D%27%2Fjs%2Fanalytics.js%27%3Bdocument.head.appendChild%28s%29'))</script><script>new Image().src = atob('L3B4P2lkPTEmZXY9UGFnZVZpZXc=');</script>"#,
     },
+    // Found by an adversarial probing round.
+    Case {
+        name: "a tracker host held in a name or property the script glues into a URL",
+        tracker: r#"<script>var h="google-analytics.com"; var s=document.createElement("script"); s.src="https://www."+h+"/analytics.js"; document.head.appendChild(s)</script><script>const GA='google-analytics.com';new Image().src='https://www.'+GA+'/collect?v=1&tid=UA-1';</script><script>var host='www.google-analytics.com';document.write('<img src="https://'+host+'/collect?v=1">')</script><script>var a=1, h="googletagmanager.com", s=document.createElement('script'); s.src="https://www."+h+"/app.js?id=X"; document.head.appendChild(s)</script><script>var cfg={host:'www.google-analytics.com'};var s=document.createElement('script');s.src='https://'+cfg.host+'/analytics.js';document.head.appendChild(s)</script>"#,
+        gone: "google",
+        twin: r#"<script>var h="example.org"; var s=document.createElement("script"); s.src="https://www."+h+"/analytics.js"; document.head.appendChild(s)</script><script>const GA='example.org';new Image().src='https://www.'+GA+'/collect?v=1&tid=UA-1';</script><script>var host='cdn.example.org';document.write('<img src="https://'+host+'/collect?v=1">')</script><script>var a=1, h="example.org", s=document.createElement('script'); s.src="https://www."+h+"/app.js?id=X"; document.head.appendChild(s)</script><script>var cfg={host:'cdn.example.org'};var s=document.createElement('script');s.src='https://'+cfg.host+'/analytics.js';document.head.appendChild(s)</script>"#,
+    },
+    Case {
+        name: "javascript: URLs in a form's action and formaction, run when it is submitted",
+        tracker: r#"<form action="javascript:new Image().src='https://www.facebook.com/tr?id=1'"></form><script>document.forms[0].submit()</script><form><button formaction="javascript:new Image().src='https://www.facebook.com/tr?id=2'">b</button><input type="image" src="/go.png" formaction="javascript:new Image().src='https://www.facebook.com/tr?id=3'"></form><FORM ACTION="java&#115;cript:fetch('https://www.facebook.com/tr?id=4')"></FORM>"#,
+        gone: "facebook",
+        twin: r#"<form action="javascript:new Image().src='/px.gif?id=1'"></form><script>document.forms[0].submit()</script><form><button formaction="javascript:new Image().src='/px.gif?id=2'">b</button><input type="image" src="/go.png" formaction="javascript:new Image().src='/px.gif?id=3'"></form><FORM ACTION="java&#115;cript:fetch('/px.gif?id=4')"></FORM>"#,
+    },
+    Case {
+        name: "what lazy loaders swap in: lazysizes' data-bg and data-bgset, a video's data-poster, media data-src",
+        tracker: r#"<div class="lazyload" data-bg="https://www.facebook.com/tr?id=1">x</div><div class="lazyload" data-bgset="/a.jpg [(max-width: 640px)] | https://www.facebook.com/tr?id=2">y</div><video class="lazy" data-src="https://www.facebook.com/tr?id=3" data-poster="https://www.facebook.com/tr?id=4"></video><audio data-src="https://www.facebook.com/tr?id=5"></audio>"#,
+        gone: "facebook",
+        twin: r#"<div class="lazyload" data-bg="/bg.jpg">x</div><div class="lazyload" data-bgset="/a.jpg [(max-width: 640px)] | /b.jpg">y</div><video class="lazy" data-src="/v.mp4" data-poster="/p.jpg"></video><audio data-src="/a.mp3"></audio>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -652,6 +671,15 @@ pub const INERT: &[&str] = &[
     r#"<!--[if IE]><script src="https://www.google-analytics.com/analytics.js"></script><![endif]-->"#,
     // `alt=>` ends the tag; `=src` is an attribute named `=src`.
     r#"<img alt=> src="https://www.facebook.com/tr?id=1"><img =src="https://www.facebook.com/tr?id=2">"#,
+    // A tracker host held in a name: a link the script sets navigates, a
+    // comparison loads nothing.
+    "<script>var h='facebook.com';document.getElementById('f').href='https://www.'+h+'/shop';</script><script>var h='www.google-analytics.com'; if (location.hostname === h) { console.log('x') }</script>",
+    // A form's first-party or inert `javascript:` action, and a tracker's
+    // page given to a share function, as for links.
+    r#"<form action="/search"><button formaction="/go">go</button><input type="submit" formaction="javascript:void(0)"></form><form action="javascript:shareTo('https://www.facebook.com/sharer/sharer.php')"><button>share</button></form>"#,
+    // Lazy URLs a browser-side consent manager gates, and data attributes
+    // no lazy loader reads.
+    r#"<div data-service="facebook" data-bg="https://www.facebook.com/tr?id=1">x</div><video data-cookieconsent="marketing" data-src="https://www.facebook.com/tr?id=2"></video><div aria-label="https://www.facebook.com/tr" data-href="https://www.facebook.com/tr?id=3">y</div>"#,
     // A `<base>` in a srcdoc document sets that document's base only.
     r#"<iframe srcdoc="<base href=https://www.googletagmanager.com/>"></iframe><script src="gtm.js?id=GTM-X"></script>"#,
 ];
