@@ -4,7 +4,6 @@
 //! small script, when a URL in it may be spelled so that no literal is
 //! found, or it decodes strings). Pure.
 
-use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -1061,7 +1060,7 @@ fn statement_removal(text: &str, tokens: &[Token], counting: &[usize]) -> Inline
     // Every name the removed statements use counts, properties too
     // (`f.fbq = …` with `f` being `window`), and names passed as strings:
     // `}(window, document, 'gravity')` defines the global `gravity`.
-    let removed_names: HashSet<&str> = statements
+    let removed_names: foldhash::HashSet<&str> = statements
         .iter()
         .zip(&removed)
         .filter(|(_, &r)| r)
@@ -1073,15 +1072,12 @@ fn statement_removal(text: &str, tokens: &[Token], counting: &[usize]) -> Inline
         })
         .filter(|name| !SHARED_NAMES.contains(name))
         .collect();
-    let shared = statements
-        .iter()
-        .zip(&removed)
-        .filter(|(_, &r)| !r)
-        .any(|(s, _)| {
-            root_names(text, &tokens[s.clone()])
-                .iter()
-                .any(|n| removed_names.contains(n))
-        });
+    let shared = !removed_names.is_empty()
+        && statements
+            .iter()
+            .zip(&removed)
+            .filter(|(_, &r)| !r)
+            .any(|(s, _)| names_any_root(text, &tokens[s.clone()], &removed_names));
     if !shared {
         return InlineRemoval::Statements(
             spans
@@ -1116,22 +1112,18 @@ fn span(text: &str, tokens: &[Token]) -> Range<usize> {
     start..end.min(text.len())
 }
 
-/// The identifiers a statement names at its roots (not after a `.`),
-/// keywords and the browser's own globals left out.
-/// `window._taboola` names the global `_taboola` too.
-fn root_names<'t>(text: &'t str, tokens: &[Token]) -> Vec<&'t str> {
-    let code: Vec<&Token> = tokens.iter().filter(|t| t.kind != Kind::Comment).collect();
-    let word = |i: usize| &text[code[i].range.clone()];
-    (0..code.len())
-        .filter(|&i| {
-            let after_dot = i > 0 && word(i - 1) == ".";
-            let global = i > 1 && after_dot && GLOBAL_OBJECTS.contains(&word(i - 2));
-            code[i].kind == Kind::Ident
-                && (!after_dot || global)
-                && !SHARED_NAMES.contains(&word(i))
-        })
-        .map(word)
-        .collect()
+/// Whether a statement names one of `names` at its roots (not after a
+/// `.`); `window._taboola` names the global `_taboola` too.
+fn names_any_root(text: &str, tokens: &[Token], names: &foldhash::HashSet<&str>) -> bool {
+    let mut code = tokens.iter().filter(|t| t.kind != Kind::Comment);
+    let (mut before_last, mut last) = ("", "");
+    code.any(|token| {
+        let word = &text[token.range.clone()];
+        let after_dot = last == ".";
+        let root = !after_dot || GLOBAL_OBJECTS.contains(&before_last);
+        (before_last, last) = (last, word);
+        token.kind == Kind::Ident && root && names.contains(word)
+    })
 }
 
 /// Whether `s` reads as a JavaScript identifier.

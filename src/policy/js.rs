@@ -171,9 +171,11 @@ impl<'a> Lexer<'a> {
             return;
         }
         let rest = &b[i..];
-        let line_comment = rest.starts_with(b"//")
-            || rest.starts_with(b"<!--")
-            || (self.line_start && rest.starts_with(b"-->"));
+        // Only `/`, `<` and `-` may start a comment.
+        let line_comment = matches!(c, b'/' | b'<' | b'-')
+            && (rest.starts_with(b"//")
+                || rest.starts_with(b"<!--")
+                || (self.line_start && rest.starts_with(b"-->")));
         if line_comment {
             i += memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
             self.tokens.push(Token {
@@ -185,7 +187,7 @@ impl<'a> Lexer<'a> {
             self.at = i;
             return;
         }
-        if rest.starts_with(b"/*") {
+        if c == b'/' && rest.starts_with(b"/*") {
             let body = &rest[2..];
             match COMMENT_END.find(body) {
                 Some(end) => {
