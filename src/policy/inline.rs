@@ -1049,8 +1049,10 @@ fn statement_removal(text: &str, tokens: &[Token], counting: &[usize]) -> Inline
         .collect();
     let mut removed = vec![false; spans.len()];
     for &at in counting {
-        match spans.iter().position(|s| s.contains(&at)) {
-            Some(i) => removed[i] = true,
+        // The spans are in order and apart.
+        let i = spans.partition_point(|s| s.end <= at);
+        match spans.get(i).filter(|s| s.contains(&at)) {
+            Some(_) => removed[i] = true,
             None => return InlineRemoval::Whole,
         }
     }
