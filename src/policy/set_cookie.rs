@@ -99,9 +99,12 @@ impl CookieRules {
         value: &'a [u8],
         granted: CategorySet,
     ) -> CookieVerdict<'a> {
+        // Only the name-value pair can make a value unparseable: attributes
+        // the `cookie` crate does not understand are ignored, so they are
+        // not parsed here (an `Expires` date costs more than the rest).
         let parsed_name = std::str::from_utf8(value)
             .ok()
-            .and_then(|text| cookie::Cookie::parse(text).ok().map(|c| c.name().len()))
+            .and_then(|text| cookie::Cookie::parse(name_value_pair(text)).ok())
             .and_then(|_| set_cookie_name(value));
         match parsed_name {
             Some(name) => self.verdict(name, granted),
@@ -162,6 +165,11 @@ impl CookieRules {
         }
         headers
     }
+}
+
+/// The `name=value` pair a `Set-Cookie` value starts with.
+fn name_value_pair(text: &str) -> &str {
+    text.split(';').next().unwrap_or(text)
 }
 
 /// The name in a `Set-Cookie` value: the trimmed text before the first `=`,
@@ -245,6 +253,31 @@ mod tests {
         }
         let strict = rules(Unclassified::Strip);
         assert!(!strict.decide_set_cookie(b"unknown=1", NONE).keep);
+    }
+
+    #[test]
+    fn the_name_value_pair_parses_as_the_whole_value_does() {
+        let values = [
+            "_ga=GA1.2.3; Path=/; Max-Age=63072000",
+            "a=b; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Secure",
+            "a=b; Expires=not a date; Max-Age=-1; SameSite=Bogus",
+            "a=b; ; ;=; Domain=; Partitioned",
+            "a=; HttpOnly",
+            " a = b ;path=/",
+            "=b; Path=/",
+            " =b",
+            "no-pair; a=b",
+            "",
+            ";a=b",
+            "a=b=c;d",
+        ];
+        for value in values {
+            assert_eq!(
+                cookie::Cookie::parse(name_value_pair(value)).is_ok(),
+                cookie::Cookie::parse(value).is_ok(),
+                "{value:?}"
+            );
+        }
     }
 
     #[test]

@@ -441,8 +441,12 @@ fn document_origin(
     let https = parts.extensions.get::<TlsConnection>().is_some()
         || parts.uri.scheme_str() == Some("https")
         || forwarded_https;
-    let scheme = if https { "https" } else { "http" };
-    Some(format!("{scheme}://{}", host.to_ascii_lowercase()))
+    let scheme = if https { "https://" } else { "http://" };
+    let mut origin = String::with_capacity(scheme.len() + host.len());
+    origin.push_str(scheme);
+    origin.push_str(host);
+    origin[scheme.len()..].make_ascii_lowercase();
+    Some(origin)
 }
 
 fn first_party(host: &HeaderValue) -> Option<String> {

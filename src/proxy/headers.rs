@@ -21,7 +21,22 @@ const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 /// Removes the hop-by-hop headers: `Connection` and every header it names,
 /// `Keep-Alive`, `TE`, `Trailer`, `Transfer-Encoding`, `Upgrade` and every `Proxy-*`.
 pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
-    if headers.contains_key(CONNECTION) {
+    let fixed_names = [KEEP_ALIVE, TE, TRAILER, TRANSFER_ENCODING, UPGRADE];
+    // One pass over the names, no hashing, finds what is there to remove
+    // (most messages hold `Connection` at most).
+    let mut fixed = [false; 5];
+    let mut connection = false;
+    let mut proxy = false;
+    for name in headers.keys() {
+        if *name == CONNECTION {
+            connection = true;
+        } else if let Some(i) = fixed_names.iter().position(|f| f == name) {
+            fixed[i] = true;
+        } else {
+            proxy |= name.as_str().starts_with("proxy-");
+        }
+    }
+    if connection {
         let named: Vec<HeaderName> = headers
             .get_all(CONNECTION)
             .iter()
@@ -34,10 +49,12 @@ pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
         }
         headers.remove(CONNECTION);
     }
-    for name in [KEEP_ALIVE, TE, TRAILER, TRANSFER_ENCODING, UPGRADE] {
-        headers.remove(name);
+    for (name, present) in fixed_names.into_iter().zip(fixed) {
+        if present {
+            headers.remove(name);
+        }
     }
-    if headers.keys().any(|k| k.as_str().starts_with("proxy-")) {
+    if proxy {
         let proxy: Vec<HeaderName> = headers
             .keys()
             .filter(|k| k.as_str().starts_with("proxy-"))
@@ -294,6 +311,24 @@ mod tests {
         remove_hop_by_hop(&mut h);
         assert_eq!(h.len(), 1, "{h:?}");
         assert!(h.contains_key("x-keep"));
+
+        // Each without `Connection`, and a message with none at all.
+        for name in [
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "keep-alive",
+            "proxy-x",
+        ] {
+            let mut h = map(&[("x-keep", "1"), (name, "1"), ("x-also", "2")]);
+            remove_hop_by_hop(&mut h);
+            assert_eq!(h.len(), 2, "{name}: {h:?}");
+            assert!(!h.contains_key(name));
+        }
+        let mut h = map(&[("x-keep", "1"), ("host", "example.com")]);
+        remove_hop_by_hop(&mut h);
+        assert_eq!(h.len(), 2);
     }
 
     #[test]
