@@ -111,9 +111,7 @@ impl<'a> Lexer<'a> {
 
     /// Reads tokens until byte `at` is read (and any token holding it).
     pub fn lex_until(&mut self, at: usize) {
-        while self.at <= at && self.at < self.script.len() {
-            self.next();
-        }
+        self.read(at, false);
     }
 
     /// Reads until a non-comment token follows token `index`, or the end.
@@ -123,7 +121,7 @@ impl<'a> Lexer<'a> {
                 .iter()
                 .any(|t| t.kind != Kind::Comment)
         {
-            self.next();
+            self.read(self.at, true);
         }
     }
 
@@ -136,160 +134,230 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn push(&mut self, kind: Kind, range: Range<usize>, depth: u32) {
-        let newline_before = std::mem::take(&mut self.newline);
-        self.tokens.push(Token {
-            kind,
-            range,
-            depth,
-            newline_before,
-        });
-    }
-
-    /// Reads one token, or whitespace.
-    fn next(&mut self) {
-        let b = self.script.as_bytes();
+    /// Reads tokens (and whitespace) while the next byte is at or before
+    /// `at`; with `one`, a single token or run of whitespace. The state
+    /// the loop changes on every token lives in locals meanwhile.
+    fn read(&mut self, at: usize, one: bool) {
+        let script = self.script;
+        let b = script.as_bytes();
         let mut i = self.at;
-        let c = b[i];
-        let depth = self.open.len() as u32;
-        let start = i;
-        if c == b' ' || c == b'\t' {
-            while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
-                i += 1;
-            }
-            self.at = i;
-            return;
+        let mut newline = self.newline;
+        let mut line_start = self.line_start;
+        let mut clean = self.clean;
+        let tokens = &mut self.tokens;
+        let open = &mut self.open;
+        macro_rules! push {
+            ($kind:expr, $range:expr, $depth:expr) => {{
+                tokens.push(Token {
+                    kind: $kind,
+                    range: $range,
+                    depth: $depth,
+                    newline_before: newline,
+                });
+                newline = false;
+            }};
         }
-        if c == b'\n' || c == b'\r' || c == b'\xE2' && is_line_separator(b, i) {
-            self.newline = true;
-            self.line_start = true;
-            self.at = i + if c == b'\xE2' { 3 } else { 1 };
-            return;
-        }
-        if c.is_ascii_whitespace() {
-            self.at = i + 1;
-            return;
-        }
-        let rest = &b[i..];
-        // Only `/`, `<` and `-` may start a comment.
-        let line_comment = matches!(c, b'/' | b'<' | b'-')
-            && (rest.starts_with(b"//")
-                || rest.starts_with(b"<!--")
-                || (self.line_start && rest.starts_with(b"-->")));
-        if line_comment {
-            i += memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
-            self.tokens.push(Token {
-                kind: Kind::Comment,
-                range: start..i,
-                depth,
-                newline_before: false,
-            });
-            self.at = i;
-            return;
-        }
-        if c == b'/' && rest.starts_with(b"/*") {
-            let body = &rest[2..];
-            match COMMENT_END.find(body) {
-                Some(end) => {
-                    if memchr::memchr2(b'\n', b'\r', &body[..end]).is_some() {
-                        self.newline = true;
-                        self.line_start = true;
+        while i <= at && i < b.len() {
+            let c = b[i];
+            let start = i;
+            let depth = open.len() as u32;
+            match CLASS[usize::from(c)] {
+                SPACE => {
+                    i += 1;
+                    while i < b.len() && CLASS[usize::from(b[i])] == SPACE {
+                        i += 1;
                     }
-                    i += end + 4;
                 }
-                None => {
-                    self.clean = false;
-                    i = b.len();
+                NEWLINE => {
+                    newline = true;
+                    line_start = true;
+                    i += 1;
                 }
-            }
-            self.tokens.push(Token {
-                kind: Kind::Comment,
-                range: start..i,
-                depth,
-                newline_before: false,
-            });
-            self.at = i;
-            return;
-        }
-        self.line_start = false;
-        match c {
-            b'\'' | b'"' => {
-                let (end, closed) = string_end(b, i + 1, c);
-                self.clean &= closed;
-                i = end;
-                self.push(Kind::Str, start..i, depth);
-            }
-            b'`' => i = self.template(i + 1, depth),
-            b'}' if self.open.last() == Some(&true) => {
-                // The end of a template substitution: more template text follows.
-                self.open.pop();
-                i = self.template(i + 1, depth - 1);
-            }
-            b'/' if regex_allowed(self.script, &self.tokens) => match regex_end(b, i + 1) {
-                Some(end) => {
+                IDENT if c == b'\xE2' && is_line_separator(b, i) => {
+                    newline = true;
+                    line_start = true;
+                    i += 3;
+                }
+                IDENT => {
+                    line_start = false;
+                    i += 1;
+                    while i < b.len() && CLASS[usize::from(b[i])] <= DIGIT {
+                        i += 1;
+                    }
+                    push!(Kind::Ident, start..i, depth);
+                }
+                DIGIT => {
+                    line_start = false;
+                    i += 1;
+                    while i < b.len()
+                        && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_')
+                    {
+                        i += 1;
+                    }
+                    push!(Kind::Number, start..i, depth);
+                }
+                OPEN => {
+                    line_start = false;
+                    open.push(false);
+                    i += 1;
+                    push!(Kind::Punct, start..i, depth);
+                }
+                CLOSE if c == b'}' && open.last() == Some(&true) => {
+                    // The end of a template substitution: more template text follows.
+                    line_start = false;
+                    open.pop();
+                    let (end, closed, subst) = template_end(b, i + 1);
+                    clean &= closed;
+                    push!(Kind::Template, i + 1..end, depth - 1);
+                    i = close_template(open, end, subst, b.len());
+                }
+                CLOSE => {
+                    line_start = false;
+                    clean &= open.pop().is_some();
+                    i += 1;
+                    push!(Kind::Punct, start..i, depth.saturating_sub(1));
+                }
+                QUOTE => {
+                    line_start = false;
+                    let (end, closed) = string_end(b, i + 1, c);
+                    clean &= closed;
                     i = end;
-                    self.push(Kind::Regex, start..i, depth);
+                    push!(Kind::Str, start..i, depth);
                 }
-                None => {
-                    i += 1;
-                    self.push(Kind::Punct, start..i, depth);
+                BACKTICK => {
+                    line_start = false;
+                    let (end, closed, subst) = template_end(b, i + 1);
+                    clean &= closed;
+                    push!(Kind::Template, i + 1..end, depth);
+                    i = close_template(open, end, subst, b.len());
                 }
-            },
-            b'0'..=b'9' => {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_')
-                {
-                    i += 1;
+                _ => {
+                    // `/`, `<` and `-` may start a comment; anything else
+                    // here is one punctuation byte.
+                    let rest = &b[i..];
+                    let maybe_comment = matches!(c, b'/' | b'<' | b'-');
+                    let line_comment = maybe_comment
+                        && (rest.starts_with(b"//")
+                            || rest.starts_with(b"<!--")
+                            || (line_start && rest.starts_with(b"-->")));
+                    if line_comment {
+                        i += memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+                        tokens.push(Token {
+                            kind: Kind::Comment,
+                            range: start..i,
+                            depth,
+                            newline_before: false,
+                        });
+                    } else if maybe_comment && rest.starts_with(b"/*") {
+                        let body = &rest[2..];
+                        match COMMENT_END.find(body) {
+                            Some(end) => {
+                                if memchr::memchr2(b'\n', b'\r', &body[..end]).is_some() {
+                                    newline = true;
+                                    line_start = true;
+                                }
+                                i += end + 4;
+                            }
+                            None => {
+                                clean = false;
+                                i = b.len();
+                            }
+                        }
+                        tokens.push(Token {
+                            kind: Kind::Comment,
+                            range: start..i,
+                            depth,
+                            newline_before: false,
+                        });
+                    } else {
+                        line_start = false;
+                        if c == b'/' && regex_allowed(script, tokens) {
+                            match regex_end(b, i + 1) {
+                                Some(end) => {
+                                    i = end;
+                                    push!(Kind::Regex, start..i, depth);
+                                }
+                                None => {
+                                    i += 1;
+                                    push!(Kind::Punct, start..i, depth);
+                                }
+                            }
+                        } else {
+                            i += 1;
+                            push!(Kind::Punct, start..i, depth);
+                        }
+                    }
                 }
-                self.push(Kind::Number, start..i, depth);
             }
-            _ if is_ident_byte(c) => {
-                while i < b.len() && is_ident_byte(b[i]) {
-                    i += 1;
-                }
-                self.push(Kind::Ident, start..i, depth);
-            }
-            b'(' | b'[' | b'{' => {
-                self.open.push(false);
-                i += 1;
-                self.push(Kind::Punct, start..i, depth);
-            }
-            b')' | b']' | b'}' => {
-                self.clean &= self.open.pop().is_some();
-                i += 1;
-                self.push(Kind::Punct, start..i, depth.saturating_sub(1));
-            }
-            _ => {
-                i += 1;
-                self.push(Kind::Punct, start..i, depth);
+            if one {
+                break;
             }
         }
         self.at = i;
-    }
-
-    /// Reads template text from `i` (after its `` ` `` or `}`) and returns
-    /// where reading goes on.
-    fn template(&mut self, i: usize, depth: u32) -> usize {
-        let b = self.script.as_bytes();
-        let (end, closed, subst) = template_end(b, i);
-        self.clean &= closed;
-        self.push(Kind::Template, i..end, depth);
-        if subst {
-            self.open.push(true);
-            end + 2
-        } else {
-            (end + 1).min(b.len())
-        }
+        self.newline = newline;
+        self.line_start = line_start;
+        self.clean = clean;
     }
 }
+
+/// Where reading goes on after template text ending at `end`: past its
+/// `${` (a substitution opens) or its closing `` ` ``.
+fn close_template(open: &mut Vec<bool>, end: usize, subst: bool, len: usize) -> usize {
+    if subst {
+        open.push(true);
+        end + 2
+    } else {
+        (end + 1).min(len)
+    }
+}
+
+/// Byte classes of the lexer's dispatch ([`CLASS`]). Identifier bytes
+/// and digits come first, so that `class <= DIGIT` reads "continues an
+/// identifier".
+const IDENT: u8 = 0;
+const DIGIT: u8 = 1;
+const SPACE: u8 = 2;
+const NEWLINE: u8 = 3;
+const QUOTE: u8 = 4;
+const BACKTICK: u8 = 5;
+const OPEN: u8 = 6;
+const CLOSE: u8 = 7;
+/// Punctuation, and `/`, `<`, `-` (which may start a comment).
+const PUNCT: u8 = 8;
+
+/// The class of every byte.
+static CLASS: [u8; 256] = {
+    let mut class = [PUNCT; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        class[c] = if b.is_ascii_alphabetic() || b == b'_' || b == b'$' || b == b'\\' || b >= 0x80 {
+            IDENT
+        } else if b.is_ascii_digit() {
+            DIGIT
+        } else if b == b'\n' || b == b'\r' {
+            NEWLINE
+        } else if b.is_ascii_whitespace() {
+            SPACE
+        } else if b == b'\'' || b == b'"' {
+            QUOTE
+        } else if b == b'`' {
+            BACKTICK
+        } else if b == b'(' || b == b'[' || b == b'{' {
+            OPEN
+        } else if b == b')' || b == b']' || b == b'}' {
+            CLOSE
+        } else {
+            PUNCT
+        };
+        c += 1;
+    }
+    class
+};
 
 /// U+2028 and U+2029 end lines too.
 fn is_line_separator(b: &[u8], i: usize) -> bool {
     b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8 | 0xA9))
-}
-
-/// Identifier bytes (non-ASCII counts: identifiers may hold any letter).
-fn is_ident_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c == b'\\' || c >= 0x80
 }
 
 /// The index after the closing `quote` of a string whose text starts at
@@ -433,6 +501,29 @@ mod tests {
             .into_iter()
             .map(|t| (t.kind, &script[t.range]))
             .collect()
+    }
+
+    #[test]
+    fn reading_in_steps_gives_the_tokens_of_one_pass() {
+        let script = "a = 'x//y' / 2; // c\n/* d\n */ b = /re\\/[/]x/g.test(`t${u + `v`}w`);\u{2028}<!-- h\n--> i\r\n  f(\u{e9}x, 1.5e3)\x0c}";
+        let whole = lex(script);
+        for step in 1..8 {
+            let mut lexer = Lexer::new(script);
+            let mut at = 0;
+            while at < script.len() {
+                lexer.lex_until(at);
+                at += step;
+            }
+            let stepped = lexer.finish();
+            assert_eq!(stepped.tokens, whole.tokens, "step {step}");
+            assert_eq!(stepped.clean, whole.clean);
+        }
+        for index in 0..whole.tokens.len() - 1 {
+            let mut lexer = Lexer::new(script);
+            lexer.lex_until(whole.tokens[index].range.start);
+            lexer.lex_past(index);
+            assert_eq!(lexer.finish().tokens, whole.tokens, "past token {index}");
+        }
     }
 
     #[test]
