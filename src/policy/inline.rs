@@ -1118,13 +1118,17 @@ fn span(text: &str, tokens: &[Token]) -> Range<usize> {
 /// `.`); `window._taboola` names the global `_taboola` too.
 fn names_any_root(text: &str, tokens: &[Token], names: &foldhash::HashSet<&str>) -> bool {
     let mut code = tokens.iter().filter(|t| t.kind != Kind::Comment);
-    let (mut before_last, mut last) = ("", "");
+    let (mut before_last, mut last): (Option<&Token>, Option<&Token>) = (None, None);
+    let is_dot = |t: &Token| t.range.len() == 1 && text.as_bytes()[t.range.start] == b'.';
     code.any(|token| {
-        let word = &text[token.range.clone()];
-        let after_dot = last == ".";
-        let root = !after_dot || GLOBAL_OBJECTS.contains(&before_last);
-        (before_last, last) = (last, word);
-        token.kind == Kind::Ident && root && names.contains(word)
+        let named = token.kind == Kind::Ident && {
+            let after_dot = last.is_some_and(is_dot);
+            let root = !after_dot
+                || before_last.is_some_and(|t| GLOBAL_OBJECTS.contains(&&text[t.range.clone()]));
+            root && names.contains(&text[token.range.clone()])
+        };
+        (before_last, last) = (last, Some(token));
+        named
     })
 }
 

@@ -437,14 +437,15 @@ fn regex_allowed(script: &str, tokens: &[Token]) -> bool {
 /// statement: read conservatively, only an identifier after an identifier,
 /// literal or closing bracket starts a new one.
 pub fn line_break_ends_statement(script: &str, prev: &Token, token: &Token) -> bool {
+    if !token.newline_before || token.kind != Kind::Ident {
+        return false;
+    }
     let prev_ends_value = match prev.kind {
         Kind::Punct => matches!(&script[prev.range.clone()], ")" | "]" | "}"),
         Kind::Comment => false,
         _ => true,
     };
-    token.newline_before
-        && token.kind == Kind::Ident
-        && prev_ends_value
+    prev_ends_value
         && !matches!(
             &script[token.range.clone()],
             "in" | "instanceof" | "else" | "catch" | "finally" | "while"
@@ -466,21 +467,24 @@ pub fn statements(script: &str, tokens: &[Token]) -> Vec<Range<usize>> {
         if token.kind == Kind::Comment {
             continue;
         }
-        let text = &script[token.range.clone()];
         if let (Some(start), Some(prev)) = (first, previous) {
             if token.depth == 0 && line_break_ends_statement(script, prev, token) {
                 statements.push(start..index);
                 first = None;
             }
         }
+        // A punctuation token is one byte.
+        let semicolon = token.kind == Kind::Punct
+            && token.depth == 0
+            && script.as_bytes()[token.range.start] == b';';
         if first.is_none() {
-            if token.kind == Kind::Punct && text == ";" && token.depth == 0 {
+            if semicolon {
                 previous = Some(token);
                 continue;
             }
             first = Some(index);
         }
-        if token.kind == Kind::Punct && text == ";" && token.depth == 0 {
+        if semicolon {
             statements.push(first.take().expect("set above")..index + 1);
         }
         previous = Some(token);
