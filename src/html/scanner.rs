@@ -693,6 +693,10 @@ pub struct Scanner {
     /// Whether start tags switch states as the tree builder would (off
     /// only for the tokenizer conformance tests).
     tree_construction: bool,
+    /// Whether scripting is on: `noscript` content is then raw text;
+    /// with scripting off (how a `noscript` block's own markup is read),
+    /// markup.
+    scripting: bool,
 }
 
 impl Default for Scanner {
@@ -758,6 +762,17 @@ impl Scanner {
             foreign: Vec::new(),
             seen: NameSet::default(),
             tree_construction: true,
+            scripting: true,
+        }
+    }
+
+    /// A scanner at the start of a document read with scripting off, as a
+    /// browser without JavaScript reads a `noscript` block's markup: a
+    /// `noscript` in it holds markup, not raw text.
+    pub fn without_scripting() -> Self {
+        Scanner {
+            scripting: false,
+            ..Scanner::new()
         }
     }
 
@@ -1607,7 +1622,11 @@ impl Scanner {
         if namespace == Namespace::Html && self.tree_construction {
             // An HTML element of this name may be open from now on.
             self.seen.insert(&self.tag.name);
-            self.state = match kind.content() {
+            let content = match kind {
+                TagName::Noscript if !self.scripting => Content::Data,
+                _ => kind.content(),
+            };
+            self.state = match content {
                 Content::Data => State::Data,
                 Content::Raw => State::Raw,
                 Content::Script => State::Script,

@@ -56,9 +56,31 @@ pub(crate) struct InlineMatcher {
 
 /// Verdicts by script content (a 128-bit hash and the length), the grants
 /// and whether removal was asked for.
-struct VerdictCache(
-    quick_cache::sync::Cache<(u128, usize, CategorySet, bool, bool), Option<InlineVerdict>>,
-);
+struct VerdictCache(quick_cache::sync::Cache<(u128, usize, CategorySet, bool, bool), Judged>);
+
+/// A verdict and the names the script binds to tracker hosts.
+#[derive(Clone, Debug, Default)]
+struct Judged {
+    verdict: Option<InlineVerdict>,
+    binds: HostBindings,
+}
+
+/// The names an inline script binds to tracker hosts, if any.
+pub type HostBindings = Option<Arc<[HostBinding]>>;
+
+/// A name (`var h = 'tracker.example'`) or property (`{host:
+/// 'tracker.example'}`) an inline script binds to a string naming a
+/// tracker host: a later script of the same page that glues it into a URL
+/// loads from that host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostBinding {
+    /// A property rather than a name.
+    pub property: bool,
+    /// The name or property.
+    pub name: Box<str>,
+    /// The string bound to it.
+    pub value: Box<str>,
+}
 
 impl std::fmt::Debug for VerdictCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -86,7 +108,8 @@ impl InlineMatcher {
     /// The first rule not covered by `granted` whose loader an inline
     /// script holds, and what to remove (see [`InlineMatcher::decide`]).
     pub(crate) fn find(&self, text: &str, granted: CategorySet) -> Option<RuleId> {
-        self.judge_cached(text, granted, false, false)
+        self.judge_cached(text, granted, false, false, &[])
+            .verdict
             .map(|verdict| verdict.rule)
     }
 
@@ -113,7 +136,21 @@ impl InlineMatcher {
     /// When the loaders sit in statements that the rest of the script does
     /// not depend on, only those statements are removed.
     pub(crate) fn decide(&self, text: &str, granted: CategorySet) -> Option<InlineVerdict> {
-        self.judge_cached(text, granted, true, false)
+        self.judge_cached(text, granted, true, false, &[]).verdict
+    }
+
+    /// [`Self::decide`] for a script of a page whose earlier scripts bound
+    /// the names `earlier` to tracker hosts: a name among them that this
+    /// script glues into a URL (and does not bind itself) stands for its
+    /// host. Also answers the names this script binds to tracker hosts.
+    pub(crate) fn decide_in_page(
+        &self,
+        text: &str,
+        granted: CategorySet,
+        earlier: &[HostBinding],
+    ) -> (Option<InlineVerdict>, HostBindings) {
+        let judged = self.judge_cached(text, granted, true, false, earlier);
+        (judged.verdict, judged.binds)
     }
 
     /// [`Self::decide`] for code the visitor sets off (a click handler, a
@@ -126,7 +163,7 @@ impl InlineMatcher {
         text: &str,
         granted: CategorySet,
     ) -> Option<InlineVerdict> {
-        self.judge_cached(text, granted, true, true)
+        self.judge_cached(text, granted, true, true, &[]).verdict
     }
 
     /// Forgets every verdict reached so far (benchmarks of the first
@@ -135,16 +172,24 @@ impl InlineMatcher {
         self.verdicts.0.clear();
     }
 
-    /// [`Self::judge`], remembered for scripts long enough to be worth it.
+    /// [`Self::judge`], remembered for scripts long enough to be worth it
+    /// and that name none of the `earlier` bindings (a verdict that
+    /// depends on what the page bound before is judged afresh). The names
+    /// the script binds to tracker hosts are read (for [`Self::decide_in_page`],
+    /// with `removal` and without `loaded_only`) only when a tracker host
+    /// was found in it.
     fn judge_cached(
         &self,
         text: &str,
         granted: CategorySet,
         removal: bool,
         loaded_only: bool,
-    ) -> Option<InlineVerdict> {
-        if text.len() < MIN_CACHED_SCRIPT || self.set.is_none() {
-            return self.judge(text, granted, removal, loaded_only);
+        earlier: &[HostBinding],
+    ) -> Judged {
+        let earlier_named = !earlier.is_empty() && names_any(text.as_bytes(), earlier);
+        let earlier = if earlier_named { earlier } else { &[] };
+        if text.len() < MIN_CACHED_SCRIPT || self.set.is_none() || earlier_named {
+            return self.judge_binding(text, granted, removal, loaded_only, earlier);
         }
         let key = (
             xxhash_rust::xxh3::xxh3_128(text.as_bytes()),
@@ -153,23 +198,76 @@ impl InlineMatcher {
             removal,
             loaded_only,
         );
-        if let Some(verdict) = self.verdicts.0.get(&key) {
-            return verdict;
+        if let Some(judged) = self.verdicts.0.get(&key) {
+            return judged;
         }
-        let verdict = self.judge(text, granted, removal, loaded_only);
-        self.verdicts.0.insert(key, verdict.clone());
-        verdict
+        let judged = self.judge_binding(text, granted, removal, loaded_only, earlier);
+        self.verdicts.0.insert(key, judged.clone());
+        judged
+    }
+
+    /// [`Self::judge`], and the names the script binds to tracker hosts
+    /// when it holds one (see [`Self::judge_cached`]).
+    fn judge_binding(
+        &self,
+        text: &str,
+        granted: CategorySet,
+        removal: bool,
+        loaded_only: bool,
+        earlier: &[HostBinding],
+    ) -> Judged {
+        let mut host_hit = false;
+        let verdict = self.judge(text, granted, removal, loaded_only, earlier, &mut host_hit);
+        let binds = (host_hit && removal && !loaded_only)
+            .then(|| self.host_bindings(text, granted))
+            .filter(|binds| !binds.is_empty())
+            .map(Arc::from);
+        Judged { verdict, binds }
+    }
+
+    /// The names and properties a script binds to a string naming a
+    /// tracker host of a rule not covered by `granted`.
+    fn host_bindings(&self, text: &str, granted: CategorySet) -> Vec<HostBinding> {
+        let Some(set) = self.set.as_ref() else {
+            return Vec::new();
+        };
+        let lexed = js::lex(text);
+        let tokens = &lexed.tokens;
+        let code: Vec<usize> = (0..tokens.len())
+            .filter(|&i| tokens[i].kind != Kind::Comment)
+            .collect();
+        let mut binds: Vec<HostBinding> = string_constants(text, tokens, &code, &[])
+            .into_iter()
+            .filter(|(_, value)| {
+                let bytes = value.as_bytes();
+                set.hits(value).iter().any(|hit| {
+                    let literal = &self.literals[hit.pattern];
+                    literal.host && !granted.contains(literal.category) && is_whole_host(bytes, hit)
+                })
+            })
+            .map(|((property, name), value)| HostBinding {
+                property,
+                name: name.into(),
+                value: value.into(),
+            })
+            .collect();
+        binds.sort_by(|a, b| (a.property, &a.name).cmp(&(b.property, &b.name)));
+        binds
     }
 
     /// [`Self::decide`]; without `removal`, it stops lexing at the first
     /// loader and always answers `Whole`; with `loaded_only`, as
-    /// [`Self::decide_triggered`].
+    /// [`Self::decide_triggered`]; `earlier`, as [`Self::decide_in_page`].
+    /// Sets `host_hit` when a tracker host (of a rule not granted) is
+    /// found in the text.
     fn judge(
         &self,
         text: &str,
         granted: CategorySet,
         removal: bool,
         loaded_only: bool,
+        earlier: &[HostBinding],
+        host_hit: &mut bool,
     ) -> Option<InlineVerdict> {
         let small = text.len() <= SMALL_INLINE_SCRIPT;
         let bytes = text.as_bytes();
@@ -189,6 +287,7 @@ impl InlineMatcher {
                 !granted.contains(literal.category) && (!literal.host || is_whole_host(bytes, hit))
             })
             .collect();
+        *host_hit = candidates.iter().any(|hit| self.literals[hit.pattern].host);
         if candidates.is_empty() {
             return self.judge_spelled_hosts(
                 text,
@@ -198,6 +297,7 @@ impl InlineMatcher {
                 false,
                 None,
                 None,
+                earlier,
             );
         }
         let mut data: Option<bool> = None;
@@ -250,6 +350,7 @@ impl InlineMatcher {
                 host_seen,
                 Some(lexer),
                 data,
+                earlier,
             );
         };
         let rule = self.literals[first.pattern].rule;
@@ -292,6 +393,7 @@ impl InlineMatcher {
         host_seen: bool,
         lexer: Option<Lexer<'_>>,
         data: Option<bool>,
+        earlier: &[HostBinding],
     ) -> Option<InlineVerdict> {
         if text.len() > SMALL_INLINE_SCRIPT {
             return None;
@@ -299,11 +401,13 @@ impl InlineMatcher {
         let bytes = text.as_bytes();
         // The cheapest and rarest first: most scripts hide no host.
         let glue = glues_strings(bytes);
-        let may_hide = host_seen || glue || may_hide_host(bytes);
+        // A name an earlier script bound to a tracker host, named here.
+        let named = !earlier.is_empty();
+        let may_hide = host_seen || named || glue || may_hide_host(bytes);
         // A URL starts with `//`, a scheme, or backslashes (or escapes).
         let url_may_hide = may_hide && TRIGGERS.url_start.is_match(bytes);
         // A tracker host that did not count may be glued in by a name.
-        let glues = url_may_hide && (glue || host_seen);
+        let glues = url_may_hide && (glue || host_seen || named);
         if !(url_may_hide || TRIGGERS.decoder_calls.is_match(bytes))
             || data.unwrap_or_else(|| is_data_assignment(text))
         {
@@ -324,7 +428,7 @@ impl InlineMatcher {
                 Some(decoded) => self.tracker_url(&decoded, granted).or_else(|| {
                     serde_json::from_str::<serde_json::Value>(&decoded)
                         .is_err()
-                        .then(|| self.judge(&decoded, granted, false, false))
+                        .then(|| self.judge(&decoded, granted, false, false, &[], &mut false))
                         .flatten()
                         .map(|verdict| verdict.rule)
                 }),
@@ -336,7 +440,8 @@ impl InlineMatcher {
                         if !glues {
                             return None;
                         }
-                        let glued = glued.get_or_insert_with(|| glued_strings(text, &lexed.tokens));
+                        let glued = glued
+                            .get_or_insert_with(|| glued_strings(text, &lexed.tokens, earlier));
                         let at = glued.binary_search_by_key(&index, |(i, _)| *i).ok()?;
                         self.tracker_url(&glued[at].1, granted)
                     })
@@ -422,69 +527,128 @@ fn glues_strings(bytes: &[u8]) -> bool {
 
 /// The string literals the script glues together, by the token index of
 /// the first and their text joined: `'https://www.' + 'tracker.example' +
-/// '/t.js'`, or the items of an array literal (`['https://www.',
-/// 'tracker.example', '/t.js'].join('')`). Only runs of two or more. A
-/// name or property the script binds once to a string (`var h =
-/// 'tracker.example'`, `{host: 'tracker.example'}`) glues as that string.
-fn glued_strings(text: &str, tokens: &[Token]) -> Vec<(usize, String)> {
+/// '/t.js'`, the items of an array literal (`['https://www.',
+/// 'tracker.example', '/t.js'].join('')`, joined by the separator given),
+/// or a template's text and substitutions (`` `https://${host}/t.js` ``).
+/// Only runs of two or more, keyed by their first string or template
+/// token. A name or property the script binds once to a string (`var h =
+/// 'tracker.example'`, `{host: 'tracker.example'}`, read as `h`,
+/// `window.h`, `cfg.host` or `cfg['host']`), or that an earlier script
+/// bound to one (`earlier`), glues as that string.
+fn glued_strings(text: &str, tokens: &[Token], earlier: &[HostBinding]) -> Vec<(usize, String)> {
     let code: Vec<usize> = (0..tokens.len())
         .filter(|&i| tokens[i].kind != Kind::Comment)
         .collect();
     let symbol = |c: usize| code.get(c).map_or("", |&i| &text[tokens[i].range.clone()]);
     let kind = |c: usize| code.get(c).map(|&i| tokens[i].kind);
-    let constants = string_constants(text, tokens, &code);
+    let literal = |c: usize| &text[content(text, &tokens[code[c]])];
+    let constants = string_constants(text, tokens, &code, earlier);
     // The string an item starting at `c` stands for, and where it ends.
     let item_at = |c: usize| -> Option<(&str, usize)> {
         match kind(c)? {
-            Kind::Str => Some((&text[content(text, &tokens[code[c]])], c + 1)),
-            Kind::Ident => {
-                let mut last = c;
-                while symbol(last + 1) == "." && kind(last + 2) == Some(Kind::Ident) {
-                    last += 2;
+            Kind::Str => Some((literal(c), c + 1)),
+            // Not a property read by itself.
+            Kind::Ident if c == 0 || symbol(c - 1) != "." => {
+                let (mut name, mut properties, mut next) = (symbol(c), 0, c + 1);
+                loop {
+                    if symbol(next) == "." && kind(next + 1) == Some(Kind::Ident) {
+                        name = symbol(next + 1);
+                        next += 2;
+                    } else if symbol(next) == "["
+                        && kind(next + 1) == Some(Kind::Str)
+                        && symbol(next + 2) == "]"
+                    {
+                        name = literal(next + 1);
+                        next += 3;
+                    } else {
+                        break;
+                    }
+                    properties += 1;
                 }
-                if matches!(symbol(last + 1), "(" | "[") {
+                if matches!(symbol(next), "(" | "[") {
                     return None;
                 }
-                let binding = (last > c, symbol(last));
-                constants.get(&binding).map(|&value| (value, last + 1))
+                let value = constants.get(&(properties > 0, name)).or_else(|| {
+                    // `window.h` is the global `h`.
+                    let global = properties == 1 && GLOBAL_OBJECTS.contains(&symbol(c));
+                    global.then(|| constants.get(&(false, name))).flatten()
+                })?;
+                Some((value, next))
             }
             _ => None,
         }
     };
+    // The pieces of the string, template or bound name starting at `c`,
+    // where it ends, whether it is a literal, and whether it was read to
+    // its end (not a template cut at a substitution of unknown text).
+    let unit_at = |c: usize| -> Option<(Vec<&str>, usize, bool, bool)> {
+        if kind(c)? != Kind::Template {
+            let (piece, next) = item_at(c)?;
+            return Some((vec![piece], next, kind(c) == Some(Kind::Str), true));
+        }
+        let mut pieces = vec![literal(c)];
+        let mut t = c;
+        // `${…}` after the text: a substitution, then more text after `}`.
+        while text[tokens[code[t]].range.end..].starts_with("${") {
+            let resumed = item_at(t + 1).filter(|&(_, next)| {
+                kind(next) == Some(Kind::Template)
+                    && text.as_bytes()[tokens[code[next]].range.start - 1] == b'}'
+            });
+            let Some((piece, next)) = resumed else {
+                return Some((pieces, t + 1, true, false));
+            };
+            pieces.extend([piece, literal(next)]);
+            t = next;
+        }
+        Some((pieces, t + 1, true, true))
+    };
     let mut runs = Vec::new();
     let mut c = 0;
     while c < code.len() {
-        if kind(c) != Some(Kind::Str) {
+        let Some((mut pieces, mut next, is_literal, mut whole)) = unit_at(c) else {
             c += 1;
             continue;
-        }
+        };
+        let mut key = is_literal.then_some(code[c]);
         // A `,` glues only the items of an array literal.
         let in_array = c > 0 && symbol(c - 1) == "[";
-        let start = c;
-        let mut pieces = vec![&text[content(text, &tokens[code[c]])]];
-        c += 1;
-        while symbol(c) == "+" || (in_array && symbol(c) == ",") {
-            let Some((piece, next)) = item_at(c + 1) else {
+        while whole && (symbol(next) == "+" || (in_array && symbol(next) == ",")) {
+            let Some((more, after, is_literal, read)) = unit_at(next + 1) else {
                 break;
             };
-            pieces.push(piece);
-            c = next;
+            if is_literal && key.is_none() {
+                key = Some(code[next + 1]);
+            }
+            pieces.extend(more);
+            (next, whole) = (after, read);
         }
-        if pieces.len() > 1 {
-            runs.push((code[start], pieces.concat()));
+        // `[…].join(separator)`.
+        let separator = match (in_array, symbol(next + 3), kind(next + 4)) {
+            (true, "(", Some(Kind::Str)) if symbol(next + 5) == ")" => literal(next + 4),
+            (true, "(", _) if symbol(next + 4) == ")" => ",",
+            _ => "",
+        };
+        let joined =
+            whole && symbol(next) == "]" && symbol(next + 1) == "." && symbol(next + 2) == "join";
+        let separator = if joined { separator } else { "" };
+        if let (Some(key), true) = (key, pieces.len() > 1) {
+            runs.push((key, pieces.join(separator)));
         }
+        c = next.max(c + 1);
     }
     runs
 }
 
-/// The names (`name = 'text'`) and properties (`{name: 'text'}`, keyed
-/// `true`) bound to a string literal ended by `;`, `,`, `}` or a line
-/// break, and never bound again, with the string's text. `code` indexes
-/// the tokens that are not comments.
+/// The names (`name = 'text'`, `window.name = 'text'`) and properties
+/// (`{name: 'text'}`, `{'name': 'text'}`, keyed `true`) bound to a string
+/// literal ended by `;`, `,`, `}` or a line break, and never bound again,
+/// with the string's text; and those of `earlier` the script does not
+/// bind. `code` indexes the tokens that are not comments.
 fn string_constants<'t>(
     text: &'t str,
     tokens: &[Token],
     code: &[usize],
+    earlier: &'t [HostBinding],
 ) -> std::collections::HashMap<(bool, &'t str), &'t str> {
     let symbol = |c: usize| code.get(c).map_or("", |&i| &text[tokens[i].range.clone()]);
     let mut bound = std::collections::HashMap::new();
@@ -495,30 +659,67 @@ fn string_constants<'t>(
         let assigns = symbol(c + 1) == "=" && symbol(c + 2) != "=";
         let compound = symbol(c + 2) == "=" && matches!(symbol(c + 1), "+" | "|" | "&" | "?");
         let defines = symbol(c + 1) == ":" && matches!(before, "{" | ",");
-        if token.kind != Kind::Ident || !(assigns || compound || defines) {
-            continue;
-        }
-        let binding = (before == "." || defines, symbol(c));
+        let name = match token.kind {
+            Kind::Ident if assigns || compound || defines => symbol(c),
+            // A quoted key of an object literal.
+            Kind::Str if defines => &text[content(text, token)],
+            _ => continue,
+        };
+        // `window.name = …` binds the global name too.
+        let global = before == "."
+            && c >= 2
+            && GLOBAL_OBJECTS.contains(&symbol(c - 2))
+            && (c < 3 || symbol(c - 3) != ".");
+        let binding = (before == "." || defines, name);
         let value = code.get(c + 2).map(|&i| &tokens[i]);
         let ended = code
             .get(c + 3)
             .is_none_or(|&i| tokens[i].newline_before || matches!(symbol(c + 3), ";" | "," | "}"));
         match value {
             Some(v)
-                if (assigns && before != "." || defines)
+                if (assigns && (before != "." || global) || defines)
                     && v.kind == Kind::Str
                     && ended
                     && !bound.contains_key(&binding) =>
             {
-                bound.insert(binding, &text[content(text, v)]);
+                let value = &text[content(text, v)];
+                bound.insert(binding, value);
+                if global {
+                    match bound.entry((false, name)) {
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(value);
+                        }
+                        std::collections::hash_map::Entry::Occupied(_) => {
+                            bound_again.push((false, name));
+                        }
+                    }
+                }
             }
-            _ => bound_again.push(binding),
+            _ => {
+                bound_again.push(binding);
+                if global {
+                    bound_again.push((false, name));
+                }
+            }
         }
     }
-    for binding in bound_again {
-        bound.remove(&binding);
+    for binding in &bound_again {
+        bound.remove(binding);
+    }
+    for b in earlier {
+        let binding = (b.property, &*b.name);
+        if !bound.contains_key(&binding) && !bound_again.contains(&binding) {
+            bound.insert(binding, &*b.value);
+        }
     }
     bound
+}
+
+/// Whether script text names any of `earlier`'s names or properties.
+fn names_any(bytes: &[u8], earlier: &[HostBinding]) -> bool {
+    earlier
+        .iter()
+        .any(|b| memchr::memmem::find(bytes, b.name.as_bytes()).is_some())
 }
 
 /// What string token `index` (its text `literal`) decodes to when it is
@@ -1811,6 +2012,79 @@ beat.com/js/a.js';",
         ];
         for code in kept {
             assert_eq!(judge(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn hosts_read_through_brackets_quoted_keys_globals_templates_and_joins() {
+        let r = vendor_rules();
+        let judge = |code: &str| r.match_inline(code, CategorySet::NECESSARY_ONLY);
+        let loaders = [
+            "var cfg = {host: 'www.google-analytics.com'}; new Image().src = 'https://' + cfg['host'] + '/collect?v=1';",
+            "var cfg = {'host': 'www.google-analytics.com'}; new Image().src = 'https://' + cfg.host + '/collect?v=1';",
+            "window.GA = 'www.google-analytics.com'; new Image().src = 'https://' + window.GA + '/collect?v=1';",
+            "window.GA = 'www.google-analytics.com'; new Image().src = 'https://' + GA + '/collect?v=1';",
+            "var h = 'www.google-analytics.com'; new Image().src = `https://${h}/collect?v=1`;",
+            "fetch(`//${'www.google-analytics.com'}/collect?v=${v}`);",
+            "var p = 'https://', h = 'www.google-analytics.com'; new Image().src = p + h + '/collect?v=1';",
+            "new Image().src = ['https:', '', 'www.google-analytics.com', 'collect?v=1'].join('/');",
+        ];
+        for code in loaders {
+            assert!(judge(code).is_some(), "{code}");
+        }
+        let kept = [
+            // Unknown text substituted: the host is not read whole.
+            "var h = 'www.google-analytics.com'; new Image().src = `https://${sub}.example.org/p.gif`;",
+            // Another object's property of that name.
+            "window.GA = 'www.google-analytics.com'; new Image().src = 'https://' + other.GA.x + '/p.gif';",
+            "new Image().src = ['https://cdn.example.org', 'www.google-analytics.com'].join('/?h=');",
+        ];
+        for code in kept {
+            assert_eq!(judge(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn names_bound_to_hosts_by_an_earlier_script_are_glued_as_their_strings() {
+        let r = vendor_rules();
+        let g = CategorySet::NECESSARY_ONLY;
+        let (verdict, binds) = r.decide_inline_in_page(
+            "var GA_HOST = 'www.google-analytics.com'; window.cfg = {host: 'www.googletagmanager.com', id: 'x'};",
+            g,
+            &[],
+        );
+        assert_eq!(verdict, None);
+        let binds = binds.expect("names bound to hosts");
+        let names: Vec<(bool, &str)> = binds.iter().map(|b| (b.property, &*b.name)).collect();
+        assert_eq!(names, [(false, "GA_HOST"), (true, "host")]);
+        // Granted, the hosts bind nothing.
+        let (_, none) = r.decide_inline_in_page(
+            "var GA_HOST = 'www.google-analytics.com';",
+            g.with(Category::ANALYTICS),
+            &[],
+        );
+        assert!(none.is_none());
+        let loaders = [
+            "var s = document.createElement('script'); s.src = 'https://' + GA_HOST + '/a.js'; document.head.appendChild(s);",
+            "var s = document.createElement('script'); s.src = 'https://' + cfg.host + '/a.js'; document.head.appendChild(s);",
+            "new Image().src = `https://${cfg['host']}/collect?v=1`;",
+        ];
+        for code in loaders {
+            assert!(
+                r.decide_inline_in_page(code, g, &binds).0.is_some(),
+                "{code}"
+            );
+            // Remembered verdicts do not leak between pages.
+            assert!(r.decide_inline_in_page(code, g, &[]).0.is_none(), "{code}");
+        }
+        let kept = [
+            // Bound again here, or only compared or navigated to.
+            "var GA_HOST = 'cdn.example.org'; new Image().src = 'https://' + GA_HOST + '/p.gif';",
+            "if (location.hostname === GA_HOST) { console.log('x'); }",
+            "location.href = 'https://' + GA_HOST + '/opt-out';",
+        ];
+        for code in kept {
+            assert_eq!(r.decide_inline_in_page(code, g, &binds).0, None, "{code}");
         }
     }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::category::{Category, CategorySet};
 use super::consent_mode::ConsentMode;
 use super::filter_list::{FilterLists, RequestType};
-use super::inline::{InlineLiteral, InlineMatcher, InlineVerdict};
+use super::inline::{HostBinding, HostBindings, InlineLiteral, InlineMatcher, InlineVerdict};
 use super::tag_sources::TagSources;
 use super::third_party::{same_site, UnclassifiedPolicy};
 
@@ -395,6 +395,17 @@ impl TagRules {
         })
     }
 
+    /// A rule naming the host of `url` (with or without a path), which is
+    /// not first party: a `<base href>` there makes the page's relative
+    /// URLs, its scripts' included, load from a tracker.
+    pub fn match_host(&self, url: &str, first_party: Option<&str>) -> Option<RuleId> {
+        let target = UrlTarget::parse(url, |host| self.knows_host(host))?;
+        if first_party.is_some_and(|fp| same_site(fp, &target.host)) {
+            return None;
+        }
+        self.lookup(&target.host, |_| true)
+    }
+
     /// The first rule not covered by `granted` whose loader an inline
     /// script holds (the rule of [`TagRules::decide_inline`]).
     pub fn match_inline(&self, text: &str, granted: CategorySet) -> Option<RuleId> {
@@ -406,6 +417,18 @@ impl TagRules {
     /// only the statements that load trackers.
     pub fn decide_inline(&self, text: &str, granted: CategorySet) -> Option<InlineVerdict> {
         self.inline.decide(text, granted)
+    }
+
+    /// [`Self::decide_inline`] for a script of a page whose earlier
+    /// scripts bound `earlier` to tracker hosts; also the names this one
+    /// binds to tracker hosts (see [`InlineMatcher::decide_in_page`]).
+    pub(crate) fn decide_inline_in_page(
+        &self,
+        text: &str,
+        granted: CategorySet,
+        earlier: &[HostBinding],
+    ) -> (Option<InlineVerdict>, HostBindings) {
+        self.inline.decide_in_page(text, granted, earlier)
     }
 
     /// [`Self::decide_inline`] for code the visitor sets off (a click

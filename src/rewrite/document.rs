@@ -13,7 +13,7 @@ use bytes::Bytes;
 use crate::html::edit::{Editor, Output};
 use crate::html::scanner::{Attributes, EndTag, Handler, Namespace, Scanner, StartTag, TagName};
 use crate::policy::consent_mode;
-use crate::policy::inline::InlineRemoval;
+use crate::policy::inline::{HostBinding, InlineRemoval};
 use crate::policy::tags::{Action, ElementKind, RuleId};
 
 /// What happens to input until an end tag.
@@ -115,7 +115,18 @@ pub(crate) struct Document {
     /// How many `<template>` elements are open: a `<base>` in one sets
     /// nothing (template content is inert).
     templates: u32,
+    /// The names earlier inline scripts bound to tracker hosts (at most
+    /// [`MAX_HOST_BINDINGS`]): a later script that glues one into a URL
+    /// loads from that host.
+    host_bindings: Vec<HostBinding>,
+    /// Whether scripts may run in the document: not in a `noscript`
+    /// block's markup, nor in an `iframe srcdoc` document without a
+    /// `<script`.
+    scripts_may_run: bool,
 }
+
+/// The most names bound to tracker hosts a document remembers.
+const MAX_HOST_BINDINGS: usize = 32;
 
 impl Document {
     pub(crate) fn new(ctx: Arc<Context>, nesting: Nesting) -> Self {
@@ -132,6 +143,8 @@ impl Document {
             base: None,
             base_seen: false,
             templates: 0,
+            host_bindings: Vec::new(),
+            scripts_may_run: nesting == Nesting::Top,
         }
     }
 
@@ -338,7 +351,17 @@ impl Document {
         } else {
             urls::lossy(raw)
         };
-        let Some((verdict, rule)) = ctx.denied_inline(&text) else {
+        let (denied, binds) = ctx.denied_inline_in_page(&text, &self.host_bindings);
+        if let Some(binds) = binds {
+            for bind in binds.iter() {
+                if self.host_bindings.len() < MAX_HOST_BINDINGS
+                    && !self.host_bindings.contains(bind)
+                {
+                    self.host_bindings.push(bind.clone());
+                }
+            }
+        }
+        let Some((verdict, rule)) = denied else {
             if !self.consent_defaults_placed && ctx.consent_mode_inline(&text) {
                 // The defaults open the first Google tag's own script: its
                 // nonce already covers them.
@@ -469,6 +492,9 @@ impl Document {
                 // kind and fetches against it: it counts until an HTML one.
                 let html = tag.namespace == Namespace::Html;
                 if !self.base_seen && (html || self.base.is_none()) {
+                    if html && self.scripts_may_run {
+                        self.tracker_base(&base, decision);
+                    }
                     self.base = Some(base);
                 }
             }
@@ -539,6 +565,22 @@ impl Document {
             }
             Edit::Keep => {}
         }
+    }
+
+    /// The document's `<base href>` at a tracker host goes: the URLs its
+    /// scripts build (`s.src = 'gtm.js'`) would load from the tracker. The
+    /// URLs of its markup are still read against it, so that those go too.
+    fn tracker_base(&mut self, base: &Url, decision: &mut Decision) {
+        let Some((id, _)) = self.ctx.denied_base(base) else {
+            return;
+        };
+        decision.enforcements.push(Enforcement {
+            rule: id,
+            element: ElementKind::Link,
+            action: Action::Remove,
+            inline: false,
+        });
+        decision.edit = Edit::Remove;
     }
 
     /// An element inside a held foreign script or style (an SVG `<image>`,
@@ -778,7 +820,19 @@ fn filter_nested(
 ) -> (Vec<u8>, Report) {
     let mut doc = Document::new(ctx.clone(), nesting);
     doc.base = base.cloned();
-    let mut scanner = Scanner::new();
+    doc.scripts_may_run = nesting == Nesting::Srcdoc
+        && memchr::memmem::find_iter(markup, b"<").any(|at| {
+            markup[at + 1..]
+                .get(..6)
+                .is_some_and(|n| n.eq_ignore_ascii_case(b"script"))
+        });
+    // A `noscript` block shows only where scripting is off, and then its
+    // markup is read so: a `noscript` in it is markup too.
+    let mut scanner = if nesting == Nesting::Noscript {
+        Scanner::without_scripting()
+    } else {
+        Scanner::new()
+    };
     scanner.feed(markup, true, &mut doc);
     doc.finish(markup, scanner.inside_tag());
     (doc.take_output().to_vec(), doc.take_report())

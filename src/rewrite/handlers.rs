@@ -11,7 +11,7 @@ use crate::html::scanner::{Namespace, StartTag, TagName};
 use crate::policy::category::CategorySet;
 use crate::policy::consent_mode::ConsentMode;
 use crate::policy::filter_list::RequestType;
-use crate::policy::inline::InlineVerdict;
+use crate::policy::inline::{HostBinding, HostBindings, InlineVerdict};
 use crate::policy::tags::{Action, ElementKind, RuleId, TagRule};
 
 /// Per-document, read-only context.
@@ -47,6 +47,29 @@ impl Context {
     /// `gcm-advanced` is never denied: it runs with denied defaults.
     pub(crate) fn denied_inline(&self, text: &str) -> Option<(InlineVerdict, &TagRule)> {
         self.denied_verdict(self.inner.rules.decide_inline(text, self.granted)?)
+    }
+
+    /// The denied rule naming the host of a `<base href>` URL: the page's
+    /// relative URLs, those its scripts build included, would load from a
+    /// tracker.
+    pub(crate) fn denied_base(&self, base: &Url) -> Option<(RuleId, &TagRule)> {
+        let rules = &self.inner.rules;
+        self.denied(rules.match_host(base.as_str(), self.first_party()))
+    }
+
+    /// [`Self::denied_inline`] for a script of a page whose earlier scripts
+    /// bound `earlier` to tracker hosts, and the names this one binds to
+    /// tracker hosts.
+    pub(crate) fn denied_inline_in_page(
+        &self,
+        text: &str,
+        earlier: &[HostBinding],
+    ) -> (Option<(InlineVerdict, &TagRule)>, HostBindings) {
+        let (verdict, binds) = self
+            .inner
+            .rules
+            .decide_inline_in_page(text, self.granted, earlier);
+        (verdict.and_then(|v| self.denied_verdict(v)), binds)
     }
 
     /// [`Self::denied_inline`] for code the visitor sets off: a click or key

@@ -597,6 +597,31 @@ pub const CASES: &[Case] = &[
         gone: "facebook",
         twin: r#"<div class="lazyload" data-bg="/bg.jpg">x</div><div class="lazyload" data-bgset="/a.jpg [(max-width: 640px)] | /b.jpg">y</div><video class="lazy" data-src="/v.mp4" data-poster="/p.jpg"></video><audio data-src="/a.mp3"></audio>"#,
     },
+    // Found by a third adversarial round.
+    Case {
+        name: "a tracker host bound to a name or property in one script, glued into a URL by a later one",
+        tracker: r#"<script>var GA_HOST='www.google-analytics.com';</script><p>x</p><script>var s=document.createElement('script');s.src='https://'+GA_HOST+'/a.js';document.head.appendChild(s)</script><script>window.cfg={host:'www.googletagmanager.com',id:'GTM-X'};</script><script>var t=document.createElement('script');t.src='https://'+cfg.host+'/b.js?id='+cfg.id;document.head.appendChild(t)</script><script>var j=document.createElement('script');j.src=`https://${cfg['host']}/c.js`;document.head.appendChild(j)</script>"#,
+        gone: "createelement",
+        twin: r#"<script>var GA_HOST='cdn.example.org';</script><p>x</p><script>var s=document.createElement('script');s.src='https://'+GA_HOST+'/a.js';document.head.appendChild(s)</script><script>window.cfg={host:'static.example.org',id:'GTM-X'};</script><script>var t=document.createElement('script');t.src='https://'+cfg.host+'/b.js?id='+cfg.id;document.head.appendChild(t)</script><script>var j=document.createElement('script');j.src=`https://${cfg['host']}/c.js`;document.head.appendChild(j)</script>"#,
+    },
+    Case {
+        name: "a tracker host glued by a bracketed property, a quoted key, window.name, a template substitution, an array joined by a separator",
+        tracker: r#"<script>var cfg={host:'www.google-analytics.com'};var s=document.createElement('script');s.src='https://'+cfg['host']+'/a.js';document.head.appendChild(s)</script><script>var c={'host':'www.google-analytics.com'};new Image().src='https://'+c.host+'/collect?v=1'</script><script>window.GA_HOST='www.google-analytics.com';new Image().src='https://'+window.GA_HOST+'/collect?v=2'</script><script>var h='www.google-analytics.com';new Image().src=`https://${h}/collect?v=3`</script><script>fetch(`//${"www.google-analytics.com"}/g/collect?v=4`)</script><script>new Image().src=['https:','','www.facebook.com','tr?id=5'].join('/')</script>"#,
+        gone: "google",
+        twin: r#"<script>var cfg={host:'cdn.example.org'};var s=document.createElement('script');s.src='https://'+cfg['host']+'/a.js';document.head.appendChild(s)</script><script>var c={'host':'cdn.example.org'};new Image().src='https://'+c.host+'/collect?v=1'</script><script>window.GA_HOST='cdn.example.org';new Image().src='https://'+window.GA_HOST+'/collect?v=2'</script><script>var h='cdn.example.org';new Image().src=`https://${h}/collect?v=3`</script><script>fetch(`//${"cdn.example.org"}/g/collect?v=4`)</script><script>new Image().src=['https:','','cdn.example.org','tr?id=5'].join('/')</script>"#,
+    },
+    Case {
+        name: "a base at a tracker, against which inline code resolves relative URLs",
+        tracker: r#"<base href="https://www.googletagmanager.com/"><script>var s=document.createElement('script');s.src='gtm.js?id=GTM-X';document.head.appendChild(s)</script><script>new Image().src='collect?v=1'</script><iframe srcdoc="<base href=https://www.google-analytics.com/><script>fetch('collect?v=2')</script>"></iframe>"#,
+        gone: "https://www.",
+        twin: r#"<base href="https://static.example.org/"><script>var s=document.createElement('script');s.src='gtm.js?id=GTM-X';document.head.appendChild(s)</script><script>new Image().src='collect?v=1'</script><iframe srcdoc="<base href=https://cdn.example.org/><script>fetch('collect?v=2')</script>"></iframe>"#,
+    },
+    Case {
+        name: "a noscript in a noscript block, which holds markup where scripting is off",
+        tracker: r#"<noscript><noscript><img src="https://www.facebook.com/tr?id=1"></noscript></noscript><noscript><p>x<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-X"></iframe></noscript>"#,
+        gone: "https://www.",
+        twin: r#"<noscript><noscript><img src="/px.gif?id=1"></noscript></noscript><noscript><p>x<noscript><iframe src="/ns.html?id=GTM-X"></iframe></noscript>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -682,4 +707,9 @@ pub const INERT: &[&str] = &[
     r#"<div data-service="facebook" data-bg="https://www.facebook.com/tr?id=1">x</div><video data-cookieconsent="marketing" data-src="https://www.facebook.com/tr?id=2"></video><div aria-label="https://www.facebook.com/tr" data-href="https://www.facebook.com/tr?id=3">y</div>"#,
     // A `<base>` in a srcdoc document sets that document's base only.
     r#"<iframe srcdoc="<base href=https://www.googletagmanager.com/>"></iframe><script src="gtm.js?id=GTM-X"></script>"#,
+    // A tracker host bound to a name in one script and used by a later one
+    // for a link, a comparison or a share page: nothing loads from it.
+    "<script>var GA_HOST='www.google-analytics.com';</script><script>function optOut() { location.href = 'https://' + GA_HOST + '/opt-out'; }</script><script>if (location.hostname === GA_HOST) { console.log('x') }</script><script>window.open(`https://${GA_HOST}/help/page.html`)</script>",
+    // A template's substitution of unknown text, after a first-party host.
+    "<script>var h='www.google-analytics.com';new Image().src=`https://cdn.example.org/${path}/p.gif?h=1`</script>",
 ];
