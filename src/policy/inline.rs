@@ -419,6 +419,24 @@ impl InlineMatcher {
         let mut rule = None;
         let mut counting = Vec::new();
         for (index, token) in lexed.tokens.iter().enumerate() {
+            if token.kind == Kind::Ident && &text[token.range.clone()] == "fromCharCode" {
+                // `String.fromCharCode(104, 116, …)`: a URL or code spelled
+                // in character codes.
+                let found = char_codes(text, &lexed.tokens, index).and_then(|decoded| {
+                    self.tracker_url(&decoded, granted).or_else(|| {
+                        self.judge(&decoded, granted, false, false, &[], &mut false)
+                            .map(|verdict| verdict.rule)
+                    })
+                });
+                if found.is_some() {
+                    rule = rule.or(found);
+                    counting.push(token.range.start);
+                    if !removal {
+                        break;
+                    }
+                }
+                continue;
+            }
             if !matches!(token.kind, Kind::Str | Kind::Template) {
                 continue;
             }
@@ -505,7 +523,13 @@ static TRIGGERS: std::sync::LazyLock<Triggers> = std::sync::LazyLock::new(|| {
             .expect("fixed patterns build")
     };
     Triggers {
-        decoder_calls: searcher(&DECODER_CALLS.map(String::from)),
+        decoder_calls: searcher(
+            &DECODER_CALLS
+                .iter()
+                .chain(&["fromCharCode"])
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+        ),
         url_start: searcher(&["//", "ttp", "\\"].map(String::from)),
         join: memchr::memmem::Finder::new("].join("),
     }
@@ -720,6 +744,36 @@ fn names_any(bytes: &[u8], earlier: &[HostBinding]) -> bool {
     earlier
         .iter()
         .any(|b| memchr::memmem::find(bytes, b.name.as_bytes()).is_some())
+}
+
+/// The text `String.fromCharCode(…)` makes of the numbers it is given
+/// (decimal or hexadecimal literals only), the `fromCharCode` name being
+/// token `index`.
+fn char_codes(text: &str, tokens: &[Token], index: usize) -> Option<String> {
+    let mut code = tokens[index + 1..]
+        .iter()
+        .filter(|t| t.kind != Kind::Comment)
+        .map(|t| (t.kind, &text[t.range.clone()]));
+    if code.next()?.1 != "(" {
+        return None;
+    }
+    let mut decoded = String::new();
+    loop {
+        let (kind, number) = code.next()?;
+        if kind != Kind::Number {
+            return None;
+        }
+        let value = match number.get(..2) {
+            Some("0x" | "0X") => u32::from_str_radix(&number[2..], 16).ok()?,
+            _ => number.parse().ok()?,
+        };
+        decoded.push(char::from_u32(value & 0xFFFF)?);
+        match code.next()?.1 {
+            "," => {}
+            ")" => return Some(decoded),
+            _ => return None,
+        }
+    }
 }
 
 /// What string token `index` (its text `literal`) decodes to when it is
@@ -1088,15 +1142,16 @@ fn navigates(text: &str, tokens: &[Token], index: usize) -> bool {
     }
 }
 
-/// `//`, `https://`, `http:\/\/` (JSON-escaped), or a mirror's relative
-/// `../`, `./`, `/`: what can come before a host at a URL's start.
+/// `//`, `https://`, `http:\/\/` (JSON-escaped), `wss://` (a WebSocket
+/// connects), or a mirror's relative `../`, `./`, `/`: what can come
+/// before a host at a URL's start.
 fn is_url_start(prefix: &str) -> bool {
     let lower = prefix.to_ascii_lowercase();
     if let Some(scheme) = lower
         .strip_suffix("//")
         .or_else(|| lower.strip_suffix("\\/\\/"))
     {
-        return matches!(scheme, "" | "http:" | "https:");
+        return matches!(scheme, "" | "http:" | "https:" | "ws:" | "wss:");
     }
     !lower.is_empty()
         && lower
@@ -1128,10 +1183,12 @@ fn is_attribute_url(prefix: &str) -> bool {
 }
 
 /// Calls whose string argument is a URL a browser fetches.
-const LOADER_CALLS: [&str; 9] = [
+const LOADER_CALLS: [&str; 11] = [
     "import",
     "fetch",
     "sendBeacon",
+    "WebSocket",
+    "EventSource",
     "importScripts",
     "getScript",
     "loadScript",
@@ -2042,6 +2099,24 @@ beat.com/js/a.js';",
         for code in kept {
             assert_eq!(judge(code), None, "{code}");
         }
+    }
+
+    #[test]
+    fn urls_in_character_codes_and_websocket_hosts_are_read() {
+        let r = vendor_rules();
+        let judge = |code: &str| r.match_inline(code, CategorySet::NECESSARY_ONLY);
+        // `https://www.google-analytics.com/c`, and a first-party `/c`.
+        let codes = "104,116,116,112,115,58,47,47,119,119,119,46,103,111,111,103,108,101,45,97,110,97,108,121,116,105,99,115,46,99,111,109,47,99";
+        assert!(judge(&format!("new Image().src = String.fromCharCode({codes});")).is_some());
+        assert_eq!(
+            judge("new Image().src = String.fromCharCode(47, 99) + '?v=1';"),
+            None
+        );
+        assert!(judge("var ws = new WebSocket('wss://www.google-analytics.com/x');").is_some());
+        assert_eq!(
+            judge("var ws = new WebSocket('wss://ws.example.org/x');"),
+            None
+        );
     }
 
     #[test]

@@ -622,6 +622,12 @@ pub const CASES: &[Case] = &[
         gone: "https://www.",
         twin: r#"<noscript><noscript><img src="/px.gif?id=1"></noscript></noscript><noscript><p>x<noscript><iframe src="/ns.html?id=GTM-X"></iframe></noscript>"#,
     },
+    Case {
+        name: "a WebSocket to a tracker, and a tracker URL spelled in character codes",
+        tracker: r#"<script>var ws=new WebSocket('wss://www.google-analytics.com/g/ws?v=1')</script><script>new Image().src=String.fromCharCode(104,116,116,112,115,58,47,47,119,119,119,46,102,97,99,101,98,111,111,107,46,99,111,109,47,116,114,63,105,100,61,49)</script>"#,
+        gone: "new ",
+        twin: r#"<script>var ws=new WebSocket('wss://ws.example.org/g/ws?v=1')</script><script>new Image().src=String.fromCharCode(104,116,116,112,115,58,47,47,99,100,110,46,101,120,97,109,112,108,101,46,111,114,103,47,116,114,63,105,100,61,49)</script>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
