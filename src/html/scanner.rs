@@ -1991,6 +1991,25 @@ mod tests {
         assert_eq!(rec.0, ["p style", "svg fill", "rect style fill", "p src"]);
     }
 
+    #[test]
+    fn with_scripting_off_a_noscript_holds_markup() {
+        let html = b"<noscript><img src=a></noscript><noscript><p><img src=b></noscript><script><img src=c></script><img src=d>";
+        let images = |mut scanner: Scanner| {
+            let mut rec = Recorder::default();
+            scanner.feed(html, true, &mut rec);
+            rec.events
+                .into_iter()
+                .filter(|e| e.starts_with("<Img"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(images(Scanner::new()), ["<Img:Html src=d>"]);
+        // Script content stays script data: only `noscript` changes.
+        assert_eq!(
+            images(Scanner::without_scripting()),
+            ["<Img:Html src=a>", "<Img:Html src=b>", "<Img:Html src=d>"]
+        );
+    }
+
     /// Scans `html` cut at `cuts`, carrying what the scanner still needs
     /// as a streaming caller does.
     fn scan(html: &[u8], cuts: &[usize]) -> Vec<String> {

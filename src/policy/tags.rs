@@ -703,6 +703,28 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_host_matches_whatever_path_its_rule_names() {
+        let r = rules();
+        let cases = [
+            ("https://www.googletagmanager.com/", id(&r, "ga")),
+            ("https://www.google-analytics.com", id(&r, "ga")),
+            // Relative URLs against it reach `facebook.com/tr`.
+            ("https://www.facebook.com/", id(&r, "fb")),
+            ("https://www.youtube.com/x/", id(&r, "yt")),
+            ("https://cdn.example.org/", None),
+            ("https://google-analytics.com.example.org/", None),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(r.match_host(url, Some("example.org")), expected, "{url}");
+        }
+        // A site's own host is never a tracker's to it.
+        assert_eq!(
+            r.match_host("https://www.facebook.com/", Some("facebook.com")),
+            None
+        );
+    }
+
+    #[test]
     fn url_matching_table() {
         let r = rules();
         let ga = id(&r, "ga");

@@ -921,3 +921,32 @@ fn trailer_is_left_off_after_a_tag_cut_off_at_the_end() {
     assert_eq!(run_with_banner(cut), cut);
     assert_eq!(run_with_banner("<p>x</p>"), format!("<p>x</p>{banner}"));
 }
+
+/// A `<base href>` at a tracker goes where scripts may run, since the
+/// relative URLs scripts build would load from it; the markup's relative
+/// URLs are still read against it.
+#[test]
+fn a_base_at_a_tracker_goes_where_scripts_may_run() {
+    let base = r#"<base href="https://www.googletagmanager.com/">"#;
+    let page = format!(
+        r#"{base}<script>new Image().src='collect?v=1'</script><img src="/a.png"><p>x</p>"#
+    );
+    // Without it, the script's URL loads from the page's own origin.
+    assert_eq!(
+        rewrite(NONE, &page),
+        "<script>new Image().src='collect?v=1'</script><p>x</p>"
+    );
+    let analytics = NONE.with(Category::ANALYTICS);
+    assert_eq!(rewrite(analytics, &page), page);
+    // A first-party base, and a tracker base only a later one would follow.
+    let own = r#"<base href="https://static.example.org/"><script>new Image().src='collect?v=1'</script>"#;
+    assert_eq!(rewrite(NONE, own), own);
+    let second = format!(r#"<base href="/"><p>x</p>{base}"#);
+    assert_eq!(rewrite(NONE, &second), second);
+    // An iframe document with no script keeps it: nothing builds URLs there.
+    let inert =
+        r#"<iframe srcdoc="<base href=https://www.googletagmanager.com/><p>x</p>"></iframe>"#;
+    assert_eq!(rewrite(NONE, inert), inert);
+    let scripted = r#"<iframe srcdoc="<base href=https://www.googletagmanager.com/><script>fetch('c')</script><p>x</p>"></iframe>"#;
+    assert!(!rewrite(NONE, scripted).contains("googletagmanager"));
+}
