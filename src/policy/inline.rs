@@ -1296,7 +1296,8 @@ const SHARED_NAMES: [&str; 58] = [
 ///   not refer to any name the removed ones use (a variable, a function,
 ///   a vendor's global);
 /// - else, when every hit sits in a statement that only points an element
-///   at a URL (`el.src = …;`, `el.setAttribute('src', …);`) inside a
+///   at a URL (`el.src = …;`, `el.setAttribute('src', …);`) or only calls
+///   a vendor's function (`return gtag_report_conversion(url);`) inside a
 ///   block, those statements: they define nothing the rest could miss;
 /// - else, or when every statement loads a tracker, the whole script.
 fn statement_removal(text: &str, tokens: &[Token], counting: &[usize]) -> InlineRemoval {
@@ -1453,11 +1454,45 @@ fn src_statement(text: &str, tokens: &[Token], at: usize) -> Option<Range<usize>
             .filter(code)
             .filter(|&i| tokens[i].depth == depth)
             .collect();
-        if points_element_at_url(text, tokens, &head) {
+        if points_element_at_url(text, tokens, &head) || calls_from(text, tokens, &head, hit) {
             return Some(span(text, &tokens[start..=end]));
         }
     }
     None
+}
+
+/// Whether the statement's top-level tokens read `[return] f(…)…;` with
+/// token `callee` as `f`, the rest only member reads and calls: code that
+/// calls a vendor's function (`gtag_report_conversion(url)`,
+/// `fbq('track', …)`), which its snippet defines. That snippet is judged
+/// on its own; without it the call loads nothing.
+fn calls_from(text: &str, tokens: &[Token], head: &[usize], callee: usize) -> bool {
+    let word = |i: usize| &text[tokens[i].range.clone()];
+    let head = match head.split_first() {
+        Some((&first, rest)) if word(first) == "return" => rest,
+        _ => head,
+    };
+    let Some((&first, mut rest)) = head.split_first() else {
+        return false;
+    };
+    if first != callee || tokens[callee].kind != Kind::Ident {
+        return false;
+    }
+    let mut calls = false;
+    loop {
+        match rest {
+            [] => return calls,
+            [semicolon] => return calls && word(*semicolon) == ";",
+            [dot, name, more @ ..] if word(*dot) == "." && tokens[*name].kind == Kind::Ident => {
+                rest = more;
+            }
+            [open, close, more @ ..] if word(*open) == "(" && word(*close) == ")" => {
+                calls = true;
+                rest = more;
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// Whether the statement's top-level tokens read `a.b.src = …` or
@@ -1961,6 +1996,29 @@ beat.com/js/a.js';",
         assert_eq!(kept.trim_end().chars().last(), Some(';'), "{kept}");
         // Nothing left that the site's code still loads from Disqus.
         assert_eq!(decide(&r, &kept), None);
+    }
+
+    #[test]
+    fn a_call_of_a_vendor_function_inside_site_code_goes_alone() {
+        let r = vendor_rules();
+        // Shaped like a lead form's script: the conversion call sits in
+        // the form's success callback, among the site's own code.
+        let script = "function reset() { $('#form').hide(); }\n$(document).ready(function () {\n  $('#form').on('submit', function (e) {\n    e.preventDefault();\n    $.ajax({ url: '/submit.php', success: function (res) {\n      reset();\n      return fbq('init', '123').then(done);\n    } });\n  });\n});\n";
+        let (rule, removal) = decide(&r, script).unwrap();
+        assert_eq!(rule, "meta-pixel");
+        assert_eq!(
+            kept(script, &removal),
+            script.replace("return fbq('init', '123').then(done);", "")
+        );
+        // The snippet that defines and loads the function goes whole, and
+        // so does code that keeps what the call returns.
+        for script in [
+            "!function(f,b,e){f.fbq=function(){};var t=b.createElement(e);t.src='https://connect.facebook.net/en_US/fbevents.js';b.head.appendChild(t)}(window,document,'script');\nfbq('init', '1');",
+            "function f() { var x = fbq('init', '1'); go(x); }\nf();",
+            "function f() { fbq('init', '1') + go(); }\nf();",
+        ] {
+            assert_eq!(decide(&r, script).map(|v| v.1), Some(InlineRemoval::Whole), "{script}");
+        }
     }
 
     #[test]
