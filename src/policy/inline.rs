@@ -1355,9 +1355,16 @@ fn statement_removal(text: &str, tokens: &[Token], counting: &[usize]) -> Inline
             None => return InlineRemoval::Whole,
         }
     }
+    // A statement may hold another's hit too: the outer one covers both.
     ranges.sort_by_key(|r| r.start);
-    ranges.dedup();
-    InlineRemoval::Statements(ranges)
+    let mut apart: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match apart.last_mut() {
+            Some(last) if range.start < last.end => last.end = last.end.max(range.end),
+            _ => apart.push(range),
+        }
+    }
+    InlineRemoval::Statements(apart)
 }
 
 /// The bytes of a run of tokens, trailing comments left out.
@@ -2009,6 +2016,14 @@ beat.com/js/a.js';",
         assert_eq!(
             kept(script, &removal),
             script.replace("return fbq('init', '123').then(done);", "")
+        );
+        // A call in a function passed to another call: the outer
+        // statement goes, once.
+        let nested =
+            "function g() { fbq('init', '1')(function () { x();\nfbq('init', '2'); }); }\ng();";
+        assert_eq!(
+            decide(&r, nested).map(|v| v.1),
+            Some(InlineRemoval::Statements(vec![15..72]))
         );
         // The snippet that defines and loads the function goes whole, and
         // so does code that keeps what the call returns.
