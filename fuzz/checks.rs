@@ -26,6 +26,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("decode_onetrust", decode_onetrust),
     ("decode_tcf", decode_tcf),
     ("differential", differential),
+    ("inline_script", inline_script),
     ("literal_set", literal_set),
     ("rewrite", rewrite),
 ];
@@ -239,4 +240,64 @@ pub fn rewrite(data: &[u8]) {
             }
         }
     }
+}
+
+/// Inline-script judgement on arbitrary text (read as UTF-8, lossily):
+/// the lexer's tokens lie in order on character boundaries and reading in
+/// steps gives the tokens of one pass; the verdict names the rule the
+/// quick search finds, a second sight (from the verdict cache) gives the
+/// same, and the statements it removes lie in order, apart, on character
+/// boundaries; code the visitor sets off is judged without a panic.
+pub fn inline_script(data: &[u8]) {
+    use consentry::policy::inline::InlineRemoval;
+    use consentry::policy::js;
+    let text = String::from_utf8_lossy(data);
+    let lexed = js::lex(&text);
+    let mut end = 0;
+    for token in &lexed.tokens {
+        let range = token.range.clone();
+        assert!(
+            end <= range.start && range.start <= range.end,
+            "{range:?} after {end}"
+        );
+        assert!(
+            text.get(range.clone()).is_some(),
+            "{range:?} off a character boundary"
+        );
+        end = range.end;
+    }
+    let step = usize::from(data.first().copied().unwrap_or(1)).max(1);
+    let mut lexer = js::Lexer::new(&text);
+    for at in (0..text.len()).step_by(step) {
+        lexer.lex_until(at);
+    }
+    assert_eq!(
+        lexer.finish().tokens,
+        lexed.tokens,
+        "reading in steps of {step}"
+    );
+
+    let rules = builtin_policy().rewriter.rules();
+    let granted = CategorySet::NECESSARY_ONLY;
+    let verdict = rules.decide_inline(&text, granted);
+    assert_eq!(rules.decide_inline(&text, granted), verdict, "second sight");
+    assert_eq!(
+        rules.match_inline(&text, granted),
+        verdict.as_ref().map(|v| v.rule)
+    );
+    if let Some(InlineRemoval::Statements(ranges)) = verdict.map(|v| v.removal) {
+        let mut end = 0;
+        for range in ranges {
+            assert!(
+                end <= range.start && range.start < range.end,
+                "{range:?} after {end}"
+            );
+            assert!(
+                text.get(range.clone()).is_some(),
+                "{range:?} off a character boundary"
+            );
+            end = range.end;
+        }
+    }
+    let _ = rules.decide_triggered(&text, granted);
 }
