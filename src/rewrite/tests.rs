@@ -950,3 +950,39 @@ fn a_base_at_a_tracker_goes_where_scripts_may_run() {
     let scripted = r#"<iframe srcdoc="<base href=https://www.googletagmanager.com/><script>fetch('c')</script><p>x</p>"></iframe>"#;
     assert!(!rewrite(NONE, scripted).contains("googletagmanager"));
 }
+
+/// An SVG element whose only fetching attribute starts with `f` (`fill`,
+/// `filter`) is read: the quick skip of plain elements passes over `f…`
+/// names only outside SVG, or when their value holds no `url()`.
+#[test]
+fn svg_fill_and_filter_alone_are_read() {
+    for page in [
+        r#"<svg><rect fill="url(https://www.facebook.com/tr?id=1#p)"/></svg>"#,
+        r#"<svg><g filter="url(https://www.facebook.com/tr?id=1#f)"></g></svg>"#,
+        r#"<svg><rect FILTER="url(&quot;https://www.facebook.com/tr?id=1#f&quot;)"/></svg>"#,
+    ] {
+        assert!(!rewrite(NONE, page).contains("facebook"), "{page}");
+    }
+    for page in [
+        r##"<svg><rect fill="url(#p)"/><g filter="url(/f.svg#f)" fill="#fff"></g></svg>"##,
+        r#"<div filter="url(https://www.facebook.com/tr?id=1)">x</div>"#,
+    ] {
+        assert_eq!(rewrite(NONE, page), page);
+    }
+}
+
+/// An object without `data` loads from a `param` named `movie` or `src`.
+#[test]
+fn an_object_param_at_a_tracker_goes() {
+    let page = r#"<object type="text/html"><param name="Movie" value="https://www.facebook.com/tr?id=1"><param name=wmode value=opaque></object>"#;
+    assert_eq!(
+        rewrite(NONE, page),
+        r#"<object type="text/html"><param name=wmode value=opaque></object>"#
+    );
+    for page in [
+        r#"<object><param name="movie" value="/player.swf"><param name="src" value="https://static.example.org/a.html"></object>"#,
+        r#"<object><param name="flashvars" value="u=https://www.facebook.com/tr?id=1"></object>"#,
+    ] {
+        assert_eq!(rewrite(NONE, page), page);
+    }
+}

@@ -628,6 +628,25 @@ pub const CASES: &[Case] = &[
         gone: "new ",
         twin: r#"<script>var ws=new WebSocket('wss://ws.example.org/g/ws?v=1')</script><script>new Image().src=String.fromCharCode(104,116,116,112,115,58,47,47,99,100,110,46,101,120,97,109,112,108,101,46,111,114,103,47,116,114,63,105,100,61,49)</script>"#,
     },
+    // Found by a fourth adversarial round.
+    Case {
+        name: "an SVG fill or filter that is the element's only fetching attribute",
+        tracker: r#"<svg><rect fill="url(https://www.facebook.com/tr?id=1#p)"/><g filter="url(https://www.facebook.com/tr?id=2#f)"></g></svg>"#,
+        gone: "facebook",
+        twin: r#"<svg><rect fill="url(/img/p.svg#p)"/><g filter="url(/img/f.svg#f)"></g></svg>"#,
+    },
+    Case {
+        name: "an object that loads from a param named movie or src",
+        tracker: r#"<object type="text/html"><param name="movie" value="https://www.facebook.com/tr?id=1"></object><object><PARAM NAME=" src " VALUE="https://www.googletagmanager.com/ns.html?id=GTM-X"><param name="wmode" value="opaque"></object>"#,
+        gone: "https://www.",
+        twin: r#"<object type="text/html"><param name="movie" value="/player.html"></object><object><PARAM NAME=" src " VALUE="https://static.example.org/ns.html?id=GTM-X"><param name="wmode" value="opaque"></object>"#,
+    },
+    Case {
+        name: "a tracker host broken by a line break in a template literal (the URL parser drops it)",
+        tracker: "<script>var s=document.createElement('script');s.src=`https://www.googletag\nmanager.com/js/app.js`;document.head.appendChild(s)</script><script>fetch(`https://www.google-\r\n\tanalytics.com/g/collect?v=2`)</script>",
+        gone: "https://",
+        twin: "<script>var s=document.createElement('script');s.src=`https://static.exam\nple.org/js/app.js`;document.head.appendChild(s)</script><script>fetch(`https://cdn.exam\r\n\tple.org/g/collect?v=2`)</script>",
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
