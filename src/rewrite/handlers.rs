@@ -1040,6 +1040,86 @@ pub(crate) fn json_urls(ctx: &Context, base: Option<&Url>, json: &str) -> CssJud
     judged
 }
 
+/// A link (`<a href>`, `<area href>`) in a document whose speculation
+/// rules prefetch or prerender the links it holds (see
+/// [`document_rules_reach_out`]): an `href` at a denied tracker goes, as
+/// a `<link rel=prefetch>` there would.
+pub(crate) fn prefetched_link(
+    ctx: &Context,
+    base: Option<&Url>,
+    data: &[u8],
+    tag: &StartTag<'_>,
+    decision: &mut Decision,
+) {
+    let mut r = Reader {
+        ctx,
+        base,
+        data,
+        tag,
+        decision,
+    };
+    let Some((i, href)) = r.attr("href") else {
+        return;
+    };
+    let Some(found) = r.url_as(&href, ElementKind::Link, RequestType::Other, false) else {
+        return;
+    };
+    if found.target.javascript().is_none()
+        && r.deny(&found, ElementKind::Link, |_| Action::Remove)
+            .is_some()
+    {
+        r.decision.remove.push(i);
+    }
+}
+
+/// Whether speculation rules JSON holds a document rule that fetches
+/// links on its own, of any origin: a rule of `prefetch`, `prerender` or
+/// `prefetch_with_subresources` that reads the document's links (`"source":
+/// "document"`, or a `where` without `source`), with an eagerness that
+/// needs no press on the link (`moderate` fires on hovering, `eager` and
+/// `immediate` at once; the default, `conservative`, on a pointer press,
+/// which navigates anyway), unless its `href_matches` patterns are all
+/// paths, which match the document's own origin only. Tracker URLs the
+/// rules name themselves are judged by [`json_urls`].
+pub(crate) fn document_rules_reach_out(json: &str) -> bool {
+    use serde_json::Value;
+    let Ok(Value::Object(top)) = serde_json::from_str::<Value>(json) else {
+        return false;
+    };
+    let same_origin_only = |condition: &Value| -> bool {
+        let paths = |p: &Value| -> bool {
+            let one = |p: &Value| {
+                p.as_str()
+                    .is_some_and(|p| p.starts_with('/') && !p.starts_with("//"))
+            };
+            match p {
+                Value::Array(list) => !list.is_empty() && list.iter().all(one),
+                p => one(p),
+            }
+        };
+        let href = |c: &Value| c.get("href_matches").is_some_and(paths);
+        href(condition)
+            || condition
+                .get("and")
+                .and_then(Value::as_array)
+                .is_some_and(|all| all.iter().any(href))
+    };
+    ["prefetch", "prerender", "prefetch_with_subresources"]
+        .iter()
+        .filter_map(|key| top.get(*key)?.as_array())
+        .flatten()
+        .any(|rule| {
+            let source = rule.get("source").and_then(Value::as_str);
+            let document =
+                source == Some("document") || (source.is_none() && rule.get("where").is_some());
+            let eager = matches!(
+                rule.get("eagerness").and_then(Value::as_str),
+                Some("moderate" | "eager" | "immediate")
+            );
+            document && eager && !rule.get("where").is_some_and(same_origin_only)
+        })
+}
+
 /// Whether a script `type` makes its text JSON the browser loads URLs
 /// from: `importmap` and `speculationrules`.
 fn is_url_data_type(value: Option<&str>) -> bool {

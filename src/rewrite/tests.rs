@@ -986,3 +986,36 @@ fn an_object_param_at_a_tracker_goes() {
         assert_eq!(rewrite(NONE, page), page);
     }
 }
+
+/// Speculation rules that read the document's links prefetch a link at a
+/// tracker on their own unless they wait for a press or match paths only.
+#[test]
+fn links_speculation_rules_prefetch_lose_a_tracker_href() {
+    use super::handlers::document_rules_reach_out;
+    for reaching in [
+        r#"{"prefetch":[{"source":"document","eagerness":"immediate"}]}"#,
+        r#"{"prerender":[{"where":{"selector_matches":"a"},"eagerness":"moderate"}]}"#,
+        r#"{"prefetch":[{"where":{"href_matches":"https://*/*"},"eagerness":"eager"}]}"#,
+        r#"{"prefetch":[{"where":{"or":[{"href_matches":"/*"},{"selector_matches":"a"}]},"eagerness":"eager"}]}"#,
+    ] {
+        assert!(document_rules_reach_out(reaching), "{reaching}");
+    }
+    for staying in [
+        r#"{"prefetch":[{"source":"document"}]}"#,
+        r#"{"prefetch":[{"where":{"href_matches":"/*"},"eagerness":"eager"}]}"#,
+        r#"{"prefetch":[{"where":{"and":[{"href_matches":["/a/*","/b/*"]},{"not":{"selector_matches":".x"}}]},"eagerness":"eager"}]}"#,
+        r#"{"prefetch":[{"source":"list","urls":["/next"],"eagerness":"eager"}]}"#,
+        r#"{"imports":{"where":"/a.js"}}"#,
+        "not json",
+    ] {
+        assert!(!document_rules_reach_out(staying), "{staying}");
+    }
+    let rules = r#"<script type="speculationrules">{"prefetch":[{"source":"document","eagerness":"eager"}]}</script>"#;
+    let page = format!(
+        r#"{rules}<a class=k href="https://www.facebook.com/tr?id=1">b</a><a href="/c">c</a>"#
+    );
+    assert_eq!(
+        rewrite(NONE, &page),
+        format!(r#"{rules}<a class=k>b</a><a href="/c">c</a>"#)
+    );
+}

@@ -647,6 +647,12 @@ pub const CASES: &[Case] = &[
         gone: "https://",
         twin: "<script>var s=document.createElement('script');s.src=`https://static.exam\nple.org/js/app.js`;document.head.appendChild(s)</script><script>fetch(`https://cdn.exam\r\n\tple.org/g/collect?v=2`)</script>",
     },
+    Case {
+        name: "speculation rules that prefetch or prerender the document's links, at a tracker",
+        tracker: r#"<script type="speculationrules">{"prefetch":[{"source":"document","eagerness":"eager"}]}</script><p><a href="https://www.facebook.com/tr?id=1">x</a></p><script type="speculationrules">{"prerender":[{"where":{"selector_matches":".go"},"eagerness":"moderate"}]}</script><map><area class="go" href="https://www.googletagmanager.com/ns.html?id=GTM-X"></map>"#,
+        gone: "https://www.",
+        twin: r#"<script type="speculationrules">{"prefetch":[{"source":"document","eagerness":"eager"}]}</script><p><a href="/tr?id=1">x</a></p><script type="speculationrules">{"prerender":[{"where":{"selector_matches":".go"},"eagerness":"moderate"}]}</script><map><area class="go" href="https://static.example.org/ns.html?id=GTM-X"></map>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -737,4 +743,8 @@ pub const INERT: &[&str] = &[
     "<script>var GA_HOST='www.google-analytics.com';</script><script>function optOut() { location.href = 'https://' + GA_HOST + '/opt-out'; }</script><script>if (location.hostname === GA_HOST) { console.log('x') }</script><script>window.open(`https://${GA_HOST}/help/page.html`)</script>",
     // A template's substitution of unknown text, after a first-party host.
     "<script>var h='www.google-analytics.com';new Image().src=`https://cdn.example.org/${path}/p.gif?h=1`</script>",
+    // Speculation rules that fetch only same-origin links (path patterns),
+    // or only on a press on the link (the default eagerness), which
+    // navigates to it anyway.
+    r#"<script type="speculationrules">{"prefetch":[{"where":{"href_matches":"/*"},"eagerness":"eager"}],"prerender":[{"source":"document"}]}</script><a href="https://www.facebook.com/tr?id=1">x</a>"#,
 ];
