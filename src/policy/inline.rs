@@ -1148,6 +1148,9 @@ fn is_page_path(path: &str) -> bool {
 /// Whether string token `index` is a URL the page navigates to:
 /// `window.open(…)`, `location.assign(…)`/`replace(…)`, or assigned to
 /// `location` or `location.href`. Navigation loads nothing into the page.
+/// So for a URL the page only prints as the first argument of
+/// `console.log(…)` (`info`, `warn`, `error`, `debug`) or shows in
+/// `alert(…)`, `confirm(…)`, `prompt(…)`.
 fn navigates(text: &str, tokens: &[Token], index: usize) -> bool {
     let mut before = tokens[..index]
         .iter()
@@ -1158,6 +1161,12 @@ fn navigates(text: &str, tokens: &[Token], index: usize) -> bool {
     match (p1, p2) {
         (Some("("), Some("open")) => p3 != Some(".") || p4 == Some("window"),
         (Some("("), Some("assign" | "replace")) => p3 == Some(".") && p4 == Some("location"),
+        (Some("("), Some("log" | "info" | "warn" | "error" | "debug")) => {
+            p3 == Some(".") && p4 == Some("console")
+        }
+        (Some("("), Some("alert" | "confirm" | "prompt")) => {
+            p3 != Some(".") || p4 == Some("window")
+        }
         (Some("="), Some("location")) => true,
         (Some("="), Some("href")) => p3 == Some(".") && p4 == Some("location"),
         _ => false,
@@ -1849,6 +1858,9 @@ mod tests {
             "var share = 'https://www.google-analytics.com/sharer/sharer.php?u=' + u; a.href = share;",
             "var tweet = 'https://google-analytics.com/intent/tweet?text=' + t;",
             "s.src = 'https://google-analytics.com.example.org/a.js';",
+            "console.log('Loading https://www.google-analytics.com/analytics.js was skipped');",
+            "console.warn(\"https://www.google-analytics.com/analytics.js\")",
+            "alert('https://www.google-analytics.com/analytics.js')",
         ] {
             assert_eq!(decide(&r, script), None, "{script}");
         }
@@ -1858,6 +1870,8 @@ mod tests {
             "var u = 'https://www.google-analytics.com/shared/analytics.js'; s.src = u;",
             "link.href = 'https://www.google-analytics.com/analytics.js';",
             "s.src = 'https://www.google-analytics.com./analytics.js';",
+            "logger.error(fetch('https://www.google-analytics.com/collect'));",
+            "console.log(fetch('https://www.google-analytics.com/collect'));",
         ] {
             assert_eq!(
                 decide(&r, script).map(|v| v.0),

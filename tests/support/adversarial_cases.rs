@@ -747,4 +747,6 @@ pub const INERT: &[&str] = &[
     // or only on a press on the link (the default eagerness), which
     // navigates to it anyway.
     r#"<script type="speculationrules">{"prefetch":[{"where":{"href_matches":"/*"},"eagerness":"eager"}],"prerender":[{"source":"document"}]}</script><a href="https://www.facebook.com/tr?id=1">x</a>"#,
+    // A tracker URL a script only prints or shows.
+    r#"<script>console.info('https://www.google-analytics.com/g/collect?v=2 is blocked until consent')</script><script>if (!window.fbq) alert("https://www.facebook.com/tr?id=1 did not load")</script>"#,
 ];
