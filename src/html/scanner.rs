@@ -105,6 +105,8 @@ pub enum TagName {
     Noframes,
     Noscript,
     Object,
+    /// An object's `param` (which may give its URL).
+    Param,
     Plaintext,
     Script,
     Source,
@@ -157,6 +159,7 @@ const TAG_NAMES: &[(&[u8], TagName)] = {
         (b"noframes", Noframes),
         (b"noscript", Noscript),
         (b"object", Object),
+        (b"param", Param),
         (b"plaintext", Plaintext),
         (b"script", Script),
         (b"source", Source),

@@ -847,7 +847,27 @@ fn may_hide_host(bytes: &[u8]) -> bool {
                 }
             })
     };
-    ascii() || (!bytes.is_ascii() && mapped())
+    ascii() || line_break_in_template(bytes) || (!bytes.is_ascii() && mapped())
+}
+
+/// Whether a template literal may hold a line break between two host
+/// characters (`` `https://www.face⏎book.com/` ``): the URL parser drops
+/// it, as it does a tab. Only a template holds a raw line break in a
+/// string, so the line breaks are looked at only when there is a backtick.
+fn line_break_in_template(bytes: &[u8]) -> bool {
+    memchr::memchr(b'`', bytes).is_some() && line_break_in_host(bytes)
+}
+
+/// Whether a line break (with any tabs and line breaks around it) stands
+/// between two host characters.
+fn line_break_in_host(bytes: &[u8]) -> bool {
+    let host_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
+    let dropped = |b: &u8| matches!(b, b'\t' | b'\n' | b'\r');
+    memchr::memchr2_iter(b'\n', b'\r', bytes).any(|at| {
+        let before = bytes[..at].iter().rev().find(|b| !dropped(b));
+        let after = bytes[at..].iter().find(|b| !dropped(b));
+        before.is_some_and(|&b| host_byte(b)) && after.is_some_and(|&b| host_byte(b))
+    })
 }
 
 /// A search for a scheme's `ttp`, built once.
@@ -873,6 +893,8 @@ fn may_spell_host(bytes: &[u8], host_seen: bool) -> bool {
     memchr::memchr2(b'%', b'@', bytes).is_some()
         || escape()
         || memchr::memchr(b'\t', bytes).is_some()
+        // (In a string's text: only a template holds one.)
+        || line_break_in_host(bytes)
         || !bytes.is_ascii()
         || TTP.find_iter(bytes).any(|i| {
             let after = &bytes[i + 3..];
@@ -1126,6 +1148,9 @@ fn is_page_path(path: &str) -> bool {
 /// Whether string token `index` is a URL the page navigates to:
 /// `window.open(…)`, `location.assign(…)`/`replace(…)`, or assigned to
 /// `location` or `location.href`. Navigation loads nothing into the page.
+/// So for a URL the page only prints as the first argument of
+/// `console.log(…)` (`info`, `warn`, `error`, `debug`) or shows in
+/// `alert(…)`, `confirm(…)`, `prompt(…)`.
 fn navigates(text: &str, tokens: &[Token], index: usize) -> bool {
     let mut before = tokens[..index]
         .iter()
@@ -1136,6 +1161,12 @@ fn navigates(text: &str, tokens: &[Token], index: usize) -> bool {
     match (p1, p2) {
         (Some("("), Some("open")) => p3 != Some(".") || p4 == Some("window"),
         (Some("("), Some("assign" | "replace")) => p3 == Some(".") && p4 == Some("location"),
+        (Some("("), Some("log" | "info" | "warn" | "error" | "debug")) => {
+            p3 == Some(".") && p4 == Some("console")
+        }
+        (Some("("), Some("alert" | "confirm" | "prompt")) => {
+            p3 != Some(".") || p4 == Some("window")
+        }
         (Some("="), Some("location")) => true,
         (Some("="), Some("href")) => p3 == Some(".") && p4 == Some("location"),
         _ => false,
@@ -1690,6 +1721,8 @@ mod tests {
             "s.src='https://www.googletagmanager\u{3002}com/a.js'",
             "s.src='//www.googletag\u{AD}manager.com/a.js'",
             "s.src='//www.googletagm\u{AA}nager.com/a.js'",
+            "s.src=`https://www.googletag\nmanager.com/a.js`",
+            "s.src=`https://www.googletag\r\nmanager.com/a.js`",
         ] {
             assert!(may_hide_host(hiding.as_bytes()), "{hiding}");
         }
@@ -1698,6 +1731,7 @@ mod tests {
             "if (a) {\n\tinit();\n\tgo('https://cdn.example.org/');\n}",
             "var t = 'Grüße aus Köln — “quoted” text';",
             r#"var s = "line\"quoted\" and \\ backslash";"#,
+            "if (a) {\n  go(`https://cdn.example.org/${p}`);\n}\n",
         ] {
             assert!(!may_hide_host(plain.as_bytes()), "{plain}");
         }
@@ -1713,6 +1747,7 @@ mod tests {
             r"https:\/\/www.google-analytics%2Ecom\/a.js",
             r"https:\/\/u@www.google-analytics.com\/a.js",
             "https:www.google-analytics.com/a.js",
+            "https://www.google-ana\nlytics.com/a.js",
         ] {
             assert!(may_spell_host(hiding.as_bytes(), false), "{hiding}");
         }
@@ -1865,6 +1900,9 @@ mod tests {
             "var share = 'https://www.google-analytics.com/sharer/sharer.php?u=' + u; a.href = share;",
             "var tweet = 'https://google-analytics.com/intent/tweet?text=' + t;",
             "s.src = 'https://google-analytics.com.example.org/a.js';",
+            "console.log('Loading https://www.google-analytics.com/analytics.js was skipped');",
+            "console.warn(\"https://www.google-analytics.com/analytics.js\")",
+            "alert('https://www.google-analytics.com/analytics.js')",
         ] {
             assert_eq!(decide(&r, script), None, "{script}");
         }
@@ -1874,6 +1912,8 @@ mod tests {
             "var u = 'https://www.google-analytics.com/shared/analytics.js'; s.src = u;",
             "link.href = 'https://www.google-analytics.com/analytics.js';",
             "s.src = 'https://www.google-analytics.com./analytics.js';",
+            "logger.error(fetch('https://www.google-analytics.com/collect'));",
+            "console.log(fetch('https://www.google-analytics.com/collect'));",
         ] {
             assert_eq!(
                 decide(&r, script).map(|v| v.0),

@@ -123,6 +123,10 @@ pub(crate) struct Document {
     /// block's markup, nor in an `iframe srcdoc` document without a
     /// `<script`.
     scripts_may_run: bool,
+    /// Whether speculation rules read so far prefetch or prerender the
+    /// document's links on their own: a later link at a tracker loses its
+    /// `href`.
+    prefetches_links: bool,
 }
 
 /// The most names bound to tracker hosts a document remembers.
@@ -145,6 +149,7 @@ impl Document {
             templates: 0,
             host_bindings: Vec::new(),
             scripts_may_run: nesting == Nesting::Top,
+            prefetches_links: false,
         }
     }
 
@@ -460,6 +465,11 @@ impl Document {
         if denied && !self.ctx.report_only {
             self.editor.keep(data, start);
             self.editor.remove(end);
+        } else if !denied
+            && (json.contains("where") || json.contains("document"))
+            && handlers::document_rules_reach_out(&json)
+        {
+            self.prefetches_links = true;
         }
     }
 
@@ -716,11 +726,18 @@ impl Handler for Document {
         if self.mode != Mode::Pass {
             return;
         }
-        if handlers::nothing_to_decide(data, tag) {
+        // Speculation rules may fetch the document's links.
+        let prefetched = self.prefetches_links
+            && tag.namespace == Namespace::Html
+            && matches!(tag.name, TagName::A | TagName::Area);
+        if !prefetched && handlers::nothing_to_decide(data, tag) {
             return;
         }
         let mut decision = Decision::default();
         handlers::decide(&self.ctx, self.base.as_ref(), data, tag, &mut decision);
+        if prefetched && decision.edit == Edit::Keep {
+            handlers::prefetched_link(&self.ctx, self.base.as_ref(), data, tag, &mut decision);
+        }
         if let Some(held) = self.held {
             // (Only a foreign script's text holds tags.)
             if held.foreign_text() {

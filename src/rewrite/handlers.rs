@@ -384,6 +384,30 @@ impl<'a, 'd> Reader<'a, 'd> {
         }
     }
 
+    /// A `<param>`: Chromium loads an `<object>` that has no `data` from
+    /// the `value` of a child `param` named `movie` or `src`, as a frame
+    /// when the URL names no plugin type. One at a denied tracker goes (the
+    /// object then loads nothing); elsewhere a `param` loads nothing and is
+    /// never denied by a first-party or plain value.
+    fn param(&mut self) {
+        let url_parameter = self.attr("name").is_some_and(|(_, n)| {
+            let n = n.trim_matches(|c: char| c.is_ascii_whitespace());
+            n.eq_ignore_ascii_case("movie") || n.eq_ignore_ascii_case("src")
+        });
+        let Some((_, value)) = self.attr("value").filter(|_| url_parameter) else {
+            return;
+        };
+        let Some(found) = self.url(&value, ElementKind::Object, false) else {
+            return;
+        };
+        if self
+            .deny(&found, ElementKind::Object, |_| Action::Remove)
+            .is_some()
+        {
+            self.decision.edit = Edit::Remove;
+        }
+    }
+
     /// Whether the element's name is `name` (lower case).
     fn is_named(&self, name: &[u8]) -> bool {
         self.data[self.tag.name_span.clone()].eq_ignore_ascii_case(name)
@@ -766,25 +790,28 @@ pub(crate) fn nothing_to_decide(data: &[u8], tag: &StartTag<'_>) -> bool {
                     .is_some_and(|v| may_be_javascript_url(&data[v]))
         }),
         name => {
+            let svg = tag.namespace == Namespace::Svg;
             common_attributes_only(name)
-                && tag
-                    .attributes
-                    .iter()
-                    .all(|a| !may_be_common_attribute(&data[a.name.clone()]))
+                && tag.attributes.iter().all(|a| {
+                    let value = a.value.clone().map_or(&data[0..0], |v| &data[v]);
+                    !may_be_common_attribute(&data[a.name.clone()], value, svg)
+                })
         }
     }
 }
 
 /// Whether an attribute the scanner recorded on an element with no handler
-/// of its own may be one `Reader::common_attributes` reads: of the `a…`,
-/// `d…` and `f…` names (`aria-…`, `data-…` on most elements) only
-/// `action`, `data-bg`, `data-bgset` and `formaction` are.
-fn may_be_common_attribute(name: &[u8]) -> bool {
+/// of its own may be one `Reader::common_attributes` (or, in SVG,
+/// `Reader::svg_attributes`) reads: of the `a…`, `d…` and `f…` names
+/// (`aria-…`, `data-…` on most elements) only `action`, `data-bg`,
+/// `data-bgset` and `formaction` are, and in SVG a presentation attribute
+/// such as `fill` or `filter` whose value may hold a `url()`.
+fn may_be_common_attribute(name: &[u8], value: &[u8], svg: bool) -> bool {
     let is = |n: &[u8]| name.eq_ignore_ascii_case(n);
     match name.first().map(u8::to_ascii_lowercase) {
         Some(b'a') => is(b"action"),
         Some(b'd') => is(b"data-bg") || is(b"data-bgset"),
-        Some(b'f') => is(b"formaction"),
+        Some(b'f') => is(b"formaction") || (svg && contains_url_call(value)),
         _ => true,
     }
 }
@@ -858,6 +885,7 @@ pub(crate) fn decide(
         (TagName::Frame, _) => r.element_url(ElementKind::Frame, &["src"]),
         (TagName::Embed, _) => r.element_url(ElementKind::Embed, &["src"]),
         (TagName::Object, _) => r.element_url(ElementKind::Object, &["data"]),
+        (TagName::Param, Namespace::Html) => r.param(),
         (TagName::Meta, _) => r.meta(),
         (TagName::Style, _) => r.decision.follow = Follow::Style { svg: false },
         (TagName::Noscript, _) => r.decision.follow = Follow::Noscript,
@@ -1010,6 +1038,86 @@ pub(crate) fn json_urls(ctx: &Context, base: Option<&Url>, json: &str) -> CssJud
         }
     }
     judged
+}
+
+/// A link (`<a href>`, `<area href>`) in a document whose speculation
+/// rules prefetch or prerender the links it holds (see
+/// [`document_rules_reach_out`]): an `href` at a denied tracker goes, as
+/// a `<link rel=prefetch>` there would.
+pub(crate) fn prefetched_link(
+    ctx: &Context,
+    base: Option<&Url>,
+    data: &[u8],
+    tag: &StartTag<'_>,
+    decision: &mut Decision,
+) {
+    let mut r = Reader {
+        ctx,
+        base,
+        data,
+        tag,
+        decision,
+    };
+    let Some((i, href)) = r.attr("href") else {
+        return;
+    };
+    let Some(found) = r.url_as(&href, ElementKind::Link, RequestType::Other, false) else {
+        return;
+    };
+    if found.target.javascript().is_none()
+        && r.deny(&found, ElementKind::Link, |_| Action::Remove)
+            .is_some()
+    {
+        r.decision.remove.push(i);
+    }
+}
+
+/// Whether speculation rules JSON holds a document rule that fetches
+/// links on its own, of any origin: a rule of `prefetch`, `prerender` or
+/// `prefetch_with_subresources` that reads the document's links (`"source":
+/// "document"`, or a `where` without `source`), with an eagerness that
+/// needs no press on the link (`moderate` fires on hovering, `eager` and
+/// `immediate` at once; the default, `conservative`, on a pointer press,
+/// which navigates anyway), unless its `href_matches` patterns are all
+/// paths, which match the document's own origin only. Tracker URLs the
+/// rules name themselves are judged by [`json_urls`].
+pub(crate) fn document_rules_reach_out(json: &str) -> bool {
+    use serde_json::Value;
+    let Ok(Value::Object(top)) = serde_json::from_str::<Value>(json) else {
+        return false;
+    };
+    let same_origin_only = |condition: &Value| -> bool {
+        let paths = |p: &Value| -> bool {
+            let one = |p: &Value| {
+                p.as_str()
+                    .is_some_and(|p| p.starts_with('/') && !p.starts_with("//"))
+            };
+            match p {
+                Value::Array(list) => !list.is_empty() && list.iter().all(one),
+                p => one(p),
+            }
+        };
+        let href = |c: &Value| c.get("href_matches").is_some_and(paths);
+        href(condition)
+            || condition
+                .get("and")
+                .and_then(Value::as_array)
+                .is_some_and(|all| all.iter().any(href))
+    };
+    ["prefetch", "prerender", "prefetch_with_subresources"]
+        .iter()
+        .filter_map(|key| top.get(*key)?.as_array())
+        .flatten()
+        .any(|rule| {
+            let source = rule.get("source").and_then(Value::as_str);
+            let document =
+                source == Some("document") || (source.is_none() && rule.get("where").is_some());
+            let eager = matches!(
+                rule.get("eagerness").and_then(Value::as_str),
+                Some("moderate" | "eager" | "immediate")
+            );
+            document && eager && !rule.get("where").is_some_and(same_origin_only)
+        })
 }
 
 /// Whether a script `type` makes its text JSON the browser loads URLs

@@ -950,3 +950,72 @@ fn a_base_at_a_tracker_goes_where_scripts_may_run() {
     let scripted = r#"<iframe srcdoc="<base href=https://www.googletagmanager.com/><script>fetch('c')</script><p>x</p>"></iframe>"#;
     assert!(!rewrite(NONE, scripted).contains("googletagmanager"));
 }
+
+/// An SVG element whose only fetching attribute starts with `f` (`fill`,
+/// `filter`) is read: the quick skip of plain elements passes over `f…`
+/// names only outside SVG, or when their value holds no `url()`.
+#[test]
+fn svg_fill_and_filter_alone_are_read() {
+    for page in [
+        r#"<svg><rect fill="url(https://www.facebook.com/tr?id=1#p)"/></svg>"#,
+        r#"<svg><g filter="url(https://www.facebook.com/tr?id=1#f)"></g></svg>"#,
+        r#"<svg><rect FILTER="url(&quot;https://www.facebook.com/tr?id=1#f&quot;)"/></svg>"#,
+    ] {
+        assert!(!rewrite(NONE, page).contains("facebook"), "{page}");
+    }
+    for page in [
+        r##"<svg><rect fill="url(#p)"/><g filter="url(/f.svg#f)" fill="#fff"></g></svg>"##,
+        r#"<div filter="url(https://www.facebook.com/tr?id=1)">x</div>"#,
+    ] {
+        assert_eq!(rewrite(NONE, page), page);
+    }
+}
+
+/// An object without `data` loads from a `param` named `movie` or `src`.
+#[test]
+fn an_object_param_at_a_tracker_goes() {
+    let page = r#"<object type="text/html"><param name="Movie" value="https://www.facebook.com/tr?id=1"><param name=wmode value=opaque></object>"#;
+    assert_eq!(
+        rewrite(NONE, page),
+        r#"<object type="text/html"><param name=wmode value=opaque></object>"#
+    );
+    for page in [
+        r#"<object><param name="movie" value="/player.swf"><param name="src" value="https://static.example.org/a.html"></object>"#,
+        r#"<object><param name="flashvars" value="u=https://www.facebook.com/tr?id=1"></object>"#,
+    ] {
+        assert_eq!(rewrite(NONE, page), page);
+    }
+}
+
+/// Speculation rules that read the document's links prefetch a link at a
+/// tracker on their own unless they wait for a press or match paths only.
+#[test]
+fn links_speculation_rules_prefetch_lose_a_tracker_href() {
+    use super::handlers::document_rules_reach_out;
+    for reaching in [
+        r#"{"prefetch":[{"source":"document","eagerness":"immediate"}]}"#,
+        r#"{"prerender":[{"where":{"selector_matches":"a"},"eagerness":"moderate"}]}"#,
+        r#"{"prefetch":[{"where":{"href_matches":"https://*/*"},"eagerness":"eager"}]}"#,
+        r#"{"prefetch":[{"where":{"or":[{"href_matches":"/*"},{"selector_matches":"a"}]},"eagerness":"eager"}]}"#,
+    ] {
+        assert!(document_rules_reach_out(reaching), "{reaching}");
+    }
+    for staying in [
+        r#"{"prefetch":[{"source":"document"}]}"#,
+        r#"{"prefetch":[{"where":{"href_matches":"/*"},"eagerness":"eager"}]}"#,
+        r#"{"prefetch":[{"where":{"and":[{"href_matches":["/a/*","/b/*"]},{"not":{"selector_matches":".x"}}]},"eagerness":"eager"}]}"#,
+        r#"{"prefetch":[{"source":"list","urls":["/next"],"eagerness":"eager"}]}"#,
+        r#"{"imports":{"where":"/a.js"}}"#,
+        "not json",
+    ] {
+        assert!(!document_rules_reach_out(staying), "{staying}");
+    }
+    let rules = r#"<script type="speculationrules">{"prefetch":[{"source":"document","eagerness":"eager"}]}</script>"#;
+    let page = format!(
+        r#"{rules}<a class=k href="https://www.facebook.com/tr?id=1">b</a><a href="/c">c</a>"#
+    );
+    assert_eq!(
+        rewrite(NONE, &page),
+        format!(r#"{rules}<a class=k>b</a><a href="/c">c</a>"#)
+    );
+}

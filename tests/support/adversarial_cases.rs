@@ -628,6 +628,31 @@ pub const CASES: &[Case] = &[
         gone: "new ",
         twin: r#"<script>var ws=new WebSocket('wss://ws.example.org/g/ws?v=1')</script><script>new Image().src=String.fromCharCode(104,116,116,112,115,58,47,47,99,100,110,46,101,120,97,109,112,108,101,46,111,114,103,47,116,114,63,105,100,61,49)</script>"#,
     },
+    // Found by a fourth adversarial round.
+    Case {
+        name: "an SVG fill or filter that is the element's only fetching attribute",
+        tracker: r#"<svg><rect fill="url(https://www.facebook.com/tr?id=1#p)"/><g filter="url(https://www.facebook.com/tr?id=2#f)"></g></svg>"#,
+        gone: "facebook",
+        twin: r#"<svg><rect fill="url(/img/p.svg#p)"/><g filter="url(/img/f.svg#f)"></g></svg>"#,
+    },
+    Case {
+        name: "an object that loads from a param named movie or src",
+        tracker: r#"<object type="text/html"><param name="movie" value="https://www.facebook.com/tr?id=1"></object><object><PARAM NAME=" src " VALUE="https://www.googletagmanager.com/ns.html?id=GTM-X"><param name="wmode" value="opaque"></object>"#,
+        gone: "https://www.",
+        twin: r#"<object type="text/html"><param name="movie" value="/player.html"></object><object><PARAM NAME=" src " VALUE="https://static.example.org/ns.html?id=GTM-X"><param name="wmode" value="opaque"></object>"#,
+    },
+    Case {
+        name: "a tracker host broken by a line break in a template literal (the URL parser drops it)",
+        tracker: "<script>var s=document.createElement('script');s.src=`https://www.googletag\nmanager.com/js/app.js`;document.head.appendChild(s)</script><script>fetch(`https://www.google-\r\n\tanalytics.com/g/collect?v=2`)</script>",
+        gone: "https://",
+        twin: "<script>var s=document.createElement('script');s.src=`https://static.exam\nple.org/js/app.js`;document.head.appendChild(s)</script><script>fetch(`https://cdn.exam\r\n\tple.org/g/collect?v=2`)</script>",
+    },
+    Case {
+        name: "speculation rules that prefetch or prerender the document's links, at a tracker",
+        tracker: r#"<script type="speculationrules">{"prefetch":[{"source":"document","eagerness":"eager"}]}</script><p><a href="https://www.facebook.com/tr?id=1">x</a></p><script type="speculationrules">{"prerender":[{"where":{"selector_matches":".go"},"eagerness":"moderate"}]}</script><map><area class="go" href="https://www.googletagmanager.com/ns.html?id=GTM-X"></map>"#,
+        gone: "https://www.",
+        twin: r#"<script type="speculationrules">{"prefetch":[{"source":"document","eagerness":"eager"}]}</script><p><a href="/tr?id=1">x</a></p><script type="speculationrules">{"prerender":[{"where":{"selector_matches":".go"},"eagerness":"moderate"}]}</script><map><area class="go" href="https://static.example.org/ns.html?id=GTM-X"></map>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -718,4 +743,10 @@ pub const INERT: &[&str] = &[
     "<script>var GA_HOST='www.google-analytics.com';</script><script>function optOut() { location.href = 'https://' + GA_HOST + '/opt-out'; }</script><script>if (location.hostname === GA_HOST) { console.log('x') }</script><script>window.open(`https://${GA_HOST}/help/page.html`)</script>",
     // A template's substitution of unknown text, after a first-party host.
     "<script>var h='www.google-analytics.com';new Image().src=`https://cdn.example.org/${path}/p.gif?h=1`</script>",
+    // Speculation rules that fetch only same-origin links (path patterns),
+    // or only on a press on the link (the default eagerness), which
+    // navigates to it anyway.
+    r#"<script type="speculationrules">{"prefetch":[{"where":{"href_matches":"/*"},"eagerness":"eager"}],"prerender":[{"source":"document"}]}</script><a href="https://www.facebook.com/tr?id=1">x</a>"#,
+    // A tracker URL a script only prints or shows.
+    r#"<script>console.info('https://www.google-analytics.com/g/collect?v=2 is blocked until consent')</script><script>if (!window.fbq) alert("https://www.facebook.com/tr?id=1 did not load")</script>"#,
 ];
