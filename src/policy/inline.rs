@@ -2063,7 +2063,7 @@ beat.com/js/a.js';",
             "function g() { fbq('init', '1')(function () { x();\nfbq('init', '2'); }); }\ng();";
         assert_eq!(
             decide(&r, nested).map(|v| v.1),
-            Some(InlineRemoval::Statements(vec![15..72]))
+            Some(InlineRemoval::Statements(std::iter::once(15..72).collect()))
         );
         // The snippet that defines and loads the function goes whole, and
         // so does code that keeps what the call returns.
