@@ -740,7 +740,7 @@ pub const INERT: &[&str] = &[
     r#"<iframe srcdoc="<base href=https://www.googletagmanager.com/>"></iframe><script src="gtm.js?id=GTM-X"></script>"#,
     // A tracker host bound to a name in one script and used by a later one
     // for a link, a comparison or a share page: nothing loads from it.
-    "<script>var GA_HOST='www.google-analytics.com';</script><script>function optOut() { location.href = 'https://' + GA_HOST + '/opt-out'; }</script><script>if (location.hostname === GA_HOST) { console.log('x') }</script><script>window.open(`https://${GA_HOST}/help/page.html`)</script>",
+    "<script>var GA_HOST='www.google-analytics.com';</script><script>function optOut() { location.href = 'https://' + GA_HOST + '/opt-out'; }</script><script>if (location.hostname === GA_HOST) { console.log('x') }</script><script>function help() { window.open(`https://${GA_HOST}/help/page.html`) }</script>",
     // A template's substitution of unknown text, after a first-party host.
     "<script>var h='www.google-analytics.com';new Image().src=`https://cdn.example.org/${path}/p.gif?h=1`</script>",
     // Speculation rules that fetch only same-origin links (path patterns),
