@@ -56,7 +56,12 @@ pub(crate) struct InlineMatcher {
 
 /// Verdicts by script content (a 128-bit hash and the length), the grants
 /// and whether removal was asked for.
-struct VerdictCache(quick_cache::sync::Cache<(u128, usize, CategorySet, bool, bool), Judged>);
+struct VerdictCache(quick_cache::sync::Cache<VerdictKey, Judged>);
+
+/// A script's hash and length, the grants, whether removal and only loaded
+/// code were asked for, and a hash of the earlier scripts' bindings it
+/// names (0 for none).
+type VerdictKey = (u128, usize, CategorySet, bool, bool, u64);
 
 /// A verdict and the names the script binds to tracker hosts.
 #[derive(Clone, Debug, Default)]
@@ -172,9 +177,8 @@ impl InlineMatcher {
         self.verdicts.0.clear();
     }
 
-    /// [`Self::judge`], remembered for scripts long enough to be worth it
-    /// and that name none of the `earlier` bindings (a verdict that
-    /// depends on what the page bound before is judged afresh). The names
+    /// [`Self::judge`], remembered for scripts long enough to be worth it,
+    /// by text, grants and the `earlier` bindings the script names. The names
     /// the script binds to tracker hosts are read (for [`Self::decide_in_page`],
     /// with `removal` and without `loaded_only`) only when a tracker host
     /// was found in it.
@@ -188,7 +192,7 @@ impl InlineMatcher {
     ) -> Judged {
         let earlier_named = !earlier.is_empty() && names_any(text.as_bytes(), earlier);
         let earlier = if earlier_named { earlier } else { &[] };
-        if text.len() < MIN_CACHED_SCRIPT || self.set.is_none() || earlier_named {
+        if text.len() < MIN_CACHED_SCRIPT || self.set.is_none() {
             return self.judge_binding(text, granted, removal, loaded_only, earlier);
         }
         let key = (
@@ -197,6 +201,7 @@ impl InlineMatcher {
             granted,
             removal,
             loaded_only,
+            bindings_hash(earlier),
         );
         if let Some(judged) = self.verdicts.0.get(&key) {
             return judged;
@@ -740,6 +745,22 @@ fn string_constants<'t>(
 }
 
 /// Whether script text names any of `earlier`'s names or properties.
+/// A hash of `bindings` for the verdict cache's key (0 for none).
+fn bindings_hash(bindings: &[HostBinding]) -> u64 {
+    if bindings.is_empty() {
+        return 0;
+    }
+    let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
+    for binding in bindings {
+        hasher.update(&[u8::from(binding.property)]);
+        for part in [&binding.name, &binding.value] {
+            hasher.update(&part.len().to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+    }
+    hasher.digest()
+}
+
 fn names_any(bytes: &[u8], earlier: &[HostBinding]) -> bool {
     earlier
         .iter()
@@ -2258,12 +2279,14 @@ beat.com/js/a.js';",
             "new Image().src = `https://${cfg['host']}/collect?v=1`;",
         ];
         for code in loaders {
-            assert!(
-                r.decide_inline_in_page(code, g, &binds).0.is_some(),
-                "{code}"
-            );
-            // Remembered verdicts do not leak between pages.
-            assert!(r.decide_inline_in_page(code, g, &[]).0.is_none(), "{code}");
+            // Remembered verdicts do not leak between pages, in either order.
+            for _ in 0..2 {
+                assert!(r.decide_inline_in_page(code, g, &[]).0.is_none(), "{code}");
+                assert!(
+                    r.decide_inline_in_page(code, g, &binds).0.is_some(),
+                    "{code}"
+                );
+            }
         }
         let kept = [
             // Bound again here, or only compared or navigated to.

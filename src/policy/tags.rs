@@ -365,8 +365,8 @@ impl TagRules {
         if self.path_suffixes.is_empty() {
             return None;
         }
-        let url = url.trim_matches(|c: char| c.is_ascii_whitespace());
-        let path = &url[..url.find(['?', '#']).unwrap_or(url.len())];
+        let url = url.trim_ascii();
+        let path = &url[..memchr::memchr2(b'?', b'#', url.as_bytes()).unwrap_or(url.len())];
         self.path_suffixes
             .iter()
             .find(|(suffix, rule)| {

@@ -154,10 +154,9 @@ fn plain(value: &str, base: Option<&Url>) -> Option<Target> {
     // as written, but reads them in a host (escapes, userinfo), and in a
     // path segment `%2e` is a dot: before the first `/`, `?` or `#` past
     // the scheme's, there is none.
-    let host_start = value.find("//").map_or(0, |i| i + 2);
-    let host_end = value[host_start..]
-        .find(['/', '?', '#'])
-        .map_or(b.len(), |i| host_start + i);
+    let host_start = memchr::memmem::find(b, b"//").map_or(0, |i| i + 2);
+    let host_end =
+        memchr::memchr3(b'/', b'?', b'#', &b[host_start..]).map_or(b.len(), |i| host_start + i);
     if memchr::memchr2(b'%', b'@', &b[..host_end]).is_some() {
         return None;
     }
@@ -186,8 +185,8 @@ fn plain(value: &str, base: Option<&Url>) -> Option<Target> {
 /// Whether what follows `//` starts with a host the parser keeps as
 /// written: lower-case ASCII letters, digits, dots, hyphens, a port.
 fn plain_host(rest: &str) -> bool {
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let host = &rest.as_bytes()[..host_end];
+    let rest = rest.as_bytes();
+    let host = &rest[..memchr::memchr3(b'/', b'?', b'#', rest).unwrap_or(rest.len())];
     !host.is_empty()
         && host.iter().all(|&c| {
             c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'-' | b':')
