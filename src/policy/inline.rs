@@ -263,8 +263,9 @@ impl InlineMatcher {
     /// [`Self::decide`]; without `removal`, it stops lexing at the first
     /// loader and always answers `Whole`; with `loaded_only`, as
     /// [`Self::decide_triggered`]; `earlier`, as [`Self::decide_in_page`].
-    /// Sets `host_hit` when a tracker host (of a rule not granted) is
-    /// found in the text.
+    /// Sets `host_hit` when, with `removal`, a tracker host (of a rule not
+    /// granted) is found in a string a name or property may be bound to
+    /// (see [`Self::host_bindings`]).
     fn judge(
         &self,
         text: &str,
@@ -292,7 +293,6 @@ impl InlineMatcher {
                 !granted.contains(literal.category) && (!literal.host || is_whole_host(bytes, hit))
             })
             .collect();
-        *host_hit = candidates.iter().any(|hit| self.literals[hit.pattern].host);
         if candidates.is_empty() {
             return self.judge_spelled_hosts(
                 text,
@@ -323,6 +323,11 @@ impl InlineMatcher {
                 let in_text =
                     token.is_some_and(|(_, t)| matches!(t.kind, Kind::Str | Kind::Template));
                 if host {
+                    if let Some((index, t)) = token {
+                        *host_hit |= removal
+                            && t.kind == Kind::Str
+                            && may_be_bound(text, &lexer.tokens, index);
+                    }
                     match token {
                         Some((index, t)) if in_text => {
                             let content = content(text, t);
@@ -1098,6 +1103,27 @@ fn token_at(tokens: &[Token], at: usize) -> Option<(usize, &Token)> {
         .checked_sub(1)?;
     let token = &tokens[index];
     (at < token.range.end).then_some((index, token))
+}
+
+/// Whether string token `index` may be what a name or property is bound
+/// to, as [`string_constants`] reads bindings: it follows `:`, or `=`
+/// after a name that is no property of anything but a global object (a
+/// cheap first look before that reads the whole script).
+fn may_be_bound(text: &str, tokens: &[Token], index: usize) -> bool {
+    let mut before = tokens[..index]
+        .iter()
+        .rev()
+        .filter(|t| t.kind != Kind::Comment)
+        .map(|t| &text[t.range.clone()]);
+    match before.next() {
+        Some(":") => true,
+        Some("=") => match (before.next(), before.next(), before.next()) {
+            (Some(_name), Some("."), object) => object.is_some_and(|o| GLOBAL_OBJECTS.contains(&o)),
+            (Some(_name), _, _) => true,
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// The text range of a string or template token, quotes excluded.
