@@ -653,6 +653,19 @@ pub const CASES: &[Case] = &[
         gone: "https://www.",
         twin: r#"<script type="speculationrules">{"prefetch":[{"source":"document","eagerness":"eager"}]}</script><p><a href="/tr?id=1">x</a></p><script type="speculationrules">{"prerender":[{"where":{"selector_matches":".go"},"eagerness":"moderate"}]}</script><map><area class="go" href="https://static.example.org/ns.html?id=GTM-X"></map>"#,
     },
+    // Found by a fifth adversarial round.
+    Case {
+        name: "scripts a performance plugin runs at the visitor's first move: WP Rocket, LiteSpeed, Perfmatters, a lazy script's data-src",
+        tracker: r#"<script type="rocketlazyloadscript" data-rocket-src="https://www.googletagmanager.com/gtag/js?id=G-X" async></script><script type="rocketlazyloadscript">var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)</script><script type="litespeed/javascript" data-src="https://connect.facebook.net/en_US/fbevents.js"></script><script type="pmdelayedscript" src="https://www.google-analytics.com/analytics.js" data-perfmatters-type="text/javascript"></script><script type="pmdelayedscript" data-pmdelayedscript="https://www.googletagmanager.com/gtag/js?id=G-Y"></script><script data-src="https://www.google-analytics.com/analytics.js" class="lazy"></script><script>addEventListener('load',function(){document.querySelectorAll('script[data-rocket-src],script[data-src],script[data-pmdelayedscript]').forEach(function(o){var s=document.createElement('script');s.src=o.getAttribute('data-rocket-src')||o.getAttribute('data-src')||o.getAttribute('data-pmdelayedscript');document.head.appendChild(s)})})</script>"#,
+        gone: "https://",
+        twin: r#"<script type="rocketlazyloadscript" data-rocket-src="/js/gtag.js?id=G-X" async></script><script type="rocketlazyloadscript">var s=document.createElement('script');s.src='/js/app.js?id=GTM-X';document.head.appendChild(s)</script><script type="litespeed/javascript" data-src="/js/events.js"></script><script type="pmdelayedscript" src="/js/analytics.js" data-perfmatters-type="text/javascript"></script><script type="pmdelayedscript" data-pmdelayedscript="/js/gtag.js?id=G-Y"></script><script data-src="/js/lazy.js" class="lazy"></script><script>addEventListener('load',function(){document.querySelectorAll('script[data-rocket-src],script[data-src],script[data-pmdelayedscript]').forEach(function(o){var s=document.createElement('script');s.src=o.getAttribute('data-rocket-src')||o.getAttribute('data-src')||o.getAttribute('data-pmdelayedscript');document.head.appendChild(s)})})</script>"#,
+    },
+    Case {
+        name: "a lazy background written as CSS (data-bg=\"url(…)\", as vanilla-lazyload and WP Rocket take it)",
+        tracker: r#"<div class="lazy" data-bg="url(https://www.facebook.com/tr?id=1)">x</div><div class="rocket-lazyload" data-bg="url(&quot;https://www.facebook.com/tr?id=2&quot;)">y</div><script>addEventListener('load',function(){document.querySelectorAll('[data-bg]').forEach(function(e){e.style.backgroundImage=e.getAttribute('data-bg')})})</script>"#,
+        gone: "facebook",
+        twin: r#"<div class="lazy" data-bg="url(/img/a.jpg)">x</div><div class="rocket-lazyload" data-bg="url(&quot;/img/b.jpg&quot;)">y</div><script>addEventListener('load',function(){document.querySelectorAll('[data-bg]').forEach(function(e){e.style.backgroundImage=e.getAttribute('data-bg')})})</script>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -748,5 +761,4 @@ pub const INERT: &[&str] = &[
     // navigates to it anyway.
     r#"<script type="speculationrules">{"prefetch":[{"where":{"href_matches":"/*"},"eagerness":"eager"}],"prerender":[{"source":"document"}]}</script><a href="https://www.facebook.com/tr?id=1">x</a>"#,
     // A tracker URL a script only prints or shows.
-    r#"<script>console.info('https://www.google-analytics.com/g/collect?v=2 is blocked until consent')</script><script>if (!window.fbq) alert("https://www.facebook.com/tr?id=1 did not load")</script>"#,
-];
+    r#"<script>console.info('https://www.google-analytics.com/g/collect?v=2 is blocked until consent')</script><script>if (!window.fbq) alert("https://www.facebook.com/tr?id=1 did not load")</script>"#,];
