@@ -666,6 +666,12 @@ pub const CASES: &[Case] = &[
         gone: "facebook",
         twin: r#"<div class="lazy" data-bg="url(/img/a.jpg)">x</div><div class="rocket-lazyload" data-bg="url(&quot;/img/b.jpg&quot;)">y</div><script>addEventListener('load',function(){document.querySelectorAll('[data-bg]').forEach(function(e){e.style.backgroundImage=e.getAttribute('data-bg')})})</script>"#,
     },
+    Case {
+        name: "code a script runs from a string (setTimeout, Function, setInterval), and a URL in String.fromCodePoint",
+        tracker: r#"<script>setTimeout("fetch('https://www.google-analytics.com/g/collect?zz=1')",10)</script><script>new Function("navigator.sendBeacon('https://www.google-analytics.com/g/collect?zz=2')")()</script><script>var t=setInterval('new Image().src=\'https://www.facebook.com/tr?zz=3\'',5000);setTimeout(function(){clearInterval(t)},6000)</script><script>new Image().src=String.fromCodePoint(104,116,116,112,115,58,47,47,119,119,119,46,102,97,99,101,98,111,111,107,46,99,111,109,47,116,114,63,105,100,61,49)+'&zz=4'</script>"#,
+        gone: "zz=",
+        twin: r#"<script>setTimeout("fetch('https://cdn.example.org/g/collect?zz=1')",10)</script><script>new Function("navigator.sendBeacon('https://cdn.example.org/g/collect?zz=2')")()</script><script>var t=setInterval('new Image().src=\'https://cdn.example.org/tr?zz=3\'',5000);setTimeout(function(){clearInterval(t)},6000)</script><script>new Image().src=String.fromCodePoint(104,116,116,112,115,58,47,47,99,100,110,46,101,120,97,109,112,108,101,46,111,114,103,47,116,114,63,105,100,61,49)+'&zz=4'</script>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -761,4 +767,10 @@ pub const INERT: &[&str] = &[
     // navigates to it anyway.
     r#"<script type="speculationrules">{"prefetch":[{"where":{"href_matches":"/*"},"eagerness":"eager"}],"prerender":[{"source":"document"}]}</script><a href="https://www.facebook.com/tr?id=1">x</a>"#,
     // A tracker URL a script only prints or shows.
-    r#"<script>console.info('https://www.google-analytics.com/g/collect?v=2 is blocked until consent')</script><script>if (!window.fbq) alert("https://www.facebook.com/tr?id=1 did not load")</script>"#,];
+    r#"<script>console.info('https://www.google-analytics.com/g/collect?v=2 is blocked until consent')</script><script>if (!window.fbq) alert("https://www.facebook.com/tr?id=1 did not load")</script>"#,    // Found by a fifth adversarial round: a tracker's page linked from
+    // markup a script writes, or from a link it creates; a tracker URL a
+    // script looks for in a link, shows as text, encodes into a first-party
+    // URL, or prints.
+    r#"<script>document.write('<a href="https://www.facebook.com/acme">Facebook</a>')</script><script>document.body.insertAdjacentHTML('beforeend', '<p><a class="social" href="https://www.facebook.com/acme" target="_blank">f</a></p>')</script><script>var a=document.createElement('a');a.href='https://www.facebook.com/acme';a.textContent='Facebook';document.body.appendChild(a)</script>"#,
+    r#"<script>var links=document.querySelectorAll('a');for(var i=0;i<links.length;i++){if(links[i].href.indexOf('//www.facebook.com/')>-1){links[i].rel='noopener'}}</script><script>var img=new Image();img.alt='https://www.facebook.com/tr';img.src='/px.gif';</script><script>fetch('/api/proxy?url='+encodeURIComponent('https://www.google-analytics.com/g/collect'))</script><script>addEventListener('load',function(){console.log('https://www.google-analytics.com/analytics.js')})</script>"#,
+];
