@@ -662,10 +662,10 @@ impl<'a, 'd> Reader<'a, 'd> {
             return;
         }
         let lazy = namespace == Namespace::Html
-            && !self.gated()
             && LAZY_SCRIPT_SOURCES
                 .iter()
-                .any(|a| self.tag.has(self.data, a));
+                .any(|a| self.tag.has(self.data, a))
+            && !self.gated();
         if lazy {
             if !self.data_url_script(LAZY_SCRIPT_SOURCES) {
                 self.element_url(ElementKind::Script, LAZY_SCRIPT_SOURCES);
