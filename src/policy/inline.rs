@@ -379,8 +379,9 @@ impl InlineMatcher {
     /// (percent-encoding, a fullwidth dot or soft hyphen, userinfo, tabs,
     /// a scheme without `//`), and by the strings it decodes (`atob('…')`,
     /// `unescape('…')`): a tracker URL, or code that loads one, and by the
-    /// strings it runs as code (`setTimeout('…')`, `Function('…')`). Such a
-    /// string counts as a URL string does when its host is written plainly.
+    /// strings it runs as code (`setTimeout('…')`, `Function('…')`, a
+    /// `Blob`'s). Such a string counts as a URL string does when its host
+    /// is written plainly.
     ///
     /// Most scripts are let go by a few byte searches: it reads on only
     /// when a tracker host was seen where it did not count (`host_seen`),
@@ -793,17 +794,23 @@ fn char_codes(text: &str, tokens: &[Token], index: usize) -> Option<String> {
 }
 
 /// Whether string token `index` is code the script runs: the first
-/// argument of `eval(…)`, `Function(…)`, `setTimeout(…)` or `setInterval(…)`.
+/// argument of `eval(…)`, `Function(…)`, `setTimeout(…)` or `setInterval(…)`,
+/// or the first part of a `new Blob([…])` (run as a script or worker
+/// from its object URL).
 fn runs_as_code(text: &str, tokens: &[Token], index: usize) -> bool {
     let mut before = tokens[..index]
         .iter()
         .rev()
         .filter(|t| t.kind != Kind::Comment)
         .map(|t| &text[t.range.clone()]);
-    before.next() == Some("(")
-        && before
-            .next()
-            .is_some_and(|call| matches!(call, "eval" | "Function" | "setTimeout" | "setInterval"))
+    matches!(
+        (before.next(), before.next(), before.next()),
+        (
+            Some("("),
+            Some("eval" | "Function" | "setTimeout" | "setInterval"),
+            _
+        ) | (Some("["), Some("("), Some("Blob"))
+    )
 }
 
 /// What string token `index` (its text `literal`) decodes to when it is
@@ -2332,6 +2339,7 @@ beat.com/js/a.js';",
             "setTimeout(\"fetch('https://www.google-analytics.com/g/collect')\", 10);",
             "new Function(\"navigator.sendBeacon('https://www.google-analytics.com/g/collect')\")();",
             "setInterval('new Image().src=\\'https://www.google-analytics.com/c\\'', 5000);",
+            "var b = new Blob([\"fetch('https://www.google-analytics.com/g/collect')\"]); new Worker(URL.createObjectURL(b));",
         ] {
             assert!(judge(code).is_some(), "{code}");
         }
