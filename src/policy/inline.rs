@@ -340,7 +340,10 @@ impl InlineMatcher {
                     }
                 } else {
                     let in_comment = token.is_some_and(|(_, t)| t.kind == Kind::Comment);
-                    !(in_comment || in_text && is_data())
+                    let printed = in_text
+                        && token
+                            .is_some_and(|(index, _)| loads_nothing(text, &lexer.tokens, index));
+                    !(in_comment || in_text && (is_data() || printed))
                 }
             };
             if counts {
@@ -385,8 +388,10 @@ impl InlineMatcher {
     /// their escapes (`\x2e`, `\u002e`) and the URL parser cleans them up
     /// (percent-encoding, a fullwidth dot or soft hyphen, userinfo, tabs,
     /// a scheme without `//`), and by the strings it decodes (`atob('…')`,
-    /// `unescape('…')`): a tracker URL, or code that loads one. Such a
-    /// string counts as a URL string does when its host is written plainly.
+    /// `unescape('…')`): a tracker URL, or code that loads one, and by the
+    /// strings it runs as code (`setTimeout('…')`, `Function('…')`, a
+    /// `Blob`'s). Such a string counts as a URL string does when its host
+    /// is written plainly.
     ///
     /// Most scripts are let go by a few byte searches: it reads on only
     /// when a tracker host was seen where it did not count (`host_seen`),
@@ -429,9 +434,11 @@ impl InlineMatcher {
         let mut rule = None;
         let mut counting = Vec::new();
         for (index, token) in lexed.tokens.iter().enumerate() {
-            if token.kind == Kind::Ident && &text[token.range.clone()] == "fromCharCode" {
-                // `String.fromCharCode(104, 116, …)`: a URL or code spelled
-                // in character codes.
+            if token.kind == Kind::Ident
+                && matches!(&text[token.range.clone()], "fromCharCode" | "fromCodePoint")
+            {
+                // `String.fromCharCode(104, 116, …)` (or `fromCodePoint`): a
+                // URL or code spelled in character codes.
                 let found = char_codes(text, &lexed.tokens, index).and_then(|decoded| {
                     self.tracker_url(&decoded, granted).or_else(|| {
                         self.judge(&decoded, granted, false, false, &[], &mut false)
@@ -460,6 +467,16 @@ impl InlineMatcher {
                         .flatten()
                         .map(|verdict| verdict.rule)
                 }),
+                None if runs_as_code(text, &lexed.tokens, index) => self
+                    .judge(
+                        &js_unescape(literal),
+                        granted,
+                        false,
+                        loaded_only,
+                        &[],
+                        &mut false,
+                    )
+                    .map(|verdict| verdict.rule),
                 None if !loaded_only || used_by_loader(text, &lexed.tokens, index) => {
                     let spelled = may_spell_host(literal.as_bytes(), host_seen)
                         .then(|| self.tracker_url(literal, granted))
@@ -476,7 +493,7 @@ impl InlineMatcher {
                 }
                 None => None,
             };
-            if found.is_none() || navigates(text, &lexed.tokens, index) {
+            if found.is_none() || loads_nothing(text, &lexed.tokens, index) {
                 continue;
             }
             rule = rule.or(found);
@@ -536,7 +553,7 @@ static TRIGGERS: std::sync::LazyLock<Triggers> = std::sync::LazyLock::new(|| {
         decoder_calls: searcher(
             &DECODER_CALLS
                 .iter()
-                .chain(&["fromCharCode"])
+                .chain(&["fromCharCode", "fromCodePoint"])
                 .map(|s| s.to_string())
                 .collect::<Vec<_>>(),
         ),
@@ -772,9 +789,9 @@ fn names_any(bytes: &[u8], earlier: &[HostBinding]) -> bool {
         .any(|b| memchr::memmem::find(bytes, b.name.as_bytes()).is_some())
 }
 
-/// The text `String.fromCharCode(…)` makes of the numbers it is given
-/// (decimal or hexadecimal literals only), the `fromCharCode` name being
-/// token `index`.
+/// The text `String.fromCharCode(…)` (or `fromCodePoint(…)`) makes of the
+/// numbers it is given (decimal or hexadecimal literals only), the name
+/// being token `index`.
 fn char_codes(text: &str, tokens: &[Token], index: usize) -> Option<String> {
     let mut code = tokens[index + 1..]
         .iter()
@@ -800,6 +817,26 @@ fn char_codes(text: &str, tokens: &[Token], index: usize) -> Option<String> {
             _ => return None,
         }
     }
+}
+
+/// Whether string token `index` is code the script runs: the first
+/// argument of `eval(…)`, `Function(…)`, `setTimeout(…)` or `setInterval(…)`,
+/// or the first part of a `new Blob([…])` (run as a script or worker
+/// from its object URL).
+fn runs_as_code(text: &str, tokens: &[Token], index: usize) -> bool {
+    let mut before = tokens[..index]
+        .iter()
+        .rev()
+        .filter(|t| t.kind != Kind::Comment)
+        .map(|t| &text[t.range.clone()]);
+    matches!(
+        (before.next(), before.next(), before.next()),
+        (
+            Some("("),
+            Some("eval" | "Function" | "setTimeout" | "setInterval"),
+            _
+        ) | (Some("["), Some("("), Some("Blob"))
+    )
 }
 
 /// What string token `index` (its text `literal`) decodes to when it is
@@ -1166,7 +1203,9 @@ fn fetchable_host(
     }
     let prefix = text[content.start..host_start].trim_start();
     if is_url_start(prefix) || is_attribute_url(prefix) {
-        return !(is_page_path(&text[end..content.end]) || navigates(text, tokens, index));
+        return !(is_page_path(&text[end..content.end])
+            || loads_nothing(text, tokens, index)
+            || is_link_href(prefix));
     }
     if !prefix.is_empty() {
         return false;
@@ -1192,13 +1231,16 @@ fn is_page_path(path: &str) -> bool {
     .any(|p| segment.eq_ignore_ascii_case(p))
 }
 
-/// Whether string token `index` is a URL the page navigates to:
-/// `window.open(…)`, `location.assign(…)`/`replace(…)`, or assigned to
-/// `location` or `location.href`. Navigation loads nothing into the page.
-/// So for a URL the page only prints as the first argument of
-/// `console.log(…)` (`info`, `warn`, `error`, `debug`) or shows in
-/// `alert(…)`, `confirm(…)`, `prompt(…)`.
-fn navigates(text: &str, tokens: &[Token], index: usize) -> bool {
+/// Whether string token `index` is a URL that loads nothing into the page:
+/// one the page navigates to (`window.open(…)`, `location.assign(…)`/
+/// `replace(…)`, assigned to `location` or `location.href`), only prints
+/// as the first argument of `console.log(…)` (`info`, `warn`, `error`,
+/// `debug`), shows in `alert(…)`, `confirm(…)`, `prompt(…)` or as an
+/// element's text (`title`, `alt`, `textContent`…), looks for in another
+/// string (`href.indexOf(…)`, `includes`, `startsWith`…), encodes into
+/// another URL (`encodeURIComponent(…)`), or gives a link the script
+/// creates (`a.href = …`, `a` made by `document.createElement('a')`).
+fn loads_nothing(text: &str, tokens: &[Token], index: usize) -> bool {
     let mut before = tokens[..index]
         .iter()
         .rev()
@@ -1214,10 +1256,39 @@ fn navigates(text: &str, tokens: &[Token], index: usize) -> bool {
         (Some("("), Some("alert" | "confirm" | "prompt")) => {
             p3 != Some(".") || p4 == Some("window")
         }
+        (Some("("), Some("indexOf" | "lastIndexOf" | "includes" | "startsWith" | "endsWith")) => {
+            p3 == Some(".")
+        }
+        (Some("("), Some("encodeURIComponent")) => p3 != Some("."),
         (Some("="), Some("location")) => true,
-        (Some("="), Some("href")) => p3 == Some(".") && p4 == Some("location"),
+        (Some("="), Some("href")) => {
+            p3 == Some(".")
+                && p4.is_some_and(|name| name == "location" || creates_link(text, tokens, name))
+        }
+        (Some("="), Some("textContent" | "innerText" | "title" | "alt" | "placeholder")) => {
+            p3 == Some(".")
+        }
         _ => false,
     }
+}
+
+/// Whether the script binds `name` to a link it creates (`name =
+/// document.createElement('a')`), whose `href` navigates.
+fn creates_link(text: &str, tokens: &[Token], name: &str) -> bool {
+    let symbol = |t: &Token| &text[t.range.clone()];
+    tokens.windows(8).any(|w| {
+        symbol(&w[0]) == name
+            && [&w[1], &w[2], &w[3], &w[4], &w[5], &w[7]].map(symbol).eq(&[
+                "=",
+                "document",
+                ".",
+                "createElement",
+                "(",
+                ")",
+            ])
+            && w[6].kind == Kind::Str
+            && text[content(text, &w[6])].eq_ignore_ascii_case("a")
+    })
 }
 
 /// `//`, `https://`, `http:\/\/` (JSON-escaped), `wss://` (a WebSocket
@@ -1258,6 +1329,31 @@ fn is_attribute_url(prefix: &str) -> bool {
     let css_url =
         rest.len() >= 4 && rest.as_bytes()[rest.len() - 4..].eq_ignore_ascii_case(b"url(");
     rest.ends_with('=') || css_url
+}
+
+/// Whether the markup before a URL inside a string ends in a link's
+/// `href` (`<a class="x" href="https://`, `<area href=`): a link navigates
+/// when followed and loads nothing.
+fn is_link_href(prefix: &str) -> bool {
+    let Some(equals) = prefix.rfind('=') else {
+        return false;
+    };
+    let name_end = prefix[..equals].trim_end();
+    let name_start = name_end
+        .rfind(|c: char| c.is_ascii_whitespace() || matches!(c, '"' | '\'' | '/'))
+        .map_or(0, |at| at + 1);
+    if !name_end[name_start..].eq_ignore_ascii_case("href") {
+        return false;
+    }
+    let Some(open) = prefix[..name_start].rfind('<') else {
+        return false;
+    };
+    let tag = &prefix[open + 1..name_start];
+    let name = tag
+        .split(|c: char| c.is_ascii_whitespace() || c == '/')
+        .next()
+        .unwrap_or("");
+    !tag.contains('>') && (name.eq_ignore_ascii_case("a") || name.eq_ignore_ascii_case("area"))
 }
 
 /// Calls whose string argument is a URL a browser fetches.
@@ -2277,6 +2373,57 @@ beat.com/js/a.js';",
             judge("var ws = new WebSocket('wss://ws.example.org/x');"),
             None
         );
+    }
+
+    #[test]
+    fn urls_in_code_the_script_runs_from_a_string_are_read() {
+        let r = vendor_rules();
+        let judge = |code: &str| r.match_inline(code, CategorySet::NECESSARY_ONLY);
+        // `https://www.google-analytics.com/c`.
+        let codes = "104,116,116,112,115,58,47,47,119,119,119,46,103,111,111,103,108,101,45,97,110,97,108,121,116,105,99,115,46,99,111,109,47,99";
+        assert!(judge(&format!("new Image().src = String.fromCodePoint({codes});")).is_some());
+        for code in [
+            "setTimeout(\"fetch('https://www.google-analytics.com/g/collect')\", 10);",
+            "new Function(\"navigator.sendBeacon('https://www.google-analytics.com/g/collect')\")();",
+            "setInterval('new Image().src=\\'https://www.google-analytics.com/c\\'', 5000);",
+            "var b = new Blob([\"fetch('https://www.google-analytics.com/g/collect')\"]); new Worker(URL.createObjectURL(b));",
+        ] {
+            assert!(judge(code).is_some(), "{code}");
+        }
+        for code in [
+            "setTimeout(\"fetch('https://cdn.example.org/g/collect')\", 10);",
+            "setTimeout(\"console.log('https://www.google-analytics.com/g/collect is off')\", 10);",
+            "var t = 'fetch(\\'https://www.google-analytics.com/g/collect\\')';",
+        ] {
+            assert_eq!(judge(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn urls_only_compared_shown_encoded_or_linked_load_nothing() {
+        let r = vendor_rules();
+        for script in [
+            "if (a.href.indexOf('//www.google-analytics.com/') > -1) { a.rel = 'noopener'; }",
+            "if (u.startsWith('https://www.google-analytics.com/')) { block(u); }",
+            "img.alt = 'https://www.google-analytics.com/tr'; img.src = '/px.gif';",
+            "el.textContent = 'https://www.google-analytics.com/g/collect';",
+            "fetch('/proxy?u=' + encodeURIComponent('https://www.google-analytics.com/g/collect'));",
+            "var a = document.createElement('a'); a.href = 'https://www.google-analytics.com/acme'; document.body.appendChild(a);",
+            "document.write('<a class=\"f\" href=\"https://www.google-analytics.com/acme\">f</a>');",
+            "el.innerHTML = '<p><A HREF=https://www.google-analytics.com/acme>f</A></p>';",
+            "console.log('See https://x.disqus.com/count.js');",
+        ] {
+            assert_eq!(decide(&r, script), None, "{script}");
+        }
+        for script in [
+            "var l = document.createElement('link'); l.rel = 'stylesheet'; l.href = 'https://www.google-analytics.com/x.css'; document.head.appendChild(l);",
+            "document.write('<link rel=stylesheet href=\"https://www.google-analytics.com/x.css\">');",
+            "el.innerHTML = '<a href=\"/x\" style=\"background:url(https://www.google-analytics.com/c)\">x</a>';",
+            "el.innerHTML = '<a href=\"/x\"><img src=\"https://www.google-analytics.com/c\"></a>';",
+            "if (ready) fetch('https://www.google-analytics.com/g/collect');",
+        ] {
+            assert!(decide(&r, script).is_some(), "{script}");
+        }
     }
 
     #[test]

@@ -332,6 +332,8 @@ impl<'a, 'd> Reader<'a, 'd> {
                 self.javascript_link_at(i);
             } else if is("style") {
                 self.style_attribute(i);
+            } else if is("data-bg") && contains_url_call(self.raw_value(i)) {
+                self.css_value_attribute_at(i);
             } else if is("background") || is("poster") || is("data-poster") || is("data-bg") {
                 self.url_attribute_at(i, ElementKind::Img);
             } else {
@@ -441,6 +443,18 @@ impl<'a, 'd> Reader<'a, 'd> {
             }
             out.push_str(&css[at..]);
             self.decision.set.push(("style", escape_decoded(&out)));
+        }
+    }
+
+    /// An attribute whose value a lazy loader sets as a CSS value when it
+    /// is written as one (`data-bg="url(…)"`, which vanilla-lazyload and
+    /// WP Rocket give `background-image`): if it fetches a denied URL, it goes.
+    fn css_value_attribute_at(&mut self, i: usize) {
+        let judged = css_text(self.ctx, self.base, &self.value(i), false);
+        self.decision.enforcements.extend(judged.enforcements);
+        self.decision.references.extend(judged.references);
+        if !judged.denied.is_empty() {
+            self.decision.remove.push(i);
         }
     }
 
@@ -645,7 +659,23 @@ impl<'a, 'd> Reader<'a, 'd> {
             if !self.data_url_script(src) {
                 self.element_url(ElementKind::Script, src);
             }
-        } else if !(svg && self.tag.self_closing) {
+            return;
+        }
+        let lazy = namespace == Namespace::Html
+            && LAZY_SCRIPT_SOURCES
+                .iter()
+                .any(|a| self.tag.has(self.data, a))
+            && !self.gated();
+        if lazy {
+            if !self.data_url_script(LAZY_SCRIPT_SOURCES) {
+                self.element_url(ElementKind::Script, LAZY_SCRIPT_SOURCES);
+            }
+            if self.decision.edit != Edit::Keep {
+                return;
+            }
+        }
+        // Until a loader swaps its `src` in, the script runs its text.
+        if !(svg && self.tag.self_closing) {
             self.decision.follow = Follow::Script { svg };
         }
     }
@@ -1400,9 +1430,13 @@ pub(crate) fn rebuild_tag(
 
 /// Whether a `<script type>` value makes the browser run the script.
 ///
-/// Besides the JavaScript MIME types and `module`, this counts Partytown's
-/// `text/partytown` and Cloudflare Rocket Loader's `…-text/javascript`,
-/// which run the script later from another script.
+/// Besides the JavaScript MIME types and `module`, this counts the types
+/// under which another script runs it later: Partytown's `text/partytown`,
+/// Cloudflare Rocket Loader's `…-text/javascript`, and the types by which
+/// WordPress performance plugins delay a script until the visitor first
+/// moves the pointer, scrolls or presses a key (WP Rocket's
+/// `rocketlazyloadscript`, LiteSpeed's `litespeed/javascript`,
+/// Perfmatters' `pmdelayedscript`).
 pub fn is_executable_script_type(value: Option<&str>) -> bool {
     let Some(value) = value else { return true };
     let essence = value.split(';').next().unwrap_or("").trim();
@@ -1460,7 +1494,7 @@ const LEGACY_SCRIPT_LANGUAGES: [&str; 12] = [
 ];
 
 /// Script types a browser runs (compared ASCII case-insensitively).
-const EXECUTABLE_SCRIPT_TYPES: [&str; 18] = [
+const EXECUTABLE_SCRIPT_TYPES: [&str; 21] = [
     "module",
     "text/javascript",
     "application/javascript",
@@ -1479,7 +1513,16 @@ const EXECUTABLE_SCRIPT_TYPES: [&str; 18] = [
     "text/javascript1.4",
     "text/javascript1.5",
     "text/partytown",
+    "rocketlazyloadscript",
+    "litespeed/javascript",
+    "pmdelayedscript",
 ];
+
+/// Attributes of a script without `src` that a loader swaps in as its
+/// `src` later: WP Rocket's `data-rocket-src`, Perfmatters'
+/// `data-pmdelayedscript` (a `data:` URL for inline code), LiteSpeed's and
+/// lazy loaders' `data-src`.
+const LAZY_SCRIPT_SOURCES: &[&str] = &["data-rocket-src", "data-pmdelayedscript", "data-src"];
 
 /// Attributes by which browser-side consent managers (Klaro, Cookiebot,
 /// orestbida/cookieconsent, Complianz, …) mark elements they hold back.
@@ -1524,6 +1567,9 @@ mod tests {
             Some("TEXT/JAVASCRIPT; charset=utf-8"),
             Some("text/partytown"),
             Some("3f2a-text/javascript"),
+            Some("rocketlazyloadscript"),
+            Some("litespeed/javascript"),
+            Some("pmdelayedscript"),
         ] {
             assert!(exec(t), "{t:?}");
         }

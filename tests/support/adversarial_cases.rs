@@ -653,6 +653,25 @@ pub const CASES: &[Case] = &[
         gone: "https://www.",
         twin: r#"<script type="speculationrules">{"prefetch":[{"source":"document","eagerness":"eager"}]}</script><p><a href="/tr?id=1">x</a></p><script type="speculationrules">{"prerender":[{"where":{"selector_matches":".go"},"eagerness":"moderate"}]}</script><map><area class="go" href="https://static.example.org/ns.html?id=GTM-X"></map>"#,
     },
+    // Found by a fifth adversarial round.
+    Case {
+        name: "scripts a performance plugin runs at the visitor's first move: WP Rocket, LiteSpeed, Perfmatters, a lazy script's data-src",
+        tracker: r#"<script type="rocketlazyloadscript" data-rocket-src="https://www.googletagmanager.com/gtag/js?id=G-X" async></script><script type="rocketlazyloadscript">var s=document.createElement('script');s.src='https://www.googletagmanager.com/gtm.js?id=GTM-X';document.head.appendChild(s)</script><script type="litespeed/javascript" data-src="https://connect.facebook.net/en_US/fbevents.js"></script><script type="pmdelayedscript" src="https://www.google-analytics.com/analytics.js" data-perfmatters-type="text/javascript"></script><script type="pmdelayedscript" data-pmdelayedscript="https://www.googletagmanager.com/gtag/js?id=G-Y"></script><script data-src="https://www.google-analytics.com/analytics.js" class="lazy"></script><script>addEventListener('load',function(){document.querySelectorAll('script[data-rocket-src],script[data-src],script[data-pmdelayedscript]').forEach(function(o){var s=document.createElement('script');s.src=o.getAttribute('data-rocket-src')||o.getAttribute('data-src')||o.getAttribute('data-pmdelayedscript');document.head.appendChild(s)})})</script>"#,
+        gone: "https://",
+        twin: r#"<script type="rocketlazyloadscript" data-rocket-src="/js/gtag.js?id=G-X" async></script><script type="rocketlazyloadscript">var s=document.createElement('script');s.src='/js/app.js?id=GTM-X';document.head.appendChild(s)</script><script type="litespeed/javascript" data-src="/js/events.js"></script><script type="pmdelayedscript" src="/js/analytics.js" data-perfmatters-type="text/javascript"></script><script type="pmdelayedscript" data-pmdelayedscript="/js/gtag.js?id=G-Y"></script><script data-src="/js/lazy.js" class="lazy"></script><script>addEventListener('load',function(){document.querySelectorAll('script[data-rocket-src],script[data-src],script[data-pmdelayedscript]').forEach(function(o){var s=document.createElement('script');s.src=o.getAttribute('data-rocket-src')||o.getAttribute('data-src')||o.getAttribute('data-pmdelayedscript');document.head.appendChild(s)})})</script>"#,
+    },
+    Case {
+        name: "a lazy background written as CSS (data-bg=\"url(…)\", as vanilla-lazyload and WP Rocket take it)",
+        tracker: r#"<div class="lazy" data-bg="url(https://www.facebook.com/tr?id=1)">x</div><div class="rocket-lazyload" data-bg="url(&quot;https://www.facebook.com/tr?id=2&quot;)">y</div><script>addEventListener('load',function(){document.querySelectorAll('[data-bg]').forEach(function(e){e.style.backgroundImage=e.getAttribute('data-bg')})})</script>"#,
+        gone: "facebook",
+        twin: r#"<div class="lazy" data-bg="url(/img/a.jpg)">x</div><div class="rocket-lazyload" data-bg="url(&quot;/img/b.jpg&quot;)">y</div><script>addEventListener('load',function(){document.querySelectorAll('[data-bg]').forEach(function(e){e.style.backgroundImage=e.getAttribute('data-bg')})})</script>"#,
+    },
+    Case {
+        name: "code a script runs from a string (setTimeout, Function, setInterval, a Blob it runs as a worker), and a URL in String.fromCodePoint",
+        tracker: r#"<script>setTimeout("fetch('https://www.google-analytics.com/g/collect?zz=1')",10)</script><script>new Function("navigator.sendBeacon('https://www.google-analytics.com/g/collect?zz=2')")()</script><script>var t=setInterval('new Image().src=\'https://www.facebook.com/tr?zz=3\'',5000);setTimeout(function(){clearInterval(t)},6000)</script><script>new Image().src=String.fromCodePoint(104,116,116,112,115,58,47,47,119,119,119,46,102,97,99,101,98,111,111,107,46,99,111,109,47,116,114,63,105,100,61,49)+'&zz=4'</script><script>var b=new Blob(["fetch('https://www.google-analytics.com/g/collect?zz=5')"]);new Worker(URL.createObjectURL(b))</script>"#,
+        gone: "zz=",
+        twin: r#"<script>setTimeout("fetch('https://cdn.example.org/g/collect?zz=1')",10)</script><script>new Function("navigator.sendBeacon('https://cdn.example.org/g/collect?zz=2')")()</script><script>var t=setInterval('new Image().src=\'https://cdn.example.org/tr?zz=3\'',5000);setTimeout(function(){clearInterval(t)},6000)</script><script>new Image().src=String.fromCodePoint(104,116,116,112,115,58,47,47,99,100,110,46,101,120,97,109,112,108,101,46,111,114,103,47,116,114,63,105,100,61,49)+'&zz=4'</script><script>var b=new Blob(["fetch('https://cdn.example.org/g/collect?zz=5')"]);new Worker(URL.createObjectURL(b))</script>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -748,5 +767,10 @@ pub const INERT: &[&str] = &[
     // navigates to it anyway.
     r#"<script type="speculationrules">{"prefetch":[{"where":{"href_matches":"/*"},"eagerness":"eager"}],"prerender":[{"source":"document"}]}</script><a href="https://www.facebook.com/tr?id=1">x</a>"#,
     // A tracker URL a script only prints or shows.
-    r#"<script>console.info('https://www.google-analytics.com/g/collect?v=2 is blocked until consent')</script><script>if (!window.fbq) alert("https://www.facebook.com/tr?id=1 did not load")</script>"#,
+    r#"<script>console.info('https://www.google-analytics.com/g/collect?v=2 is blocked until consent')</script><script>if (!window.fbq) alert("https://www.facebook.com/tr?id=1 did not load")</script>"#,    // Found by a fifth adversarial round: a tracker's page linked from
+    // markup a script writes, or from a link it creates; a tracker URL a
+    // script looks for in a link, shows as text, encodes into a first-party
+    // URL, or prints.
+    r#"<script>document.write('<a href="https://www.facebook.com/acme">Facebook</a>')</script><script>document.body.insertAdjacentHTML('beforeend', '<p><a class="social" href="https://www.facebook.com/acme" target="_blank">f</a></p>')</script><script>var a=document.createElement('a');a.href='https://www.facebook.com/acme';a.textContent='Facebook';document.body.appendChild(a)</script>"#,
+    r#"<script>var links=document.querySelectorAll('a');for(var i=0;i<links.length;i++){if(links[i].href.indexOf('//www.facebook.com/')>-1){links[i].rel='noopener'}}</script><script>var img=new Image();img.alt='https://www.facebook.com/tr';img.src='/px.gif';</script><script>fetch('/api/proxy?url='+encodeURIComponent('https://www.google-analytics.com/g/collect'))</script><script>addEventListener('load',function(){console.log('https://www.google-analytics.com/analytics.js')})</script>"#,
 ];
