@@ -67,7 +67,7 @@ fn rewrite(c: &mut Criterion) {
         // Every inline script seen for the first time (a page never seen).
         group.bench_with_input(BenchmarkId::new("no_consent", &name), &shared, |b, html| {
             b.iter_batched(
-                || policy.rewriter.rules().forget_inline_verdicts(),
+                || policy.rewriter.forget_decisions(),
                 |()| no_consent(html),
                 BatchSize::PerIteration,
             )
@@ -236,7 +236,7 @@ fn small_page(c: &mut Criterion) {
     };
     group.bench_function("no_consent", |b| {
         b.iter_batched(
-            || policy.rewriter.rules().forget_inline_verdicts(),
+            || policy.rewriter.forget_decisions(),
             |()| no_consent(),
             BatchSize::PerIteration,
         )

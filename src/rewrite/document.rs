@@ -7,7 +7,7 @@ use std::sync::Arc;
 use url::Url;
 
 use super::handlers::{self, Context, Decision, Edit, Follow};
-use super::{urls, Enforcement, Report, RewriteError};
+use super::{memo, urls, Enforcement, Report, RewriteError};
 use bytes::Bytes;
 
 use crate::html::edit::{Editor, Output};
@@ -111,6 +111,9 @@ pub(crate) struct Document {
     consent_defaults_placed: bool,
     /// The `<base href>` URL, once one was read (only the first counts).
     base: Option<Url>,
+    /// What tag decisions depend on besides the tag (see [`memo::scope`]),
+    /// kept up to date with `base`.
+    memo_scope: u64,
     base_seen: bool,
     /// How many `<template>` elements are open: a `<base>` in one sets
     /// nothing (template content is inert).
@@ -134,8 +137,15 @@ const MAX_HOST_BINDINGS: usize = 32;
 
 impl Document {
     pub(crate) fn new(ctx: Arc<Context>, nesting: Nesting) -> Self {
+        let memo_scope = memo::scope(
+            ctx.granted,
+            ctx.first_party.as_deref(),
+            ctx.collect_references,
+            None,
+        );
         Document {
             ctx,
+            memo_scope,
             editor: Editor::default(),
             report: Report::default(),
             mode: Mode::Pass,
@@ -151,6 +161,33 @@ impl Document {
             scripts_may_run: nesting == Nesting::Top,
             prefetches_links: false,
         }
+    }
+
+    fn set_base(&mut self, base: Option<Url>) {
+        let ctx = &self.ctx;
+        self.memo_scope = memo::scope(
+            ctx.granted,
+            ctx.first_party.as_deref(),
+            ctx.collect_references,
+            base.as_ref(),
+        );
+        self.base = base;
+    }
+
+    /// [`handlers::decide`] on `tag`, or what it decided before on the same
+    /// tag in the same scope.
+    fn decide(&self, data: &[u8], tag: &StartTag<'_>) -> Decision {
+        let memo = &self.ctx.inner.tag_memo;
+        let key = memo.key(data, tag, self.memo_scope);
+        if let Some(decision) = key.as_ref().and_then(|key| memo.get(key)) {
+            return decision;
+        }
+        let mut decision = Decision::default();
+        handlers::decide(&self.ctx, self.base.as_ref(), data, tag, &mut decision);
+        if let Some(key) = key {
+            memo.remember(key, &decision);
+        }
+        decision
     }
 
     pub(crate) fn reserve(&mut self, n: usize) {
@@ -505,7 +542,7 @@ impl Document {
                     if html && self.scripts_may_run {
                         self.tracker_base(&base, decision);
                     }
-                    self.base = Some(base);
+                    self.set_base(Some(base));
                 }
             }
             if tag.name == TagName::Base && tag.namespace == Namespace::Html {
@@ -733,8 +770,7 @@ impl Handler for Document {
         if !prefetched && handlers::nothing_to_decide(data, tag) {
             return;
         }
-        let mut decision = Decision::default();
-        handlers::decide(&self.ctx, self.base.as_ref(), data, tag, &mut decision);
+        let mut decision = self.decide(data, tag);
         if prefetched && decision.edit == Edit::Keep {
             handlers::prefetched_link(&self.ctx, self.base.as_ref(), data, tag, &mut decision);
         }
@@ -836,7 +872,7 @@ fn filter_nested(
     base: Option<&Url>,
 ) -> (Vec<u8>, Report) {
     let mut doc = Document::new(ctx.clone(), nesting);
-    doc.base = base.cloned();
+    doc.set_base(base.cloned());
     doc.scripts_may_run = nesting == Nesting::Srcdoc
         && memchr::memmem::find_iter(markup, b"<").any(|at| {
             markup[at + 1..]

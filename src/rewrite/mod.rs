@@ -22,6 +22,7 @@
 mod document;
 mod handlers;
 pub mod link_header;
+mod memo;
 pub mod placeholder;
 #[cfg(test)]
 mod tests;
@@ -172,6 +173,8 @@ pub(crate) struct Inner {
     limits: Limits,
     /// Whether any rule has a Google Consent Mode action.
     consent_mode: bool,
+    /// Start tag decisions remembered across documents.
+    tag_memo: memo::TagMemo,
 }
 
 impl Rewriter {
@@ -184,6 +187,7 @@ impl Rewriter {
                 categories,
                 limits,
                 consent_mode,
+                tag_memo: memo::TagMemo::default(),
             }),
         }
     }
@@ -191,6 +195,13 @@ impl Rewriter {
     /// The tag rules in use.
     pub fn rules(&self) -> &TagRules {
         &self.inner.rules
+    }
+
+    /// Forgets every remembered decision, on tags and inline scripts alike
+    /// (for benchmarks of pages never seen).
+    pub fn forget_decisions(&self) {
+        self.inner.rules.forget_inline_verdicts();
+        self.inner.tag_memo.clear();
     }
 
     /// Whether a response for a visitor granted `granted` needs rewriting at

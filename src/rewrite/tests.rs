@@ -1019,3 +1019,54 @@ fn links_speculation_rules_prefetch_lose_a_tracker_href() {
         format!(r#"{rules}<a class=k>b</a><a href="/c">c</a>"#)
     );
 }
+
+#[test]
+fn remembered_tag_decisions_are_those_made_afresh() {
+    let options = FilterOptions {
+        collect_references: true,
+        first_party: Some("www.example.org".into()),
+        ..plain()
+    };
+    let run = |r: &Rewriter, granted: CategorySet, html: &str| {
+        let mut filter = r.filter(granted, &options).unwrap();
+        let mut out = filter.write(html.as_bytes()).unwrap();
+        let (tail, report) = filter.end().unwrap();
+        out.extend(tail);
+        (
+            String::from_utf8(out).unwrap(),
+            report.references,
+            report.enforcements,
+        )
+    };
+    // The same tags, relative to the document, then to a tracker's base;
+    // with and without the tracker's category granted.
+    let tags = r#"<script src="gtm.js?id=1"></script><img src="https://cdn.example.net/a.png"><script src="https://www.googletagmanager.com/gtm.js?id=2"></script><link rel="stylesheet" href="/s.css">"#;
+    let pages = [
+        tags.to_string(),
+        format!(r#"<base href="https://www.googletagmanager.com/">{tags}"#),
+        format!(r#"<base href="https://static.example.net/">{tags}"#),
+    ];
+    let grants = [NONE, NONE.with(Category::ANALYTICS)];
+    let fresh: Vec<_> = grants
+        .iter()
+        .flat_map(|&g| pages.iter().map(move |p| (g, p)))
+        .map(|(g, p)| run(&rewriter(Limits::default()), g, p))
+        .collect();
+    // Decided afresh, each page differs from the others.
+    assert!(fresh[0].0.contains("gtm.js?id=1") && !fresh[0].0.contains("id=2"));
+    assert!(!fresh[1].0.contains("gtm.js?id=1"), "{}", fresh[1].0);
+    assert!(fresh[3].0.contains("gtm.js?id=1") && fresh[3].0.contains("id=2"));
+    assert_ne!(fresh[0].1, fresh[2].1, "the base moves the references");
+    // One rewriter remembering every kept tag decides the same, in any order.
+    let r = rewriter(Limits::default());
+    for round in 0..3 {
+        let all: Vec<_> = grants
+            .iter()
+            .flat_map(|&g| pages.iter().map(move |p| (g, p)))
+            .enumerate()
+            .collect();
+        for &(i, (g, p)) in all.iter().rev() {
+            assert_eq!(run(&r, g, p), fresh[i], "round {round}, page {i}");
+        }
+    }
+}
