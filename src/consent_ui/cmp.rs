@@ -102,12 +102,27 @@ static BODY_START: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("static pattern builds")
 });
 
+/// What [`consent_manager`] found, by the text's 128-bit hash and length:
+/// a site serves the same page head again and again.
+static FOUND: LazyLock<quick_cache::sync::Cache<(u128, usize), Option<&'static str>>> =
+    LazyLock::new(|| quick_cache::sync::Cache::new(REMEMBERED_HEADS));
+
+/// How many page heads' verdicts are remembered.
+const REMEMBERED_HEADS: usize = 4096;
+
 /// The consent manager whose loader appears in `html`, if any.
 pub fn consent_manager(html: &[u8]) -> Option<&'static str> {
+    let key = (xxhash_rust::xxh3::xxh3_128(html), html.len());
+    if let Some(found) = FOUND.get(&key) {
+        return found;
+    }
     let (set, names) = &*LOADERS;
-    set.hits_in_bytes(html)
+    let found = set
+        .hits_in_bytes(html)
         .first()
-        .map(|hit| names[hit.pattern])
+        .map(|hit| names[hit.pattern]);
+    FOUND.insert(key, found);
+    found
 }
 
 /// Where the first `<body` in `html` starts, if any (a cheap bound for how
@@ -159,12 +174,16 @@ mod tests {
             (b"<script defer src=\"/assets/klaro.js\">", "Klaro"),
             (b"<script src=\"https://sdk.privacy-center.org/loader.js\">", "Didomi"),
         ] {
+            // Found, then remembered.
+            assert_eq!(consent_manager(html), Some(name));
             assert_eq!(consent_manager(html), Some(name));
         }
-        assert_eq!(
-            consent_manager(b"<p>We use cookies.</p><script src=/app.js>"),
-            None
-        );
+        for _ in 0..2 {
+            assert_eq!(
+                consent_manager(b"<p>We use cookies.</p><script src=/app.js>"),
+                None
+            );
+        }
     }
 
     #[test]
