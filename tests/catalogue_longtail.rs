@@ -152,6 +152,19 @@ fn prebid_module_and_sdk_vendors_are_covered() {
         ),
         ("https://swetrix.org/swetrix.js", ElementKind::Script),
         ("https://salesiq.zohopublic.com/widget", ElementKind::Script),
+        // tags of archived pages
+        (
+            "https://wfpscripts.webspectator.com/bootstrap/ws-X.js",
+            ElementKind::Script,
+        ),
+        (
+            "https://o.aolcdn.com/ads/adsWrapper.min.js",
+            ElementKind::Script,
+        ),
+        (
+            "https://d1z2jf7jlzjs58.cloudfront.net/p.js",
+            ElementKind::Script,
+        ),
     ];
     let missing: Vec<_> = cases
         .iter()
@@ -181,6 +194,10 @@ fn content_next_to_listed_ad_and_chat_endpoints_is_left_alone() {
         ),
         ("https://www.zoho.com/forms/x", ElementKind::Iframe),
         ("https://s.yimg.com/cv/apiv2/x.jpg", ElementKind::Img),
+        (
+            "https://o.aolcdn.com/images/dims?quality=85&image_uri=x",
+            ElementKind::Img,
+        ),
         ("https://www.dailymotion.com/favicon.ico", ElementKind::Img),
         ("https://www.mozilla.org/x.js", ElementKind::Script),
         ("https://github.com/prebid/Prebid.js", ElementKind::Iframe),
