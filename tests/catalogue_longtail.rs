@@ -199,6 +199,11 @@ fn content_next_to_listed_ad_and_chat_endpoints_is_left_alone() {
             ElementKind::Img,
         ),
         ("https://www.dailymotion.com/favicon.ico", ElementKind::Img),
+        ("https://sp.rmbl.ws/s8/1/x.jpg", ElementKind::Img),
+        (
+            "https://embed.sendtonews.com/player4/embedcode.js",
+            ElementKind::Script,
+        ),
         ("https://www.mozilla.org/x.js", ElementKind::Script),
         ("https://github.com/prebid/Prebid.js", ElementKind::Iframe),
     ];
