@@ -686,6 +686,12 @@ pub const CASES: &[Case] = &[
         twin: r#"<script>var s=document.createElement('script');s.textContent="(function(w,d,s,l,i){w[l]=w[l]||[];var f=d.getElementsByTagName(s)[0],j=d.createElement(s);j.async=true;j.src='https://static.example.org/app.js?id='+i;f.parentNode.insertBefore(j,f);})(window,document,'script','dataLayer','GTM-X');";document.head.appendChild(s)</script><script>var t=document.createElement('script');t.text='fetch("https://cdn.example.org/g/collect?v=2")';document.body.appendChild(t)</script><script>var e=document.createElement("script");e.innerHTML="new Image().src='/px.gif?id=1'";document.head.appendChild(e)</script>"#,
     },
     Case {
+        name: "links read before the speculation rules that prefetch the document's links",
+        tracker: r#"<p><a href="https://www.facebook.com/tr?id=1">x</a><a href="/about">a</a></p><map><area href="//www.googletagmanager.com/ns.html?id=GTM-X"></map><script type="speculationrules">{"prefetch":[{"source":"document","eagerness":"eager"}]}</script>"#,
+        gone: "speculationrules\">{",
+        twin: r#"<p><a href="https://static.example.org/tr?id=1">x</a><a href="/about">a</a></p><map><area href="//cdn.example.org/ns.html?id=GTM-X"></map><script type="speculationrules">{"prefetch":[{"source":"document","eagerness":"eager"}]}</script>"#,
+    },
+    Case {
         name: "a tracker host in pieces: a named array joined later, a name bound to glued strings or a join, a literal in a template, Babel's concat",
         tracker: r#"<script>var p=['www','google-analytics','com'];var s=document.createElement('script');s.src='https://'+p.join('.')+'/analytics.js';document.head.appendChild(s)</script><script>var h=['www','googletagmanager','com'].join('.');var t=document.createElement('script');t.src='https://'+h+'/js/app.js';document.head.appendChild(t)</script><script>var H='www.google'+'-analytics.com';new Image().src='https://'+H+'/collect?v=1'</script><script>fetch(`https://www.${'google-analytics'}.com/g/collect?v=2`)</script><script>var g='www.google-analytics.com';navigator.sendBeacon('https://'.concat(g,'/g/collect?v=3'))</script>"#,
         gone: "google",
@@ -793,8 +799,11 @@ pub const INERT: &[&str] = &[
     r#"<script>document.write('<a href="https://www.facebook.com/acme">Facebook</a>')</script><script>document.body.insertAdjacentHTML('beforeend', '<p><a class="social" href="https://www.facebook.com/acme" target="_blank">f</a></p>')</script><script>var a=document.createElement('a');a.href='https://www.facebook.com/acme';a.textContent='Facebook';document.body.appendChild(a)</script>"#,
     r#"<script>var links=document.querySelectorAll('a');for(var i=0;i<links.length;i++){if(links[i].href.indexOf('//www.facebook.com/')>-1){links[i].rel='noopener'}}</script><script>var img=new Image();img.alt='https://www.facebook.com/tr';img.src='/px.gif';</script><script>fetch('/api/proxy?url='+encodeURIComponent('https://www.google-analytics.com/g/collect'))</script><script>addEventListener('load',function(){console.log('https://www.google-analytics.com/analytics.js')})</script>"#,
     // Found by a sixth adversarial round: structured data or text given to
-    // an element the script creates; a `Link` given in a meta element
-    // (Chromium honours none); a tracker's host list joined into text.
+    // an element the script creates; speculation rules that fetch only
+    // same-origin links or on a press, after a link at a tracker; a `Link`
+    // given in a meta element (Chromium honours none); a tracker's host
+    // list joined into text.
     r#"<script>var s=document.createElement('script');s.type='application/ld+json';s.textContent='{"@type":"Organization","sameAs":["https://www.facebook.com/acme","https://www.google-analytics.com/x"]}';document.head.appendChild(s)</script><script>var d=document.createElement('div');d.textContent='We use https://www.google-analytics.com/analytics.js for statistics';document.body.appendChild(d)</script>"#,
+    r#"<p><a href="https://www.facebook.com/tr?id=1">f</a></p><script type="speculationrules">{"prefetch":[{"source":"document","where":{"href_matches":"/*"},"eagerness":"moderate"}]}</script><script type="speculationrules">{"prerender":[{"source":"document"}]}</script>"#,
     r#"<meta http-equiv="Link" content="<https://www.googletagmanager.com/gtm.js?id=GTM-X>; rel=preload; as=script"><script>var hosts=['www.google-analytics.com','www.googletagmanager.com'];document.getElementById('v').textContent='Blocked: '+hosts.join(', ')</script>"#,
 ];
