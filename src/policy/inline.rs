@@ -458,7 +458,9 @@ impl InlineMatcher {
                 continue;
             }
             let literal = &text[content(text, token)];
-            let found = match decoded_argument(text, &lexed.tokens, index, literal) {
+            let decoded = decoded_argument(text, &lexed.tokens, index, literal)
+                .or_else(|| data_url_code(literal));
+            let found = match decoded {
                 // Decoded JSON is data, not code.
                 Some(decoded) => self.tracker_url(&decoded, granted).or_else(|| {
                     serde_json::from_str::<serde_json::Value>(&decoded)
@@ -467,16 +469,15 @@ impl InlineMatcher {
                         .flatten()
                         .map(|verdict| verdict.rule)
                 }),
-                None if runs_as_code(text, &lexed.tokens, index) => self
-                    .judge(
-                        &js_unescape(literal),
-                        granted,
-                        false,
-                        loaded_only,
-                        &[],
-                        &mut false,
-                    )
-                    .map(|verdict| verdict.rule),
+                None if runs_as_code(text, &lexed.tokens, index) => {
+                    let code = js_unescape(literal);
+                    // JSON (a script's structured data) loads nothing.
+                    serde_json::from_str::<serde_json::Value>(&code)
+                        .is_err()
+                        .then(|| self.judge(&code, granted, false, loaded_only, &[], &mut false))
+                        .flatten()
+                        .map(|verdict| verdict.rule)
+                }
                 None if !loaded_only || used_by_loader(text, &lexed.tokens, index) => {
                     let spelled = may_spell_host(literal.as_bytes(), host_seen)
                         .then(|| self.tracker_url(literal, granted))
@@ -531,15 +532,32 @@ impl InlineMatcher {
 /// Calls that decode the string they are given (into code or a URL).
 const DECODER_CALLS: [&str; 4] = ["atob", "unescape", "decodeURIComponent", "decodeURI"];
 
+/// How `data:` URLs of code or markup start, as scripts write them (see
+/// [`data_url_code`]).
+const DATA_CODE_STARTS: [&str; 7] = [
+    "data:text/javascript",
+    "data:application/javascript",
+    "data:application/x-javascript",
+    "data:text/html",
+    "data:text/plain",
+    "data:,",
+    "data:;",
+];
+
 /// The searches that let most scripts skip [`InlineMatcher::judge_spelled_hosts`],
 /// each one pass (aho-corasick's packed searcher), built once.
 struct Triggers {
-    /// A decoder call's name.
+    /// A decoder call's name, or the start of a `data:` URL of code.
     decoder_calls: aho_corasick::AhoCorasick,
     /// What a URL starts with: `//`, a scheme's `ttp`, a backslash.
     url_start: aho_corasick::AhoCorasick,
     /// An array joined: `].join(`.
     join: memchr::memmem::Finder<'static>,
+    /// A named array joined: `.join(`.
+    bound_join: memchr::memmem::Finder<'static>,
+    /// A string literal substituted into a template (`${'`, `${"`), or
+    /// given more by `concat` (`'.concat(`).
+    substituted_literal: aho_corasick::AhoCorasick,
 }
 
 static TRIGGERS: std::sync::LazyLock<Triggers> = std::sync::LazyLock::new(|| {
@@ -554,16 +572,24 @@ static TRIGGERS: std::sync::LazyLock<Triggers> = std::sync::LazyLock::new(|| {
             &DECODER_CALLS
                 .iter()
                 .chain(&["fromCharCode", "fromCodePoint"])
+                .chain(&DATA_CODE_STARTS)
                 .map(|s| s.to_string())
                 .collect::<Vec<_>>(),
         ),
         url_start: searcher(&["//", "ttp", "\\"].map(String::from)),
         join: memchr::memmem::Finder::new("].join("),
+        bound_join: memchr::memmem::Finder::new(".join("),
+        substituted_literal: searcher(
+            &["${'", "${\"", "'.concat(", "\".concat(", "`.concat("].map(String::from),
+        ),
     }
 });
 
 /// Whether the script glues two string literals by `+` (a space on either
-/// side at most: `'…'+'…'`, `"…" + '…'`), or joins an array (`].join(`).
+/// side at most: `'…'+'…'`, `"…" + '…'`), joins an array (`].join(`,
+/// or `.join(` in a script that binds a name to an array of strings),
+/// substitutes a string literal into a template (`` `…${'…'}…` ``), or
+/// glues by `concat` (`'…'.concat(`).
 /// One pass to each `+`: a search for every quote–plus–quote spelling
 /// would stop at every quote.
 fn glues_strings(bytes: &[u8]) -> bool {
@@ -574,6 +600,20 @@ fn glues_strings(bytes: &[u8]) -> bool {
         is_quote(before.strip_suffix(b" ").unwrap_or(before).last())
             && is_quote(after.strip_prefix(b" ").unwrap_or(after).first())
     }) || TRIGGERS.join.find(bytes).is_some()
+        || (TRIGGERS.bound_join.find(bytes).is_some() && binds_string_array(bytes))
+        || TRIGGERS.substituted_literal.is_match(bytes)
+}
+
+/// Whether the script may bind a name to an array literal of strings: an
+/// `=` (a space on either side at most) before `[` and a quote.
+fn binds_string_array(bytes: &[u8]) -> bool {
+    let is_quote = |b: Option<&u8>| matches!(b, Some(b'\'' | b'"' | b'`'));
+    memchr::memchr_iter(b'[', bytes).any(|at| {
+        let before = &bytes[..at];
+        let after = &bytes[at + 1..];
+        before.strip_suffix(b" ").unwrap_or(before).last() == Some(&b'=')
+            && is_quote(after.strip_prefix(b" ").unwrap_or(after).first())
+    })
 }
 
 /// The string literals the script glues together, by the token index of
@@ -585,17 +625,78 @@ fn glues_strings(bytes: &[u8]) -> bool {
 /// token. A name or property the script binds once to a string (`var h =
 /// 'tracker.example'`, `{host: 'tracker.example'}`, read as `h`,
 /// `window.h`, `cfg.host` or `cfg['host']`), or that an earlier script
-/// bound to one (`earlier`), glues as that string.
+/// bound to one (`earlier`), glues as that string; so does a name bound
+/// to an array of strings, joined (`p.join('.')`), or to a run itself.
+/// `'…'.concat(a, b)` (Babel's template) glues as `'…' + a + b`.
 fn glued_strings(text: &str, tokens: &[Token], earlier: &[HostBinding]) -> Vec<(usize, String)> {
     let code: Vec<usize> = (0..tokens.len())
         .filter(|&i| tokens[i].kind != Kind::Comment)
         .collect();
+    let constants = string_constants(text, tokens, &code, earlier);
+    let joins = bound_array_joins(text, tokens, &code);
+    let mut derived = foldhash::HashMap::default();
+    let runs = glue_runs(text, tokens, &code, &constants, &joins, &derived);
+    // A name bound to a glued run (`var h = 'www.tracker' + '.example'`,
+    // `var h = ['www', 'tracker', 'example'].join('.')`) glues as its text.
+    let symbol = |c: usize| code.get(c).map_or("", |&i| &text[tokens[i].range.clone()]);
+    let kind = |c: usize| code.get(c).map(|&i| tokens[i].kind);
+    for run in &runs {
+        let start = if run.start > 0 && symbol(run.start - 1) == "[" {
+            run.start - 1
+        } else {
+            run.start
+        };
+        let ended = code.get(run.end).is_none_or(|&i| {
+            tokens[i].newline_before || matches!(symbol(run.end), ";" | "," | "}")
+        });
+        let binds = start >= 2
+            && symbol(start - 1) == "="
+            && kind(start - 2) == Some(Kind::Ident)
+            && (start < 3 || symbol(start - 3) != ".");
+        if binds && ended {
+            derived
+                .entry(symbol(start - 2))
+                .or_insert_with(|| run.text.clone());
+        }
+    }
+    if derived.is_empty() {
+        return runs.into_iter().map(|run| (run.key, run.text)).collect();
+    }
+    glue_runs(text, tokens, &code, &constants, &joins, &derived)
+        .into_iter()
+        .map(|run| (run.key, run.text))
+        .collect()
+}
+
+/// A run of glued strings (see [`glued_strings`]): its first and past-last
+/// code indexes, the token index of its first string, and its text.
+struct GlueRun {
+    start: usize,
+    end: usize,
+    key: usize,
+    text: String,
+}
+
+/// The runs [`glued_strings`] reads, `code` indexing the tokens that are not
+/// comments, with the names and properties bound to strings (`constants`),
+/// the joins of named arrays (`joins`, see [`bound_array_joins`]) and the
+/// names bound to runs read before (`derived`).
+fn glue_runs<'t>(
+    text: &'t str,
+    tokens: &[Token],
+    code: &[usize],
+    constants: &std::collections::HashMap<(bool, &'t str), &'t str>,
+    joins: &foldhash::HashMap<usize, (String, usize)>,
+    derived: &foldhash::HashMap<&'t str, String>,
+) -> Vec<GlueRun> {
     let symbol = |c: usize| code.get(c).map_or("", |&i| &text[tokens[i].range.clone()]);
     let kind = |c: usize| code.get(c).map(|&i| tokens[i].kind);
     let literal = |c: usize| &text[content(text, &tokens[code[c]])];
-    let constants = string_constants(text, tokens, &code, earlier);
     // The string an item starting at `c` stands for, and where it ends.
     let item_at = |c: usize| -> Option<(&str, usize)> {
+        if let Some((joined, next)) = joins.get(&c) {
+            return Some((joined.as_str(), *next));
+        }
         match kind(c)? {
             Kind::Str => Some((literal(c), c + 1)),
             // Not a property read by itself.
@@ -619,11 +720,21 @@ fn glued_strings(text: &str, tokens: &[Token], earlier: &[HostBinding]) -> Vec<(
                 if matches!(symbol(next), "(" | "[") {
                     return None;
                 }
-                let value = constants.get(&(properties > 0, name)).or_else(|| {
-                    // `window.h` is the global `h`.
-                    let global = properties == 1 && GLOBAL_OBJECTS.contains(&symbol(c));
-                    global.then(|| constants.get(&(false, name))).flatten()
-                })?;
+                let value = constants
+                    .get(&(properties > 0, name))
+                    .copied()
+                    .or_else(|| {
+                        // `window.h` is the global `h`.
+                        let global = properties == 1 && GLOBAL_OBJECTS.contains(&symbol(c));
+                        global
+                            .then(|| constants.get(&(false, name)).copied())
+                            .flatten()
+                    })
+                    .or_else(|| {
+                        (properties == 0)
+                            .then(|| derived.get(name).map(String::as_str))
+                            .flatten()
+                    })?;
                 Some((value, next))
             }
             _ => None,
@@ -663,15 +774,38 @@ fn glued_strings(text: &str, tokens: &[Token], earlier: &[HostBinding]) -> Vec<(
         let mut key = is_literal.then_some(code[c]);
         // A `,` glues only the items of an array literal.
         let in_array = c > 0 && symbol(c - 1) == "[";
-        while whole && (symbol(next) == "+" || (in_array && symbol(next) == ",")) {
-            let Some((more, after, is_literal, read)) = unit_at(next + 1) else {
+        while whole {
+            if symbol(next) == "+" || (in_array && symbol(next) == ",") {
+                let Some((more, after, is_literal, read)) = unit_at(next + 1) else {
+                    break;
+                };
+                if is_literal && key.is_none() {
+                    key = Some(code[next + 1]);
+                }
+                pieces.extend(more);
+                (next, whole) = (after, read);
+            } else if symbol(next) == "." && symbol(next + 1) == "concat" && symbol(next + 2) == "("
+            {
+                // `'…'.concat(a, '…')`, as Babel writes a template.
+                let mut at = next + 3;
+                whole = false;
+                while let Some((more, after, is_literal, read)) = unit_at(at) {
+                    if is_literal && key.is_none() {
+                        key = Some(code[at]);
+                    }
+                    pieces.extend(more);
+                    match symbol(after) {
+                        "," if read => at = after + 1,
+                        ")" if read => {
+                            (next, whole) = (after + 1, true);
+                            break;
+                        }
+                        _ => break,
+                    }
+                }
+            } else {
                 break;
-            };
-            if is_literal && key.is_none() {
-                key = Some(code[next + 1]);
             }
-            pieces.extend(more);
-            (next, whole) = (after, read);
         }
         // `[…].join(separator)`.
         let separator = match (in_array, symbol(next + 3), kind(next + 4)) {
@@ -682,12 +816,86 @@ fn glued_strings(text: &str, tokens: &[Token], earlier: &[HostBinding]) -> Vec<(
         let joined =
             whole && symbol(next) == "]" && symbol(next + 1) == "." && symbol(next + 2) == "join";
         let separator = if joined { separator } else { "" };
+        let end = match (joined, symbol(next + 4)) {
+            (false, _) => next,
+            (true, ")") => next + 5,
+            (true, _) => next + 6,
+        };
         if let (Some(key), true) = (key, pieces.len() > 1) {
-            runs.push((key, pieces.join(separator)));
+            runs.push(GlueRun {
+                start: c,
+                end,
+                key,
+                text: pieces.join(separator),
+            });
         }
         c = next.max(c + 1);
     }
     runs
+}
+
+/// The joins (`name.join('.')`, by the code index of `name`, with the
+/// index past its `)`) of names bound once to an array literal of strings
+/// only (`var p = ['www', 'tracker', 'example']`): what each join makes.
+/// `code` indexes the tokens that are not comments.
+fn bound_array_joins(
+    text: &str,
+    tokens: &[Token],
+    code: &[usize],
+) -> foldhash::HashMap<usize, (String, usize)> {
+    let symbol = |c: usize| code.get(c).map_or("", |&i| &text[tokens[i].range.clone()]);
+    let kind = |c: usize| code.get(c).map(|&i| tokens[i].kind);
+    let literal = |c: usize| &text[content(text, &tokens[code[c]])];
+    let mut arrays: foldhash::HashMap<&str, Option<Vec<&str>>> = Default::default();
+    for c in 0..code.len() {
+        if kind(c) != Some(Kind::Ident)
+            || symbol(c + 1) != "="
+            || symbol(c + 2) == "="
+            || (c > 0 && symbol(c - 1) == ".")
+        {
+            continue;
+        }
+        let mut items = Vec::new();
+        let mut at = c + 3;
+        let array = symbol(c + 2) == "["
+            && loop {
+                if kind(at) != Some(Kind::Str) {
+                    break false;
+                }
+                items.push(literal(at));
+                match symbol(at + 1) {
+                    "," => at += 2,
+                    "]" => break true,
+                    _ => break false,
+                }
+            };
+        // Bound again, or to anything else: no constant.
+        arrays
+            .entry(symbol(c))
+            .and_modify(|bound| *bound = None)
+            .or_insert_with(|| array.then_some(items));
+    }
+    let mut joins = foldhash::HashMap::default();
+    for c in 0..code.len() {
+        let Some(Some(items)) = arrays.get(symbol(c)) else {
+            continue;
+        };
+        let read = kind(c) == Some(Kind::Ident)
+            && (c == 0 || symbol(c - 1) != ".")
+            && symbol(c + 1) == "."
+            && symbol(c + 2) == "join"
+            && symbol(c + 3) == "(";
+        if !read {
+            continue;
+        }
+        let (separator, next) = match (kind(c + 4), symbol(c + 5)) {
+            (Some(Kind::Str), ")") => (literal(c + 4), c + 6),
+            _ if symbol(c + 4) == ")" => (",", c + 5),
+            _ => continue,
+        };
+        joins.insert(c, (items.join(separator), next));
+    }
+    joins
 }
 
 /// The names (`name = 'text'`, `window.name = 'text'`) and properties
@@ -822,21 +1030,26 @@ fn char_codes(text: &str, tokens: &[Token], index: usize) -> Option<String> {
 /// Whether string token `index` is code the script runs: the first
 /// argument of `eval(…)`, `Function(…)`, `setTimeout(…)` or `setInterval(…)`,
 /// or the first part of a `new Blob([…])` (run as a script or worker
-/// from its object URL).
+/// from its object URL), or the text given to a script element the script
+/// creates (`s.text = '…'`, `textContent`, `innerText`, `innerHTML`).
 fn runs_as_code(text: &str, tokens: &[Token], index: usize) -> bool {
     let mut before = tokens[..index]
         .iter()
         .rev()
         .filter(|t| t.kind != Kind::Comment)
         .map(|t| &text[t.range.clone()]);
-    matches!(
-        (before.next(), before.next(), before.next()),
+    match (before.next(), before.next(), before.next(), before.next()) {
+        (Some("("), Some("eval" | "Function" | "setTimeout" | "setInterval"), _, _)
+        | (Some("["), Some("("), Some("Blob"), _) => true,
+        // The text of a script element the script creates.
         (
-            Some("("),
-            Some("eval" | "Function" | "setTimeout" | "setInterval"),
-            _
-        ) | (Some("["), Some("("), Some("Blob"))
-    )
+            Some("="),
+            Some("text" | "textContent" | "innerText" | "innerHTML"),
+            Some("."),
+            Some(name),
+        ) => creates_script(text, tokens, name),
+        _ => false,
+    }
 }
 
 /// What string token `index` (its text `literal`) decodes to when it is
@@ -869,6 +1082,57 @@ fn decoded_argument(text: &str, tokens: &[Token], index: usize, literal: &str) -
             .decode_utf8_lossy()
             .into_owned(),
     )
+}
+
+/// The code or markup a string literal's text holds as a `data:` URL
+/// that runs it (a script's `src`, `import(…)`, a frame's `src`): its body
+/// decoded, when its media type is empty or one of JavaScript's, plain
+/// text (a classic script runs it) or HTML.
+fn data_url_code(literal: &str) -> Option<String> {
+    let rest = literal.trim_start();
+    if !rest
+        .as_bytes()
+        .get(..5)
+        .is_some_and(|head| head.eq_ignore_ascii_case(b"data:"))
+    {
+        return None;
+    }
+    let url = js_unescape(&rest[5..]);
+    let (header, body) = url.split_once(',')?;
+    let mut params = header.split(';');
+    let essence = params.next().unwrap_or("").trim().to_ascii_lowercase();
+    let runs = matches!(
+        essence.as_str(),
+        "" | "text/javascript"
+            | "application/javascript"
+            | "application/x-javascript"
+            | "text/ecmascript"
+            | "application/ecmascript"
+            | "text/jscript"
+            | "text/plain"
+            | "text/html"
+    );
+    if !runs {
+        return None;
+    }
+    let base64 = params.any(|p| p.trim().eq_ignore_ascii_case("base64"));
+    let body = percent_encoding::percent_decode_str(body).collect::<Vec<u8>>();
+    if base64 {
+        use base64::Engine;
+        let compact: Vec<u8> = body
+            .into_iter()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        let end = compact
+            .iter()
+            .rposition(|&b| b != b'=')
+            .map_or(0, |i| i + 1);
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(&compact[..end])
+            .ok()?;
+        return Some(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    Some(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// Whether script text holds what can hide a host from the literal
@@ -1266,15 +1530,16 @@ fn loads_nothing(text: &str, tokens: &[Token], index: usize) -> bool {
                 && p4.is_some_and(|name| name == "location" || creates_link(text, tokens, name))
         }
         (Some("="), Some("textContent" | "innerText" | "title" | "alt" | "placeholder")) => {
-            p3 == Some(".")
+            // A script's text is code it runs.
+            p3 == Some(".") && !p4.is_some_and(|name| creates_script(text, tokens, name))
         }
         _ => false,
     }
 }
 
-/// Whether the script binds `name` to a link it creates (`name =
-/// document.createElement('a')`), whose `href` navigates.
-fn creates_link(text: &str, tokens: &[Token], name: &str) -> bool {
+/// Whether the script binds `name` to an element it creates (`name =
+/// document.createElement('tag')`) of the tag `tag`.
+fn creates_element(text: &str, tokens: &[Token], name: &str, tag: &str) -> bool {
     let symbol = |t: &Token| &text[t.range.clone()];
     tokens.windows(8).any(|w| {
         symbol(&w[0]) == name
@@ -1287,8 +1552,20 @@ fn creates_link(text: &str, tokens: &[Token], name: &str) -> bool {
                 ")",
             ])
             && w[6].kind == Kind::Str
-            && text[content(text, &w[6])].eq_ignore_ascii_case("a")
+            && text[content(text, &w[6])].eq_ignore_ascii_case(tag)
     })
+}
+
+/// Whether the script binds `name` to a link it creates (`name =
+/// document.createElement('a')`), whose `href` navigates.
+fn creates_link(text: &str, tokens: &[Token], name: &str) -> bool {
+    creates_element(text, tokens, name, "a")
+}
+
+/// Whether the script binds `name` to a script element it creates
+/// (`name = document.createElement('script')`), whose text runs as code.
+fn creates_script(text: &str, tokens: &[Token], name: &str) -> bool {
+    creates_element(text, tokens, name, "script")
 }
 
 /// `//`, `https://`, `http:\/\/` (JSON-escaped), `wss://` (a WebSocket
@@ -2394,6 +2671,56 @@ beat.com/js/a.js';",
             "setTimeout(\"fetch('https://cdn.example.org/g/collect')\", 10);",
             "setTimeout(\"console.log('https://www.google-analytics.com/g/collect is off')\", 10);",
             "var t = 'fetch(\\'https://www.google-analytics.com/g/collect\\')';",
+        ] {
+            assert_eq!(judge(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn code_in_data_urls_and_in_a_created_scripts_text_is_read() {
+        let r = vendor_rules();
+        let judge = |code: &str| r.match_inline(code, CategorySet::NECESSARY_ONLY);
+        for code in [
+            "import('data:text/javascript;base64,ZmV0Y2goJ2h0dHBzOi8vd3d3Lmdvb2dsZS1hbmFseXRpY3MuY29tL2cvY29sbGVjdCcp')",
+            "var s = document.createElement('script'); s.src = 'data:;base64,ZmV0Y2goJ2h0dHBzOi8vd3d3Lmdvb2dsZS1hbmFseXRpY3MuY29tL2cvY29sbGVjdCcp'; document.head.appendChild(s);",
+            "import 'data:text/javascript,fetch(%22https://www.google-analytics.com/g/collect%22)';",
+            "var s = document.createElement('script'); s.textContent = \"new Image().src='https://www.google-analytics.com/c'\"; document.head.appendChild(s);",
+            "var s = document.createElement('script'); s.text = 'fetch(\"https://www.google-analytics.com/g/\\x63ollect\")'; document.head.appendChild(s);",
+        ] {
+            assert!(judge(code).is_some(), "{code}");
+        }
+        for code in [
+            "import('data:text/javascript;base64,ZmV0Y2goJ2h0dHBzOi8vY2RuLmV4YW1wbGUub3JnL2cvY29sbGVjdCcp')",
+            // An image's data URL runs nothing.
+            "img.src = 'data:image/svg+xml;base64,ZmV0Y2goJ2h0dHBzOi8vd3d3Lmdvb2dsZS1hbmFseXRpY3MuY29tL2cvY29sbGVjdCcp';",
+            // Text shown in an element, and structured data given to a script.
+            "var d = document.createElement('div'); d.textContent = 'We use https://www.google-analytics.com/c'; document.body.appendChild(d);",
+            "var s = document.createElement('script'); s.type = 'application/ld+json'; s.textContent = '{\"sameAs\":[\"https://www.google-analytics.com/c\"]}'; document.head.appendChild(s);",
+        ] {
+            assert_eq!(judge(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn host_pieces_in_named_arrays_and_named_runs_are_read() {
+        let r = vendor_rules();
+        let judge = |code: &str| r.match_inline(code, CategorySet::NECESSARY_ONLY);
+        for code in [
+            "var p = ['www', 'google-analytics', 'com']; new Image().src = 'https://' + p.join('.') + '/c';",
+            "var h = ['www', 'google-analytics', 'com'].join('.'); new Image().src = 'https://' + h + '/c';",
+            "var h = 'www.google' + '-analytics.com'; new Image().src = 'https://' + h + '/c';",
+            "new Image().src = `https://www.${'google-analytics'}.com/c`;",
+            "var h = 'www.google-analytics.com'; new Image().src = 'https://'.concat(h, '/c');",
+            "new Image().src = 'https://www.'.concat('google-analytics', '.com/c');",
+        ] {
+            assert!(judge(code).is_some(), "{code}");
+        }
+        for code in [
+            "var p = ['cdn', 'example', 'org']; new Image().src = 'https://' + p.join('.') + '/c';",
+            // Bound again: no constant.
+            "var p = ['www', 'google-analytics', 'com']; p = ['cdn', 'example', 'org']; new Image().src = 'https://' + p.join('.') + '/c';",
+            // Hosts listed as text.
+            "var v = ['www.google-analytics.com', 'www.facebook.com']; el.innerHTML = '<p>We use ' + v.join(', ') + '</p>';",
         ] {
             assert_eq!(judge(code), None, "{code}");
         }

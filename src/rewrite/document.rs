@@ -130,10 +130,23 @@ pub(crate) struct Document {
     /// document's links on their own: a later link at a tracker loses its
     /// `href`.
     prefetches_links: bool,
+    /// The `href`s (as written) of the links read before speculation
+    /// rules that prefetch links: those that may name another origin (at
+    /// most [`MAX_EARLIER_LINKS`]), which such rules, read later, fetch
+    /// too.
+    earlier_links: Vec<Box<[u8]>>,
+    /// Hashes of `earlier_links`, to remember each once.
+    earlier_link_hashes: foldhash::HashSet<u64>,
+    /// Whether more such links were read than are remembered.
+    earlier_links_overflow: bool,
 }
 
 /// The most names bound to tracker hosts a document remembers.
 const MAX_HOST_BINDINGS: usize = 32;
+
+/// The most links that may name another origin a document remembers
+/// before speculation rules read them.
+const MAX_EARLIER_LINKS: usize = 256;
 
 impl Document {
     pub(crate) fn new(ctx: Arc<Context>, nesting: Nesting) -> Self {
@@ -160,6 +173,9 @@ impl Document {
             host_bindings: Vec::new(),
             scripts_may_run: nesting == Nesting::Top,
             prefetches_links: false,
+            earlier_links: Vec::new(),
+            earlier_link_hashes: foldhash::HashSet::default(),
+            earlier_links_overflow: false,
         }
     }
 
@@ -499,14 +515,70 @@ impl Document {
         let denied = !judged.enforcements.is_empty();
         self.report.enforcements.extend(judged.enforcements);
         self.report.references.extend(judged.references);
-        if denied && !self.ctx.report_only {
+        let reach_out = !denied
+            && (json.contains("where") || json.contains("document"))
+            && handlers::document_rules_reach_out(&json);
+        // Rules that prefetch links fetch those read before them too: a
+        // link there at a denied tracker takes the rules with it.
+        let earlier_denied = reach_out && self.earlier_link_denied();
+        if (denied || earlier_denied) && !self.ctx.report_only {
             self.editor.keep(data, start);
             self.editor.remove(end);
-        } else if !denied
-            && (json.contains("where") || json.contains("document"))
-            && handlers::document_rules_reach_out(&json)
-        {
+        } else if reach_out {
             self.prefetches_links = true;
+            self.earlier_links = Vec::new();
+            self.earlier_link_hashes = foldhash::HashSet::default();
+        }
+    }
+
+    /// Whether a link read so far (see [`Document::earlier_links`]) is at a
+    /// denied tracker, recorded if so; too many links to tell count as one.
+    fn earlier_link_denied(&mut self) -> bool {
+        if self.earlier_links_overflow {
+            return true;
+        }
+        let found = self.earlier_links.iter().find_map(|href| {
+            handlers::denied_prefetch(&self.ctx, self.base.as_ref(), &urls::attribute_value(href))
+        });
+        match found {
+            Some(enforcement) => {
+                self.report.enforcements.push(enforcement);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Remembers the `href` of link `tag` for speculation rules read later,
+    /// when it may name another origin (written with a scheme, a
+    /// backslash, a scheme-relative `//`, a character reference or a tab or
+    /// line break the URL parser drops, or read against a `<base>`).
+    fn remember_link(&mut self, data: &[u8], tag: &StartTag<'_>) {
+        let Some(href) = tag
+            .attributes
+            .iter()
+            .find(|a| data[a.name.clone()].eq_ignore_ascii_case(b"href"))
+            .and_then(|a| a.value.clone())
+            .map(|v| &data[v])
+        else {
+            return;
+        };
+        let trimmed = href.trim_ascii_start();
+        let elsewhere = self.base.is_some()
+            || trimmed.starts_with(b"//")
+            || memchr::memchr3(b':', b'\\', b'&', href).is_some()
+            || memchr::memchr3(b'\t', b'\n', b'\r', href).is_some();
+        if !elsewhere
+            || !self
+                .earlier_link_hashes
+                .insert(xxhash_rust::xxh3::xxh3_64(href))
+        {
+            return;
+        }
+        if self.earlier_links.len() < MAX_EARLIER_LINKS {
+            self.earlier_links.push(href.into());
+        } else {
+            self.earlier_links_overflow = true;
         }
     }
 
@@ -763,10 +835,14 @@ impl Handler for Document {
         if self.mode != Mode::Pass {
             return;
         }
-        // Speculation rules may fetch the document's links.
-        let prefetched = self.prefetches_links
-            && tag.namespace == Namespace::Html
-            && matches!(tag.name, TagName::A | TagName::Area);
+        // Speculation rules may fetch the document's links, those read
+        // before them too.
+        let link =
+            tag.namespace == Namespace::Html && matches!(tag.name, TagName::A | TagName::Area);
+        if link && !self.prefetches_links && self.held.is_none() {
+            self.remember_link(data, tag);
+        }
+        let prefetched = link && self.prefetches_links;
         if !prefetched && handlers::nothing_to_decide(data, tag) {
             return;
         }

@@ -1102,6 +1102,33 @@ pub(crate) fn prefetched_link(
     }
 }
 
+/// The denial of a link's `href` (decoded) at a denied tracker, which
+/// speculation rules that prefetch the document's links fetch (as
+/// [`prefetched_link`] reads it).
+pub(crate) fn denied_prefetch(
+    ctx: &Context,
+    base: Option<&Url>,
+    href: &str,
+) -> Option<Enforcement> {
+    let target = urls::read(href, base)?;
+    if target.javascript().is_some() {
+        return None;
+    }
+    let rule = ctx.inner.rules.match_request(
+        target.as_str(),
+        ElementKind::Link,
+        RequestType::Other,
+        ctx.first_party(),
+    );
+    let (id, _) = ctx.denied(rule)?;
+    Some(Enforcement {
+        rule: id,
+        element: ElementKind::Link,
+        action: Action::Remove,
+        inline: false,
+    })
+}
+
 /// Whether speculation rules JSON holds a document rule that fetches
 /// links on its own, of any origin: a rule of `prefetch`, `prerender` or
 /// `prefetch_with_subresources` that reads the document's links (`"source":

@@ -1070,3 +1070,25 @@ fn remembered_tag_decisions_are_those_made_afresh() {
         }
     }
 }
+
+/// Speculation rules that prefetch the document's links fetch those read
+/// before them too: a link there at a tracker takes the rules' text with
+/// it. First-party and relative links before them, and rules that wait for
+/// a press, are kept.
+#[test]
+fn speculation_rules_after_a_link_at_a_tracker_lose_their_text() {
+    let rules = r#"<script type="speculationrules">{"prefetch":[{"source":"document","eagerness":"eager"}]}</script>"#;
+    let page = format!(
+        r#"<a href="https://www.facebook.com/tr?id=1">b</a><a href="/c">c</a>{rules}<a href="https://www.facebook.com/tr?id=2">d</a>"#
+    );
+    assert_eq!(
+        rewrite(NONE, &page),
+        r#"<a href="https://www.facebook.com/tr?id=1">b</a><a href="/c">c</a><script type="speculationrules"></script><a href="https://www.facebook.com/tr?id=2">d</a>"#
+    );
+    for page in [
+        format!(r#"<a href="/c">c</a><a href="https://cdn.example.org/x">x</a>{rules}"#),
+        r#"<a href="https://www.facebook.com/tr?id=1">b</a><script type="speculationrules">{"prefetch":[{"source":"document"}]}</script>"#.to_string(),
+    ] {
+        assert_eq!(rewrite(NONE, &page), page);
+    }
+}

@@ -672,6 +672,31 @@ pub const CASES: &[Case] = &[
         gone: "zz=",
         twin: r#"<script>setTimeout("fetch('https://cdn.example.org/g/collect?zz=1')",10)</script><script>new Function("navigator.sendBeacon('https://cdn.example.org/g/collect?zz=2')")()</script><script>var t=setInterval('new Image().src=\'https://cdn.example.org/tr?zz=3\'',5000);setTimeout(function(){clearInterval(t)},6000)</script><script>new Image().src=String.fromCodePoint(104,116,116,112,115,58,47,47,99,100,110,46,101,120,97,109,112,108,101,46,111,114,103,47,116,114,63,105,100,61,49)+'&zz=4'</script><script>var b=new Blob(["fetch('https://cdn.example.org/g/collect?zz=5')"]);new Worker(URL.createObjectURL(b))</script>"#,
     },
+    // Found by a sixth adversarial round.
+    Case {
+        name: "code in data: URLs that inline code imports or gives a script it creates (base64, percent-encoded)",
+        tracker: r#"<script>var s=document.createElement('script');s.src='data:text/javascript;base64,dmFyIHM9ZG9jdW1lbnQuY3JlYXRlRWxlbWVudCgnc2NyaXB0Jyk7cy5zcmM9J2h0dHBzOi8vd3d3Lmdvb2dsZXRhZ21hbmFnZXIuY29tL2d0bS5qcz9pZD1HVE0tWCc7ZG9jdW1lbnQuaGVhZC5hcHBlbmRDaGlsZChzKQ==';document.head.appendChild(s)</script><script type="module">import 'data:text/javascript,fetch(%22https://www.google-analytics.com/g/collect?v=2%22)'</script><script>import('data:text/javascript;base64,ZmV0Y2goJ2h0dHBzOi8vd3d3Lmdvb2dsZS1hbmFseXRpY3MuY29tL2cvY29sbGVjdCcp')</script>"#,
+        gone: "data:",
+        twin: r#"<script>var s=document.createElement('script');s.src='data:text/javascript;base64,dmFyIHM9ZG9jdW1lbnQuY3JlYXRlRWxlbWVudCgnc2NyaXB0Jyk7cy5zcmM9Jy9qcy9hcHAuanMnO2RvY3VtZW50LmhlYWQuYXBwZW5kQ2hpbGQocyk=';document.head.appendChild(s)</script><script type="module">import 'data:text/javascript,fetch(%22https://cdn.example.org/g/collect?v=2%22)'</script><script>import('data:text/javascript;base64,ZmV0Y2goJ2h0dHBzOi8vY2RuLmV4YW1wbGUub3JnL2cvY29sbGVjdCcp')</script>"#,
+    },
+    Case {
+        name: "a loader given as the text of a script the page creates (textContent, text, innerHTML)",
+        tracker: r#"<script>var s=document.createElement('script');s.textContent="(function(w,d,s,l,i){w[l]=w[l]||[];var f=d.getElementsByTagName(s)[0],j=d.createElement(s);j.async=true;j.src='https://www.googletagmanager.com/gtm.js?id='+i;f.parentNode.insertBefore(j,f);})(window,document,'script','dataLayer','GTM-X');";document.head.appendChild(s)</script><script>var t=document.createElement('script');t.text='fetch("https://www.google-analytics.com/g/collect?v=2")';document.body.appendChild(t)</script><script>var e=document.createElement("script");e.innerHTML="new Image().src='https://www.facebook.com/tr?id=1'";document.head.appendChild(e)</script>"#,
+        gone: "https://www.",
+        twin: r#"<script>var s=document.createElement('script');s.textContent="(function(w,d,s,l,i){w[l]=w[l]||[];var f=d.getElementsByTagName(s)[0],j=d.createElement(s);j.async=true;j.src='https://static.example.org/app.js?id='+i;f.parentNode.insertBefore(j,f);})(window,document,'script','dataLayer','GTM-X');";document.head.appendChild(s)</script><script>var t=document.createElement('script');t.text='fetch("https://cdn.example.org/g/collect?v=2")';document.body.appendChild(t)</script><script>var e=document.createElement("script");e.innerHTML="new Image().src='/px.gif?id=1'";document.head.appendChild(e)</script>"#,
+    },
+    Case {
+        name: "links read before the speculation rules that prefetch the document's links",
+        tracker: r#"<p><a href="https://www.facebook.com/tr?id=1">x</a><a href="/about">a</a></p><map><area href="//www.googletagmanager.com/ns.html?id=GTM-X"></map><script type="speculationrules">{"prefetch":[{"source":"document","eagerness":"eager"}]}</script>"#,
+        gone: "speculationrules\">{",
+        twin: r#"<p><a href="https://static.example.org/tr?id=1">x</a><a href="/about">a</a></p><map><area href="//cdn.example.org/ns.html?id=GTM-X"></map><script type="speculationrules">{"prefetch":[{"source":"document","eagerness":"eager"}]}</script>"#,
+    },
+    Case {
+        name: "a tracker host in pieces: a named array joined later, a name bound to glued strings or a join, a literal in a template, Babel's concat",
+        tracker: r#"<script>var p=['www','google-analytics','com'];var s=document.createElement('script');s.src='https://'+p.join('.')+'/analytics.js';document.head.appendChild(s)</script><script>var h=['www','googletagmanager','com'].join('.');var t=document.createElement('script');t.src='https://'+h+'/js/app.js';document.head.appendChild(t)</script><script>var H='www.google'+'-analytics.com';new Image().src='https://'+H+'/collect?v=1'</script><script>fetch(`https://www.${'google-analytics'}.com/g/collect?v=2`)</script><script>var g='www.google-analytics.com';navigator.sendBeacon('https://'.concat(g,'/g/collect?v=3'))</script>"#,
+        gone: "google",
+        twin: r#"<script>var p=['cdn','example','org'];var s=document.createElement('script');s.src='https://'+p.join('.')+'/analytics.js';document.head.appendChild(s)</script><script>var h=['static','example','org'].join('.');var t=document.createElement('script');t.src='https://'+h+'/js/app.js';document.head.appendChild(t)</script><script>var H='cdn.exam'+'ple.org';new Image().src='https://'+H+'/collect?v=1'</script><script>fetch(`https://cdn.${'example'}.org/g/collect?v=2`)</script><script>var g='cdn.example.org';navigator.sendBeacon('https://'.concat(g,'/g/collect?v=3'))</script>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -773,4 +798,12 @@ pub const INERT: &[&str] = &[
     // URL, or prints.
     r#"<script>document.write('<a href="https://www.facebook.com/acme">Facebook</a>')</script><script>document.body.insertAdjacentHTML('beforeend', '<p><a class="social" href="https://www.facebook.com/acme" target="_blank">f</a></p>')</script><script>var a=document.createElement('a');a.href='https://www.facebook.com/acme';a.textContent='Facebook';document.body.appendChild(a)</script>"#,
     r#"<script>var links=document.querySelectorAll('a');for(var i=0;i<links.length;i++){if(links[i].href.indexOf('//www.facebook.com/')>-1){links[i].rel='noopener'}}</script><script>var img=new Image();img.alt='https://www.facebook.com/tr';img.src='/px.gif';</script><script>fetch('/api/proxy?url='+encodeURIComponent('https://www.google-analytics.com/g/collect'))</script><script>addEventListener('load',function(){console.log('https://www.google-analytics.com/analytics.js')})</script>"#,
+    // Found by a sixth adversarial round: structured data or text given to
+    // an element the script creates; speculation rules that fetch only
+    // same-origin links or on a press, after a link at a tracker; a `Link`
+    // given in a meta element (Chromium honours none); a tracker's host
+    // list joined into text.
+    r#"<script>var s=document.createElement('script');s.type='application/ld+json';s.textContent='{"@type":"Organization","sameAs":["https://www.facebook.com/acme","https://www.google-analytics.com/x"]}';document.head.appendChild(s)</script><script>var d=document.createElement('div');d.textContent='We use https://www.google-analytics.com/analytics.js for statistics';document.body.appendChild(d)</script>"#,
+    r#"<p><a href="https://www.facebook.com/tr?id=1">f</a></p><script type="speculationrules">{"prefetch":[{"source":"document","where":{"href_matches":"/*"},"eagerness":"moderate"}]}</script><script type="speculationrules">{"prerender":[{"source":"document"}]}</script>"#,
+    r#"<meta http-equiv="Link" content="<https://www.googletagmanager.com/gtm.js?id=GTM-X>; rel=preload; as=script"><script>var hosts=['www.google-analytics.com','www.googletagmanager.com'];document.getElementById('v').textContent='Blocked: '+hosts.join(', ')</script>"#,
 ];
