@@ -130,13 +130,13 @@ pub(crate) struct Document {
     /// document's links on their own: a later link at a tracker loses its
     /// `href`.
     prefetches_links: bool,
-    /// The `href`s (as written) of the links read before speculation
-    /// rules that prefetch links: those that may name another origin (at
-    /// most [`MAX_EARLIER_LINKS`]), which such rules, read later, fetch
-    /// too.
-    earlier_links: Vec<Box<[u8]>>,
-    /// Hashes of `earlier_links`, to remember each once.
-    earlier_link_hashes: foldhash::HashSet<u64>,
+    /// The `href`s (as written, one after another) of the links read
+    /// before speculation rules that prefetch links: those that may name
+    /// another origin (at most [`MAX_EARLIER_LINK_BYTES`]), which such
+    /// rules, read later, fetch too.
+    earlier_links: Vec<u8>,
+    /// Where each of `earlier_links` ends.
+    earlier_link_ends: Vec<u32>,
     /// Whether more such links were read than are remembered.
     earlier_links_overflow: bool,
 }
@@ -144,9 +144,9 @@ pub(crate) struct Document {
 /// The most names bound to tracker hosts a document remembers.
 const MAX_HOST_BINDINGS: usize = 32;
 
-/// The most links that may name another origin a document remembers
-/// before speculation rules read them.
-const MAX_EARLIER_LINKS: usize = 256;
+/// The most bytes of links that may name another origin a document
+/// remembers before speculation rules read them.
+const MAX_EARLIER_LINK_BYTES: usize = 64 << 10;
 
 impl Document {
     pub(crate) fn new(ctx: Arc<Context>, nesting: Nesting) -> Self {
@@ -174,7 +174,7 @@ impl Document {
             scripts_may_run: nesting == Nesting::Top,
             prefetches_links: false,
             earlier_links: Vec::new(),
-            earlier_link_hashes: foldhash::HashSet::default(),
+            earlier_link_ends: Vec::new(),
             earlier_links_overflow: false,
         }
     }
@@ -527,7 +527,7 @@ impl Document {
         } else if reach_out {
             self.prefetches_links = true;
             self.earlier_links = Vec::new();
-            self.earlier_link_hashes = foldhash::HashSet::default();
+            self.earlier_link_ends = Vec::new();
         }
     }
 
@@ -537,7 +537,10 @@ impl Document {
         if self.earlier_links_overflow {
             return true;
         }
-        let found = self.earlier_links.iter().find_map(|href| {
+        let mut start = 0;
+        let found = self.earlier_link_ends.iter().find_map(|&end| {
+            let href = &self.earlier_links[start..end as usize];
+            start = end as usize;
             handlers::denied_prefetch(&self.ctx, self.base.as_ref(), &urls::attribute_value(href))
         });
         match found {
@@ -568,15 +571,12 @@ impl Document {
             || trimmed.starts_with(b"//")
             || memchr::memchr3(b':', b'\\', b'&', href).is_some()
             || memchr::memchr3(b'\t', b'\n', b'\r', href).is_some();
-        if !elsewhere
-            || !self
-                .earlier_link_hashes
-                .insert(xxhash_rust::xxh3::xxh3_64(href))
-        {
+        if !elsewhere {
             return;
         }
-        if self.earlier_links.len() < MAX_EARLIER_LINKS {
-            self.earlier_links.push(href.into());
+        if self.earlier_links.len() + href.len() <= MAX_EARLIER_LINK_BYTES {
+            self.earlier_links.extend_from_slice(href);
+            self.earlier_link_ends.push(self.earlier_links.len() as u32);
         } else {
             self.earlier_links_overflow = true;
         }
