@@ -1097,12 +1097,9 @@ fn data_url_code(literal: &str) -> Option<String> {
     {
         return None;
     }
-    let url = js_unescape(&rest[5..]);
-    let (header, body) = url.split_once(',')?;
-    let mut params = header.split(';');
-    let essence = params.next().unwrap_or("").trim().to_ascii_lowercase();
+    let data = crate::rewrite::urls::data_url(&js_unescape(rest))?;
     let runs = matches!(
-        essence.as_str(),
+        data.essence.as_str(),
         "" | "text/javascript"
             | "application/javascript"
             | "application/x-javascript"
@@ -1112,27 +1109,7 @@ fn data_url_code(literal: &str) -> Option<String> {
             | "text/plain"
             | "text/html"
     );
-    if !runs {
-        return None;
-    }
-    let base64 = params.any(|p| p.trim().eq_ignore_ascii_case("base64"));
-    let body = percent_encoding::percent_decode_str(body).collect::<Vec<u8>>();
-    if base64 {
-        use base64::Engine;
-        let compact: Vec<u8> = body
-            .into_iter()
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect();
-        let end = compact
-            .iter()
-            .rposition(|&b| b != b'=')
-            .map_or(0, |i| i + 1);
-        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
-            .decode(&compact[..end])
-            .ok()?;
-        return Some(String::from_utf8_lossy(&bytes).into_owned());
-    }
-    Some(String::from_utf8_lossy(&body).into_owned())
+    runs.then(|| String::from_utf8_lossy(&data.body).into_owned())
 }
 
 /// Whether script text holds what can hide a host from the literal
