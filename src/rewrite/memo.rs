@@ -1,20 +1,22 @@
-//! Decisions on start tags that leave the tag as it is, remembered across
-//! documents by the tag's bytes: a site's pages repeat most of their markup
-//! (head, navigation, footer, the same script and style sheet links), and
-//! reading a tag's URLs and matching them is most of what deciding costs.
+//! Decisions on start tags, remembered across documents by the tag's
+//! bytes: a site's pages repeat most of their markup (head, navigation,
+//! footer, the same script and style sheet links, the same tracker tags),
+//! and reading a tag's URLs and matching them is most of what deciding
+//! costs.
 //!
 //! [`handlers::decide`] reads nothing but the tag's bytes, its namespace,
 //! the base URL and the filter's context, so a decision keyed by all of them
-//! is the one it would make again. Only decisions that change nothing in the
-//! tag are kept (most tags of a page); a removed, replaced or rewritten
-//! tag, a `<base>` and anything enforced is decided afresh each time.
+//! is the one it would make again. Kept tags and removed ones, with the
+//! attributes taken out or set and what was enforced, are remembered. A tag
+//! replaced by a placeholder (whose form is the request's), a document in
+//! `srcdoc` or a `data:` URL, and a `<base>` are decided afresh each time.
 
 use std::hash::BuildHasher;
 
 use url::Url;
 
 use super::handlers::{Decision, Edit, Follow};
-use super::Reference;
+use super::{Enforcement, Reference};
 use crate::html::scanner::{Namespace, StartTag};
 
 /// How many tags are remembered per policy.
@@ -28,18 +30,23 @@ const MAX_REMEMBERED_TAG: usize = 4 << 10;
 const MAX_REMEMBERED_URLS: usize = 1 << 10;
 
 /// The remembered decisions of one policy.
-pub(crate) struct TagMemo(quick_cache::sync::Cache<TagKey, Kept>);
+pub(crate) struct TagMemo(quick_cache::sync::Cache<TagKey, Remembered>);
 
 /// A tag's bytes (128-bit hash and length), its namespace and the scope:
 /// grants, first party, whether references are collected, base URL.
 type TagKey = (u128, u32, u8, u64);
 
-/// What a decision that keeps the tag as it is holds.
+/// A remembered decision: all of it but what is decided afresh.
 #[derive(Clone)]
-struct Kept {
+struct Remembered {
+    removes_element: bool,
+    remove: Vec<usize>,
+    set: Vec<(&'static str, String)>,
     follow: Follow,
+    enforcements: Vec<Enforcement>,
     references: Vec<Reference>,
     unclassified: Vec<Reference>,
+    consent_defaults: bool,
 }
 
 impl std::fmt::Debug for TagMemo {
@@ -93,16 +100,26 @@ impl TagMemo {
 
     /// The remembered decision for `key`.
     pub(crate) fn get(&self, key: &TagKey) -> Option<Decision> {
-        let kept = self.0.get(key)?;
+        let remembered = self.0.get(key)?;
         Some(Decision {
-            follow: kept.follow,
-            references: kept.references,
-            unclassified: kept.unclassified,
+            edit: if remembered.removes_element {
+                Edit::Remove
+            } else {
+                Edit::Keep
+            },
+            remove: remembered.remove,
+            set: remembered.set,
+            follow: remembered.follow,
+            enforcements: remembered.enforcements,
+            references: remembered.references,
+            unclassified: remembered.unclassified,
+            consent_defaults: remembered.consent_defaults,
             ..Decision::default()
         })
     }
 
-    /// Remembers `decision` for `key` when it keeps the tag as it is.
+    /// Remembers `decision` for `key`, unless it is one decided afresh
+    /// each time (see the module's documentation).
     pub(crate) fn remember(&self, key: TagKey, decision: &Decision) {
         let Decision {
             edit,
@@ -117,26 +134,31 @@ impl TagMemo {
             consent_defaults,
             base,
         } = decision;
-        let keeps = *edit == Edit::Keep
-            && remove.is_empty()
-            && set.is_empty()
-            && srcdoc.is_none()
-            && data_document.is_none()
-            && enforcements.is_empty()
-            && !consent_defaults
-            && base.is_none();
+        let removes_element = match edit {
+            Edit::Keep => false,
+            Edit::Remove => true,
+            Edit::Replace(_) => return,
+        };
+        if srcdoc.is_some() || data_document.is_some() || base.is_some() {
+            return;
+        }
         let url_bytes: usize = references
             .iter()
             .chain(unclassified)
             .map(|r| r.url.len())
             .sum();
-        if keeps && url_bytes <= MAX_REMEMBERED_URLS {
+        if url_bytes <= MAX_REMEMBERED_URLS {
             self.0.insert(
                 key,
-                Kept {
+                Remembered {
+                    removes_element,
+                    remove: remove.clone(),
+                    set: set.clone(),
                     follow: *follow,
+                    enforcements: enforcements.clone(),
                     references: references.clone(),
                     unclassified: unclassified.clone(),
+                    consent_defaults: *consent_defaults,
                 },
             );
         }
