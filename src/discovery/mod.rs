@@ -159,6 +159,28 @@ pub struct Discovery {
     limits: Limits,
     sites: RwLock<HashMap<Box<str>, Site>>,
     sites_dropped: RwLock<u64>,
+    known_pages: KnownPages,
+}
+
+/// How many page fingerprints are remembered.
+const KNOWN_PAGES: usize = 16 * 1024;
+
+/// Fingerprints of pages whose every sighting the store holds: recording
+/// such a page again would change nothing (what a store knows only grows).
+struct KnownPages(quick_cache::sync::Cache<u128, ()>);
+
+impl Default for KnownPages {
+    fn default() -> Self {
+        KnownPages(quick_cache::sync::Cache::new(KNOWN_PAGES))
+    }
+}
+
+impl std::fmt::Debug for KnownPages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnownPages")
+            .field("len", &self.0.len())
+            .finish()
+    }
 }
 
 /// The site key for a `Host` header: lower case, without the port; hostile
@@ -287,20 +309,35 @@ impl Discovery {
 
     /// Records what one HTML response of `site` (at `path`) showed: the
     /// third-party hosts its elements reference and the tag rules that
-    /// acted. What is already known costs one read lock for the whole page.
-    pub fn page(&self, site: &str, path: &str, hosts: &[HostSighting], tags: &[TagSighting]) {
-        self.with_site(
-            site,
-            |s| hosts.iter().all(|h| s.knows_host(h)) && tags.iter().all(|t| s.knows_tag(t)),
-            |s, limits| {
-                for h in hosts {
-                    s.record_host(h, limits, path);
-                }
-                for t in tags {
-                    s.record_tag(t, limits, path);
-                }
-            },
-        );
+    /// acted, as `sightings` reads them. `fingerprint` is a hash of the site
+    /// and of everything `sightings` reads: a page recorded in full before
+    /// costs one lookup, and what is already known one read lock.
+    pub fn page<'a>(
+        &self,
+        site: &str,
+        path: &str,
+        fingerprint: u128,
+        sightings: impl FnOnce() -> (Vec<HostSighting<'a>>, Vec<TagSighting<'a>>),
+    ) {
+        if self.known_pages.0.get(&fingerprint).is_some() {
+            return;
+        }
+        let (hosts, tags) = sightings();
+        let knows =
+            |s: &Site| hosts.iter().all(|h| s.knows_host(h)) && tags.iter().all(|t| s.knows_tag(t));
+        self.with_site(site, knows, |s, limits| {
+            for h in &hosts {
+                s.record_host(h, limits, path);
+            }
+            for t in &tags {
+                s.record_tag(t, limits, path);
+            }
+        });
+        // Nothing dropped (a limit reached counts every later sighting).
+        let sites = self.sites.read().unwrap_or_else(PoisonError::into_inner);
+        if sites.get(site).is_some_and(knows) {
+            self.known_pages.0.insert(fingerprint, ());
+        }
     }
 
     /// Everything discovered so far, as an observed file.
@@ -398,27 +435,26 @@ mod tests {
             Some("analytics".into())
         });
         store.cookie("a.test", "_ga", CookieSource::SentByBrowser, "/y", || None);
-        store.page(
-            "a.test",
-            "/",
-            &[
-                sighting("cdn.example", "script"),
-                sighting("cdn.example", "img"),
-            ],
-            &[],
-        );
-        store.page("a.test", "/", &[sighting("other.example", "img")], &[]);
+        store.page("a.test", "/", 1, || {
+            (
+                vec![
+                    sighting("cdn.example", "script"),
+                    sighting("cdn.example", "img"),
+                ],
+                vec![],
+            )
+        });
+        store.page("a.test", "/", 2, || {
+            (vec![sighting("other.example", "img")], vec![])
+        });
         let youtube = TagSighting {
             id: "youtube",
             category: "marketing",
             element: "iframe",
         };
-        store.page(
-            "a.test",
-            "/v",
-            &[sighting("cdn.example", "img")],
-            &[youtube],
-        );
+        store.page("a.test", "/v", 3, || {
+            (vec![sighting("cdn.example", "img")], vec![youtube])
+        });
         store.cookie("b.test", "x", CookieSource::SetBySite, "/", || None);
         store.cookie("c.test", "x", CookieSource::SetBySite, "/", || None);
         let s = store.snapshot();
@@ -435,6 +471,30 @@ mod tests {
         assert_eq!(a.tags[0].rule, "youtube");
     }
 
+    /// A page recorded in full is not read again; one with a sighting
+    /// dropped at a limit is, and each drop is counted.
+    #[test]
+    fn pages_recorded_in_full_are_not_read_again() {
+        let store = Discovery::new(Limits {
+            hosts: 1,
+            ..Limits::default()
+        });
+        let reads = std::cell::Cell::new(0);
+        let page = |fingerprint, host| {
+            store.page("a.test", "/", fingerprint, || {
+                reads.set(reads.get() + 1);
+                (vec![sighting(host, "img")], vec![])
+            })
+        };
+        page(1, "cdn.example");
+        page(1, "cdn.example");
+        assert_eq!(reads.get(), 1);
+        page(2, "other.example");
+        page(2, "other.example");
+        assert_eq!(reads.get(), 3);
+        assert_eq!(store.snapshot().sites["a.test"].hosts_dropped, 2);
+    }
+
     #[test]
     fn new_items_are_counted_by_classification() {
         let recorder = crate::admin::exporter::builder().unwrap().build_recorder();
@@ -446,7 +506,9 @@ mod tests {
             store.cookie("a.test", "_ga", CookieSource::SetBySite, "/", || {
                 Some("analytics".into())
             });
-            store.page("a.test", "/", &[sighting("cdn.test", "script")], &[]);
+            store.page("a.test", "/", 1, || {
+                (vec![sighting("cdn.test", "script")], vec![])
+            });
         });
         let text = handle.render();
         for line in [

@@ -154,6 +154,40 @@ pub fn rewrite_bytes(bytes_in: u64, bytes_out: u64) {
     }
 }
 
+/// A hash of everything discovery reads from a page: the site, the first
+/// party, each reference and each enforcement, with rules by id and
+/// category name (a reload may number them differently).
+fn page_fingerprint(site: &str, own: Option<&str>, report: &Report, policy: &Policy) -> u128 {
+    let rules = policy.rewriter.rules();
+    let rule_named = |hash: &mut xxhash_rust::xxh3::Xxh3, id: Option<RuleId>| {
+        if let Some(rule) = id.map(|i| rules.rule(i)) {
+            hash.update(rule.id.as_bytes());
+            hash.update(&[0]);
+            hash.update(policy.categories.name(rule.category).as_bytes());
+        }
+        hash.update(&[0xff]);
+    };
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    for part in [site, own.unwrap_or("\u{0}none")] {
+        hash.update(part.as_bytes());
+        hash.update(&[0xff]);
+    }
+    for r in &report.references {
+        hash.update(r.url.as_bytes());
+        hash.update(&[0xff]);
+        hash.update(r.element.name().as_bytes());
+        hash.update(&[0xff]);
+        rule_named(&mut hash, r.rule);
+    }
+    hash.update(&[0xfe]);
+    for e in &report.enforcements {
+        hash.update(e.element.name().as_bytes());
+        hash.update(&[0xff]);
+        rule_named(&mut hash, Some(e.rule));
+    }
+    hash.digest128()
+}
+
 /// Counts the tags a rewrite acted on (or would have, in report-only mode).
 pub fn tags(policy: &Policy, report: &Report) {
     let rules = policy.rewriter.rules();
@@ -312,33 +346,36 @@ impl Audit {
                 .as_ref()
                 .and_then(|h| h.to_str().ok())
                 .map(|h| crate::discovery::site_key(Some(h)));
-            let hosts: Vec<HostSighting> = report
-                .references
-                .iter()
-                .filter_map(|r| {
-                    let host = r.host()?;
-                    (own.as_deref() != Some(&*host)).then(|| HostSighting {
-                        host,
-                        element: r.element.name(),
-                        rule: r.rule.map(|i| {
-                            let rule = rules.rule(i);
-                            (rule.id.as_str(), self.policy.categories.name(rule.category))
-                        }),
+            let fingerprint = page_fingerprint(site, own.as_deref(), report, &self.policy);
+            discovery.page(site, self.uri.path(), fingerprint, || {
+                let hosts = report
+                    .references
+                    .iter()
+                    .filter_map(|r| {
+                        let host = r.host()?;
+                        (own.as_deref() != Some(&*host)).then(|| HostSighting {
+                            host,
+                            element: r.element.name(),
+                            rule: r.rule.map(|i| {
+                                let rule = rules.rule(i);
+                                (rule.id.as_str(), self.policy.categories.name(rule.category))
+                            }),
+                        })
                     })
-                })
-                .collect();
-            let tags: Vec<TagSighting> = enforcements
-                .iter()
-                .map(|e| {
-                    let rule = rules.rule(e.rule);
-                    TagSighting {
-                        id: &rule.id,
-                        category: self.policy.categories.name(rule.category),
-                        element: e.element.name(),
-                    }
-                })
-                .collect();
-            discovery.page(site, self.uri.path(), &hosts, &tags);
+                    .collect();
+                let tags = enforcements
+                    .iter()
+                    .map(|e| {
+                        let rule = rules.rule(e.rule);
+                        TagSighting {
+                            id: &rule.id,
+                            category: self.policy.categories.name(rule.category),
+                            element: e.element.name(),
+                        }
+                    })
+                    .collect();
+                (hosts, tags)
+            });
         }
         if enforcements.is_empty() && !self.has_cookie_actions() {
             return;
