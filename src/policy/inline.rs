@@ -331,35 +331,48 @@ impl InlineMatcher {
                     match token {
                         Some((index, t)) if in_text => {
                             let content = content(text, t);
-                            lexer.lex_past(index);
+                            let bare = t.kind == Kind::Str && is_bare_host(&text[content.clone()]);
+                            lex_two_past(&mut lexer, index);
                             fetchable_host(text, &lexer.tokens, index, content, hit)
                                 && (!loaded_only || used_by_loader(text, &lexer.tokens, index))
                                 && !is_data()
+                                && !(bare && {
+                                    lexer.lex_until(text.len());
+                                    host_stays_put(text, &lexer.tokens, index)
+                                })
                         }
                         _ => false,
                     }
                 } else {
                     let in_comment = token.is_some_and(|(_, t)| t.kind == Kind::Comment);
-                    let printed = in_text
-                        && token
-                            .is_some_and(|(index, _)| loads_nothing(text, &lexer.tokens, index));
                     // A signature that is a string's whole text naming a
                     // host (`'connect.facebook.net'`) is listed, compared
                     // or looked up as often as fetched: it counts where it
                     // may reach a fetch.
-                    let bare = token
-                        .filter(|(_, t)| {
-                            in_text
-                                && !printed
-                                && t.kind == Kind::Str
-                                && is_bare_host(&text[content(text, t)])
-                        })
-                        .map(|(index, _)| index);
-                    let listed = bare.is_some_and(|index| {
-                        lexer.lex_until(text.len());
-                        host_stays_put(text, &lexer.tokens, index)
+                    let string = token.filter(|_| in_text).map(|(index, t)| {
+                        let bare = t.kind == Kind::Str && is_bare_host(&text[content(text, t)]);
+                        (index, bare)
                     });
-                    !(in_comment || in_text && (is_data() || printed || listed))
+                    // A regular expression a string is tested against.
+                    let regex = token
+                        .filter(|(_, t)| t.kind == Kind::Regex)
+                        .map(|(index, _)| index);
+                    let printed = string.is_some_and(|(index, _)| {
+                        lex_two_past(&mut lexer, index);
+                        loads_nothing(text, &lexer.tokens, index)
+                    });
+                    let listed = !printed
+                        && string.is_some_and(|(index, bare)| {
+                            bare && {
+                                lexer.lex_until(text.len());
+                                host_stays_put(text, &lexer.tokens, index)
+                            }
+                        });
+                    let pattern = regex.is_some_and(|index| {
+                        lex_two_past(&mut lexer, index);
+                        matches_only(text, &lexer.tokens, index)
+                    });
+                    !(in_comment || pattern || in_text && (is_data() || printed || listed))
                 }
             };
             if counts {
@@ -1488,8 +1501,21 @@ fn is_page_path(path: &str) -> bool {
     .any(|p| segment.eq_ignore_ascii_case(p))
 }
 
+/// Lexes until two tokens that are not comments follow token `index` (or
+/// the end): what [`loads_nothing`] reads after a string.
+fn lex_two_past(lexer: &mut Lexer<'_>, index: usize) {
+    lexer.lex_past(index);
+    let next = lexer.tokens[index + 1..]
+        .iter()
+        .position(|t| t.kind != Kind::Comment);
+    if let Some(next) = next {
+        lexer.lex_past(index + 1 + next);
+    }
+}
+
 /// Whether string token `index` is a URL that loads nothing into the page:
-/// one the page navigates to (`window.open(…)`, `location.assign(…)`/
+/// one only compared (`=== '…'`, `'…' != u`, `case '…':`), one the page
+/// navigates to (`window.open(…)`, `location.assign(…)`/
 /// `replace(…)`, assigned to `location` or `location.href`), only prints
 /// as the first argument of `console.log(…)` (`info`, `warn`, `error`,
 /// `debug`), shows in `alert(…)`, `confirm(…)`, `prompt(…)` or as an
@@ -1504,6 +1530,18 @@ fn loads_nothing(text: &str, tokens: &[Token], index: usize) -> bool {
         .filter(|t| t.kind != Kind::Comment)
         .map(|t| &text[t.range.clone()]);
     let (p1, p2, p3, p4) = (before.next(), before.next(), before.next(), before.next());
+    let mut after = tokens[index + 1..]
+        .iter()
+        .filter(|t| t.kind != Kind::Comment)
+        .map(|t| &text[t.range.clone()]);
+    let compared = match (after.next(), after.next()) {
+        (Some("=" | "!"), Some("=")) => true,
+        (Some(":"), _) => p1 == Some("case"),
+        _ => p1 == Some("=") && matches!(p2, Some("=" | "!")),
+    };
+    if compared {
+        return true;
+    }
     match (p1, p2) {
         (Some("("), Some("open")) => p3 != Some(".") || p4 == Some("window"),
         (Some("("), Some("assign" | "replace")) => p3 == Some(".") && p4 == Some("location"),
@@ -1591,6 +1629,24 @@ fn is_lazy_data_attribute(name: &str) -> bool {
         .any(|word| lower.contains(word))
 }
 
+/// Whether regular expression token `index` is only matched against a
+/// string: `/…/.test(…)`, `/…/.exec(…)`, or given to `.match(/…/)`,
+/// `.search(…)`, `.replace(…)` (`matchAll`, `replaceAll`, `split`).
+fn matches_only(text: &str, tokens: &[Token], index: usize) -> bool {
+    let code = |t: &&Token| t.kind != Kind::Comment;
+    let symbol = |t: &Token| &text[t.range.clone()];
+    let mut before = tokens[..index].iter().rev().filter(code).map(symbol);
+    let mut after = tokens[index + 1..].iter().filter(code).map(symbol);
+    let tested = after.next() == Some(".") && matches!(after.next(), Some("test" | "exec"));
+    let given = before.next() == Some("(")
+        && matches!(
+            before.next(),
+            Some("match" | "matchAll" | "search" | "replace" | "replaceAll" | "split")
+        )
+        && before.next() == Some(".");
+    tested || given
+}
+
 /// Calls that look for their argument in a string, an array or a set:
 /// what they are given is compared, not fetched.
 const SEARCH_CALLS: [&str; 6] = [
@@ -1603,9 +1659,16 @@ const SEARCH_CALLS: [&str; 6] = [
 ];
 
 /// Whether a string's text is a bare host name (`cdn.example.org`, a
-/// trailing root dot allowed): no scheme, port or path, at least two labels.
+/// trailing root dot allowed) or an origin (`https://cdn.example.org`):
+/// no port or path, at least two labels.
 fn is_bare_host(text: &str) -> bool {
-    let name = text.strip_suffix('.').unwrap_or(text);
+    // An origin: `https://host`, `//host`, a slash after it at most.
+    let origin = ["https://", "http://", "//"]
+        .iter()
+        .find_map(|scheme| text.strip_prefix(scheme))
+        .map(|host| host.strip_suffix('/').unwrap_or(host));
+    let name = origin.unwrap_or(text);
+    let name = name.strip_suffix('.').unwrap_or(name);
     name.contains('.')
         && !name.starts_with('.')
         && !name.contains("..")
@@ -2956,6 +3019,9 @@ beat.com/js/a.js';",
             "switch (host) { case 'connect.facebook.net': kind = 'social'; break; }",
             "var FB = 'connect.facebook.net'; if (u.host !== FB && list.includes(FB)) { y(); }",
             "if (['connect.facebook.net', 'www.facebook.com'].includes(new URL(src).host)) { blocked++; }",
+            "var ORIGINS = ['https://connect.facebook.net', 'https://www.facebook.com/']; addEventListener('message', function (e) { if (ORIGINS.indexOf(e.origin) < 0) return; go(e.data); });",
+            "if (e.origin !== 'https://connect.facebook.net') return;",
+            "if (/connect.facebook.net/.test(document.referrer)) { x(); } var f = ref.replace(/connect.facebook.net/g, '');",
         ] {
             assert_eq!(decide(&r, script), None, "{script}");
         }
@@ -2969,19 +3035,23 @@ beat.com/js/a.js';",
             "var cfg = {sdk: 'connect.facebook.net'}; load(cfg);",
             "var hosts = ['connect.facebook.net', 'x.example']; if (hosts.indexOf(h) < 0) { load(hosts[0]); }",
             "preconnect('connect.facebook.net');",
+            "var O = 'https://connect.facebook.net'; if (e.origin === O) { go(); } load(O + '/en_US/sdk.js');",
+            "var re = /connect.facebook.net/; load(re.source);",
         ] {
             assert!(decide(&r, script).is_some(), "{script}");
         }
     }
 
     #[test]
-    fn urls_set_to_shown_attributes_or_printed_load_nothing() {
+    fn urls_compared_set_to_shown_attributes_or_printed_load_nothing() {
         let r = vendor_rules();
         for script in [
             "var b = document.querySelector('.share'); b.setAttribute('data-share-url', 'https://www.google-analytics.com/acme'); b.setAttribute(\"title\", 'https://www.google-analytics.com/acme');",
             "el.setAttribute('aria-label', 'Open https://www.google-analytics.com/acme'); el.dataset.network = 'https://www.google-analytics.com/acme';",
             "console.log('[consent] blocked', 'https://www.google-analytics.com/analytics.js');",
             "console.warn('blocked %s', url, 'https://x.disqus.com/count.js');",
+            "if (u.origin === 'https://www.google-analytics.com' || src == 'https://x.disqus.com/count.js') { blocked++; }",
+            "switch (src) { case 'https://www.google-analytics.com/analytics.js': kind = 'ga'; }",
         ] {
             assert_eq!(decide(&r, script), None, "{script}");
         }

@@ -703,6 +703,12 @@ pub const CASES: &[Case] = &[
         gone: "facebook",
         twin: r#"<script>var CDN='static.example.org';if(location.hostname!==CDN){var s=document.createElement('script');s.src='https://'+CDN+'/js/sdk.js';document.head.appendChild(s)}</script><script>var hosts=['static.example.org'];hosts.forEach(function(h){var t=document.createElement('script');t.src='https://'+h+'/js/config.js?v=2';document.head.appendChild(t)})</script><img class="lazy" alt=""><script>var img=document.querySelector('img.lazy');img.setAttribute('data-src','https://www.example.org/img/1.png');document.querySelectorAll('img[data-src]').forEach(function(i){i.src=i.dataset.src})</script>"#,
     },
+    Case {
+        name: "an origin both checked against a message's and glued into a script URL",
+        tracker: r#"<script>var FB_ORIGIN='https://connect.facebook.net';window.addEventListener('message',function(e){if(e.origin!==FB_ORIGIN)return;console.log(e.data)});var s=document.createElement('script');s.src=FB_ORIGIN+'/en_US/sdk.js';document.head.appendChild(s)</script>"#,
+        gone: "facebook",
+        twin: r#"<script>var CDN_ORIGIN='https://static.example.org';window.addEventListener('message',function(e){if(e.origin!==CDN_ORIGIN)return;console.log(e.data)});var s=document.createElement('script');s.src=CDN_ORIGIN+'/js/sdk.js';document.head.appendChild(s)</script>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -820,4 +826,5 @@ pub const INERT: &[&str] = &[
     r#"<script>if(location.hostname==='connect.facebook.net'||document.referrer.indexOf('//www.facebook.com/')>-1){document.documentElement.className+=' from-fb'}</script><script>function network(h){switch(h){case 'connect.facebook.net':case 'www.facebook.com':return 'Facebook';default:return h}}</script>"#,
     r#"<script>var blocked={"www.google-analytics.com":true,"connect.facebook.net":true,'www.googletagmanager.com':1};function allowed(u){return !blocked[new URL(u).hostname]}</script>"#,
     r#"<script>var b=document.querySelector('.share-fb');b.setAttribute('data-share-url','https://www.facebook.com/acme');b.setAttribute('title','Follow us: https://www.facebook.com/acme');b.setAttribute('aria-label','https://www.facebook.com/acme');b.dataset.network='https://www.facebook.com/acme'</script><script>console.warn('[consent] blocked until consent:','https://connect.facebook.net/en_US/fbevents.js')</script><script>document.querySelector('.fb').addEventListener('click',function(){window.location.href='https://www.facebook.com/acme'})</script>"#,
+    r#"<script>window.addEventListener('message',function(e){if(e.origin!=='https://www.facebook.com')return;handle(e.data)})</script><script>var ORIGINS=['https://www.facebook.com','https://connect.facebook.net'];window.addEventListener('message',function(e){if(ORIGINS.indexOf(e.origin)<0)return;handle(e.data)})</script><script>if(/connect.facebook.net/.test(document.referrer)||new URL(document.referrer||location.href).origin==='https://www.facebook.com'){sessionStorage.setItem('source','facebook')}</script>"#,
 ];
