@@ -331,19 +331,48 @@ impl InlineMatcher {
                     match token {
                         Some((index, t)) if in_text => {
                             let content = content(text, t);
-                            lexer.lex_past(index);
+                            let bare = t.kind == Kind::Str && is_bare_host(&text[content.clone()]);
+                            lex_two_past(&mut lexer, index);
                             fetchable_host(text, &lexer.tokens, index, content, hit)
                                 && (!loaded_only || used_by_loader(text, &lexer.tokens, index))
                                 && !is_data()
+                                && !(bare && {
+                                    lexer.lex_until(text.len());
+                                    host_stays_put(text, &lexer.tokens, index)
+                                })
                         }
                         _ => false,
                     }
                 } else {
                     let in_comment = token.is_some_and(|(_, t)| t.kind == Kind::Comment);
-                    let printed = in_text
-                        && token
-                            .is_some_and(|(index, _)| loads_nothing(text, &lexer.tokens, index));
-                    !(in_comment || in_text && (is_data() || printed))
+                    // A signature that is a string's whole text naming a
+                    // host (`'connect.facebook.net'`) is listed, compared
+                    // or looked up as often as fetched: it counts where it
+                    // may reach a fetch.
+                    let string = token.filter(|_| in_text).map(|(index, t)| {
+                        let bare = t.kind == Kind::Str && is_bare_host(&text[content(text, t)]);
+                        (index, bare)
+                    });
+                    // A regular expression a string is tested against.
+                    let regex = token
+                        .filter(|(_, t)| t.kind == Kind::Regex)
+                        .map(|(index, _)| index);
+                    let printed = string.is_some_and(|(index, _)| {
+                        lex_two_past(&mut lexer, index);
+                        loads_nothing(text, &lexer.tokens, index)
+                    });
+                    let listed = !printed
+                        && string.is_some_and(|(index, bare)| {
+                            bare && {
+                                lexer.lex_until(text.len());
+                                host_stays_put(text, &lexer.tokens, index)
+                            }
+                        });
+                    let pattern = regex.is_some_and(|index| {
+                        lex_two_past(&mut lexer, index);
+                        matches_only(text, &lexer.tokens, index)
+                    });
+                    !(in_comment || pattern || in_text && (is_data() || printed || listed))
                 }
             };
             if counts {
@@ -1472,8 +1501,21 @@ fn is_page_path(path: &str) -> bool {
     .any(|p| segment.eq_ignore_ascii_case(p))
 }
 
+/// Lexes until two tokens that are not comments follow token `index` (or
+/// the end): what [`loads_nothing`] reads after a string.
+fn lex_two_past(lexer: &mut Lexer<'_>, index: usize) {
+    lexer.lex_past(index);
+    let next = lexer.tokens[index + 1..]
+        .iter()
+        .position(|t| t.kind != Kind::Comment);
+    if let Some(next) = next {
+        lexer.lex_past(index + 1 + next);
+    }
+}
+
 /// Whether string token `index` is a URL that loads nothing into the page:
-/// one the page navigates to (`window.open(…)`, `location.assign(…)`/
+/// one only compared (`=== '…'`, `'…' != u`, `case '…':`), one the page
+/// navigates to (`window.open(…)`, `location.assign(…)`/
 /// `replace(…)`, assigned to `location` or `location.href`), only prints
 /// as the first argument of `console.log(…)` (`info`, `warn`, `error`,
 /// `debug`), shows in `alert(…)`, `confirm(…)`, `prompt(…)` or as an
@@ -1488,6 +1530,18 @@ fn loads_nothing(text: &str, tokens: &[Token], index: usize) -> bool {
         .filter(|t| t.kind != Kind::Comment)
         .map(|t| &text[t.range.clone()]);
     let (p1, p2, p3, p4) = (before.next(), before.next(), before.next(), before.next());
+    let mut after = tokens[index + 1..]
+        .iter()
+        .filter(|t| t.kind != Kind::Comment)
+        .map(|t| &text[t.range.clone()]);
+    let compared = match (after.next(), after.next()) {
+        (Some("=" | "!"), Some("=")) => true,
+        (Some(":"), _) => p1 == Some("case"),
+        _ => p1 == Some("=") && matches!(p2, Some("=" | "!")),
+    };
+    if compared {
+        return true;
+    }
     match (p1, p2) {
         (Some("("), Some("open")) => p3 != Some(".") || p4 == Some("window"),
         (Some("("), Some("assign" | "replace")) => p3 == Some(".") && p4 == Some("location"),
@@ -1501,6 +1555,19 @@ fn loads_nothing(text: &str, tokens: &[Token], index: usize) -> bool {
             p3 == Some(".")
         }
         (Some("("), Some("encodeURIComponent")) => p3 != Some("."),
+        // A later argument of `console.log(…)` and the like.
+        (Some(","), _) if p3 != Some("(") || p4 != Some("setAttribute") => {
+            printed_argument(text, tokens, index)
+        }
+        // An attribute no browser or lazy loader fetches.
+        (Some(","), Some(attribute)) => {
+            attribute.len() >= 2
+                && matches!(attribute.as_bytes()[0], b'\'' | b'"')
+                && is_shown_attribute(&attribute[1..attribute.len() - 1])
+        }
+        (Some("="), Some(key)) if p3 == Some(".") && p4 == Some("dataset") => {
+            !is_lazy_data_attribute(key)
+        }
         (Some("="), Some("location")) => true,
         (Some("="), Some("href")) => {
             p3 == Some(".")
@@ -1512,6 +1579,210 @@ fn loads_nothing(text: &str, tokens: &[Token], index: usize) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether token `index`, an argument after the first, is given to
+/// `console.log(…)` (`info`, `warn`, `error`, `debug`), which only prints it.
+fn printed_argument(text: &str, tokens: &[Token], index: usize) -> bool {
+    let depth = tokens[index].depth;
+    let Some(open) = tokens[..index].iter().rposition(|t| t.depth < depth) else {
+        return false;
+    };
+    let mut before = tokens[..=open]
+        .iter()
+        .rev()
+        .filter(|t| t.kind != Kind::Comment)
+        .map(|t| &text[t.range.clone()]);
+    matches!(
+        (before.next(), before.next(), before.next(), before.next()),
+        (
+            Some("("),
+            Some("log" | "info" | "warn" | "error" | "debug"),
+            Some("."),
+            Some("console")
+        )
+    )
+}
+
+/// Whether an element's attribute `name` only shows or describes (`title`,
+/// `alt`, `placeholder`, `aria-…`, a `data-…` no lazy loader reads): a URL
+/// set to it loads nothing.
+fn is_shown_attribute(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    match lower.strip_prefix("data-") {
+        Some(data) => !is_lazy_data_attribute(data),
+        None => {
+            matches!(lower.as_str(), "title" | "alt" | "placeholder") || lower.starts_with("aria-")
+        }
+    }
+}
+
+/// Whether a `data-…` attribute's name (without `data-`, or as a `dataset`
+/// key: `lazySrc`) may be one lazy loaders swap in for a URL they fetch
+/// (`data-src`, `data-lazy-src`, `data-srcset`, `data-original`,
+/// `data-bg`, `data-poster`, `data-rocket-src`, `data-pmdelayedscript`, as
+/// the rewriter reads them in markup).
+fn is_lazy_data_attribute(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["src", "lazy", "original", "bg", "poster", "pmdelayed"]
+        .iter()
+        .any(|word| lower.contains(word))
+}
+
+/// Whether regular expression token `index` is only matched against a
+/// string: `/…/.test(…)`, `/…/.exec(…)`, or given to `.match(/…/)`,
+/// `.search(…)`, `.replace(…)` (`matchAll`, `replaceAll`, `split`).
+fn matches_only(text: &str, tokens: &[Token], index: usize) -> bool {
+    let code = |t: &&Token| t.kind != Kind::Comment;
+    let symbol = |t: &Token| &text[t.range.clone()];
+    let mut before = tokens[..index].iter().rev().filter(code).map(symbol);
+    let mut after = tokens[index + 1..].iter().filter(code).map(symbol);
+    let tested = after.next() == Some(".") && matches!(after.next(), Some("test" | "exec"));
+    let given = before.next() == Some("(")
+        && matches!(
+            before.next(),
+            Some("match" | "matchAll" | "search" | "replace" | "replaceAll" | "split")
+        )
+        && before.next() == Some(".");
+    tested || given
+}
+
+/// Calls that look for their argument in a string, an array or a set:
+/// what they are given is compared, not fetched.
+const SEARCH_CALLS: [&str; 6] = [
+    "indexOf",
+    "lastIndexOf",
+    "includes",
+    "has",
+    "startsWith",
+    "endsWith",
+];
+
+/// Whether a string's text is a bare host name (`cdn.example.org`, a
+/// trailing root dot allowed) or an origin (`https://cdn.example.org`):
+/// no port or path, at least two labels.
+fn is_bare_host(text: &str) -> bool {
+    // An origin: `https://host`, `//host`, a slash after it at most.
+    let origin = ["https://", "http://", "//"]
+        .iter()
+        .find_map(|scheme| text.strip_prefix(scheme))
+        .map(|host| host.strip_suffix('/').unwrap_or(host));
+    let name = origin.unwrap_or(text);
+    let name = name.strip_suffix('.').unwrap_or(name);
+    name.contains('.')
+        && !name.starts_with('.')
+        && !name.contains("..")
+        && name.bytes().all(|b| is_host_byte(b) || b == b'.')
+}
+
+/// Whether the bare host string token `index` (see [`is_bare_host`]) goes
+/// nowhere a fetch could take it: it is an object literal's key (a list of
+/// hosts a site blocks or allows), is compared (`===`, `!=`, a `case`), is
+/// looked for (`.indexOf(…)`, `.includes(…)`, `.has(…)`…), or is bound once
+/// to a name, or is an item of an array literal of strings (made a `Set`
+/// or not) bound once to a name, that the script only uses so. Anything
+/// else (glued into a URL, passed to a call, returned, a name never read
+/// here, which a later script may glue) may reach a fetch.
+fn host_stays_put(text: &str, tokens: &[Token], index: usize) -> bool {
+    let code: Vec<usize> = (0..tokens.len())
+        .filter(|&i| tokens[i].kind != Kind::Comment)
+        .collect();
+    let Ok(c) = code.binary_search(&index) else {
+        return false;
+    };
+    let symbol = |c: usize| code.get(c).map_or("", |&i| &text[tokens[i].range.clone()]);
+    let kind = |c: usize| code.get(c).map(|&i| tokens[i].kind);
+    let before = |c: usize, n: usize| c.checked_sub(n).map_or("", symbol);
+    if matches!(before(c, 1), "{" | ",") && symbol(c + 1) == ":" {
+        return true;
+    }
+    // The value spanning code `start..end`: compared or looked for, or
+    // bound to a name (`name = …` ended) that is only.
+    let stays = |start: usize, end: usize| -> Option<bool> {
+        if only_compared(text, tokens, &code, start, end) {
+            return Some(true);
+        }
+        let ended = code
+            .get(end)
+            .is_none_or(|&i| tokens[i].newline_before || matches!(symbol(end), ";" | "," | "}"));
+        let bound = start >= 2
+            && before(start, 1) == "="
+            && kind(start - 2) == Some(Kind::Ident)
+            && before(start, 3) != "."
+            && ended;
+        bound.then(|| name_stays_put(text, tokens, &code, start - 2))
+    };
+    if let Some(stays) = stays(c, c + 1) {
+        return stays;
+    }
+    // An item of an array literal of strings only.
+    let mut first = c;
+    while before(first, 1) == "," && kind(first.wrapping_sub(2)) == Some(Kind::Str) {
+        first -= 2;
+    }
+    let mut last = c;
+    while symbol(last + 1) == "," && kind(last + 2) == Some(Kind::Str) {
+        last += 2;
+    }
+    if before(first, 1) != "[" || symbol(last + 1) != "]" {
+        return false;
+    }
+    let (start, end) = (first - 1, last + 2);
+    // `new Set([…])`.
+    let set = before(start, 1) == "("
+        && before(start, 2) == "Set"
+        && before(start, 3) == "new"
+        && symbol(end) == ")";
+    let (start, end) = if set {
+        (start - 3, end + 1)
+    } else {
+        (start, end)
+    };
+    stays(start, end).unwrap_or(false)
+}
+
+/// Whether every read of the name at code index `at` (bound there; `code`
+/// indexes the tokens that are not comments) compares it or looks in it
+/// (see [`host_stays_put`]), and there is at least one, and the script
+/// binds it nowhere else.
+fn name_stays_put(text: &str, tokens: &[Token], code: &[usize], at: usize) -> bool {
+    let symbol = |c: usize| code.get(c).map_or("", |&i| &text[tokens[i].range.clone()]);
+    let before = |c: usize, n: usize| c.checked_sub(n).map_or("", symbol);
+    let name = symbol(at);
+    let mut reads = 0;
+    for c in 0..code.len() {
+        if c == at || symbol(c) != name || tokens[code[c]].kind != Kind::Ident {
+            continue;
+        }
+        // A property of something else, or an object literal's key.
+        if before(c, 1) == "." || (matches!(before(c, 1), "{" | ",") && symbol(c + 1) == ":") {
+            continue;
+        }
+        if !only_compared(text, tokens, code, c, c + 1) {
+            return false;
+        }
+        reads += 1;
+    }
+    reads > 0
+}
+
+/// Whether the value spanning code indexes `start..end` (`code` indexing
+/// the tokens that are not comments) is compared (`===`, `!=`, a `case`),
+/// looked for (`list.indexOf(…)`, `.includes(…)`, `.has(…)`…) or looked in
+/// (`….indexOf(h)`): used so, it reaches no fetch.
+fn only_compared(text: &str, tokens: &[Token], code: &[usize], start: usize, end: usize) -> bool {
+    let symbol = |c: usize| code.get(c).map_or("", |&i| &text[tokens[i].range.clone()]);
+    let before = |n: usize| start.checked_sub(n).map_or("", symbol);
+    let compared = (before(1) == "=" && matches!(before(2), "=" | "!"))
+        || (matches!(symbol(end), "=" | "!") && symbol(end + 1) == "=")
+        || (before(1) == "case" && symbol(end) == ":");
+    let looked_for = before(1) == "("
+        && SEARCH_CALLS.contains(&before(2))
+        && before(3) == "."
+        && symbol(end) == ")";
+    let looked_in =
+        symbol(end) == "." && SEARCH_CALLS.contains(&symbol(end + 1)) && symbol(end + 2) == "(";
+    compared || looked_for || looked_in
 }
 
 /// Whether the script binds `name` to an element it creates (`name =
@@ -2725,6 +2996,73 @@ beat.com/js/a.js';",
             "el.innerHTML = '<a href=\"/x\" style=\"background:url(https://www.google-analytics.com/c)\">x</a>';",
             "el.innerHTML = '<a href=\"/x\"><img src=\"https://www.google-analytics.com/c\"></a>';",
             "if (ready) fetch('https://www.google-analytics.com/g/collect');",
+        ] {
+            assert!(decide(&r, script).is_some(), "{script}");
+        }
+    }
+
+    #[test]
+    fn bare_host_signatures_count_only_where_a_fetch_may_take_them() {
+        // A signature that names a host, as the catalogue's Facebook SDK has.
+        let r = TagRules::new(&[spec(
+            "facebook",
+            Category::MARKETING,
+            &["facebook.net", "www.facebook.com"],
+            &["connect.facebook.net"],
+        )])
+        .unwrap();
+        for script in [
+            "var vendors = ['connect.facebook.net', 'www.googletagmanager.com']; function blocked(h) { return vendors.indexOf(h) >= 0; }",
+            "var blocked = {'connect.facebook.net': true, \"www.facebook.com\": 1}; function allowed(u) { return !blocked[new URL(u).hostname]; }",
+            "const hosts = new Set(['connect.facebook.net', 'platform.twitter.com']); if (hosts.has(location.hostname)) stop();",
+            "if (location.hostname === 'connect.facebook.net' || 'connect.facebook.net' == h) { x(); }",
+            "switch (host) { case 'connect.facebook.net': kind = 'social'; break; }",
+            "var FB = 'connect.facebook.net'; if (u.host !== FB && list.includes(FB)) { y(); }",
+            "if (['connect.facebook.net', 'www.facebook.com'].includes(new URL(src).host)) { blocked++; }",
+            "var ORIGINS = ['https://connect.facebook.net', 'https://www.facebook.com/']; addEventListener('message', function (e) { if (ORIGINS.indexOf(e.origin) < 0) return; go(e.data); });",
+            "if (e.origin !== 'https://connect.facebook.net') return;",
+            "if (/connect.facebook.net/.test(document.referrer)) { x(); } var f = ref.replace(/connect.facebook.net/g, '');",
+        ] {
+            assert_eq!(decide(&r, script), None, "{script}");
+        }
+        for script in [
+            // Glued, bound to a name that is glued, iterated, passed, returned.
+            "var s = document.createElement('script'); s.src = 'https://' + 'connect.facebook.net' + '/en_US/sdk.js'; document.head.appendChild(s);",
+            "var FB = 'connect.facebook.net'; if (location.hostname !== FB) { load('https://' + FB + '/en_US/sdk.js'); }",
+            "var hosts = ['connect.facebook.net']; hosts.forEach(function (h) { load('https://' + h + '/en_US/sdk.js'); });",
+            "var FB = 'connect.facebook.net'; init(FB);",
+            "function host() { return 'connect.facebook.net'; }",
+            "var cfg = {sdk: 'connect.facebook.net'}; load(cfg);",
+            "var hosts = ['connect.facebook.net', 'x.example']; if (hosts.indexOf(h) < 0) { load(hosts[0]); }",
+            "preconnect('connect.facebook.net');",
+            "var O = 'https://connect.facebook.net'; if (e.origin === O) { go(); } load(O + '/en_US/sdk.js');",
+            "var re = /connect.facebook.net/; load(re.source);",
+        ] {
+            assert!(decide(&r, script).is_some(), "{script}");
+        }
+    }
+
+    #[test]
+    fn urls_compared_set_to_shown_attributes_or_printed_load_nothing() {
+        let r = vendor_rules();
+        for script in [
+            "var b = document.querySelector('.share'); b.setAttribute('data-share-url', 'https://www.google-analytics.com/acme'); b.setAttribute(\"title\", 'https://www.google-analytics.com/acme');",
+            "el.setAttribute('aria-label', 'Open https://www.google-analytics.com/acme'); el.dataset.network = 'https://www.google-analytics.com/acme';",
+            "console.log('[consent] blocked', 'https://www.google-analytics.com/analytics.js');",
+            "console.warn('blocked %s', url, 'https://x.disqus.com/count.js');",
+            "if (u.origin === 'https://www.google-analytics.com' || src == 'https://x.disqus.com/count.js') { blocked++; }",
+            "switch (src) { case 'https://www.google-analytics.com/analytics.js': kind = 'ga'; }",
+        ] {
+            assert_eq!(decide(&r, script), None, "{script}");
+        }
+        for script in [
+            // What lazy loaders swap in, and what a fetch is given second.
+            "img.setAttribute('data-src', 'https://www.google-analytics.com/c'); lazy.update();",
+            "img.setAttribute('data-lazy-srcset', 'https://www.google-analytics.com/c 2x');",
+            "img.dataset.src = 'https://www.google-analytics.com/c'; el.dataset.bg = 'https://www.google-analytics.com/d';",
+            "el.setAttribute('src', 'https://www.google-analytics.com/c');",
+            "el.setAttribute(name, 'https://www.google-analytics.com/c');",
+            "log('x', 'https://www.google-analytics.com/c');",
         ] {
             assert!(decide(&r, script).is_some(), "{script}");
         }

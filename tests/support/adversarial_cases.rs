@@ -697,6 +697,18 @@ pub const CASES: &[Case] = &[
         gone: "google",
         twin: r#"<script>var p=['cdn','example','org'];var s=document.createElement('script');s.src='https://'+p.join('.')+'/analytics.js';document.head.appendChild(s)</script><script>var h=['static','example','org'].join('.');var t=document.createElement('script');t.src='https://'+h+'/js/app.js';document.head.appendChild(t)</script><script>var H='cdn.exam'+'ple.org';new Image().src='https://'+H+'/collect?v=1'</script><script>fetch(`https://cdn.${'example'}.org/g/collect?v=2`)</script><script>var g='cdn.example.org';navigator.sendBeacon('https://'.concat(g,'/g/collect?v=3'))</script>"#,
     },
+    Case {
+        name: "a bare host bound to a name that is compared and glued, a host list iterated, a lazy-load attribute a script sets and swaps in",
+        tracker: r#"<script>var FB='connect.facebook.net';if(location.hostname!==FB){var s=document.createElement('script');s.src='https://'+FB+'/en_US/sdk.js';document.head.appendChild(s)}</script><script>var hosts=['connect.facebook.net'];hosts.forEach(function(h){var t=document.createElement('script');t.src='https://'+h+'/signals/config/1?v=2';document.head.appendChild(t)})</script><img class="lazy" alt=""><script>var img=document.querySelector('img.lazy');img.setAttribute('data-src','https://www.facebook.com/tr?id=1&ev=PageView');document.querySelectorAll('img[data-src]').forEach(function(i){i.src=i.dataset.src})</script>"#,
+        gone: "facebook",
+        twin: r#"<script>var CDN='static.example.org';if(location.hostname!==CDN){var s=document.createElement('script');s.src='https://'+CDN+'/js/sdk.js';document.head.appendChild(s)}</script><script>var hosts=['static.example.org'];hosts.forEach(function(h){var t=document.createElement('script');t.src='https://'+h+'/js/config.js?v=2';document.head.appendChild(t)})</script><img class="lazy" alt=""><script>var img=document.querySelector('img.lazy');img.setAttribute('data-src','https://www.example.org/img/1.png');document.querySelectorAll('img[data-src]').forEach(function(i){i.src=i.dataset.src})</script>"#,
+    },
+    Case {
+        name: "an origin both checked against a message's and glued into a script URL",
+        tracker: r#"<script>var FB_ORIGIN='https://connect.facebook.net';window.addEventListener('message',function(e){if(e.origin!==FB_ORIGIN)return;console.log(e.data)});var s=document.createElement('script');s.src=FB_ORIGIN+'/en_US/sdk.js';document.head.appendChild(s)</script>"#,
+        gone: "facebook",
+        twin: r#"<script>var CDN_ORIGIN='https://static.example.org';window.addEventListener('message',function(e){if(e.origin!==CDN_ORIGIN)return;console.log(e.data)});var s=document.createElement('script');s.src=CDN_ORIGIN+'/js/sdk.js';document.head.appendChild(s)</script>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
@@ -806,4 +818,13 @@ pub const INERT: &[&str] = &[
     r#"<script>var s=document.createElement('script');s.type='application/ld+json';s.textContent='{"@type":"Organization","sameAs":["https://www.facebook.com/acme","https://www.google-analytics.com/x"]}';document.head.appendChild(s)</script><script>var d=document.createElement('div');d.textContent='We use https://www.google-analytics.com/analytics.js for statistics';document.body.appendChild(d)</script>"#,
     r#"<p><a href="https://www.facebook.com/tr?id=1">f</a></p><script type="speculationrules">{"prefetch":[{"source":"document","where":{"href_matches":"/*"},"eagerness":"moderate"}]}</script><script type="speculationrules">{"prerender":[{"source":"document"}]}</script>"#,
     r#"<meta http-equiv="Link" content="<https://www.googletagmanager.com/gtm.js?id=GTM-X>; rel=preload; as=script"><script>var hosts=['www.google-analytics.com','www.googletagmanager.com'];document.getElementById('v').textContent='Blocked: '+hosts.join(', ')</script>"#,
+    // Found by a seventh adversarial round (collateral damage): hosts a
+    // site lists, compares, looks up or keys an object by, and tracker
+    // pages set to attributes no browser or lazy loader fetches, printed,
+    // or navigated to.
+    r#"<script>var vendors=['connect.facebook.net','www.googletagmanager.com'];function blocked(h){return vendors.indexOf(h)>=0}</script><script>var OPT_OUT=new Set(['connect.facebook.net','www.google-analytics.com']);document.addEventListener('click',function(e){var a=e.target.closest('a');if(a&&OPT_OUT.has(a.hostname)){a.rel='nofollow noopener'}})</script>"#,
+    r#"<script>if(location.hostname==='connect.facebook.net'||document.referrer.indexOf('//www.facebook.com/')>-1){document.documentElement.className+=' from-fb'}</script><script>function network(h){switch(h){case 'connect.facebook.net':case 'www.facebook.com':return 'Facebook';default:return h}}</script>"#,
+    r#"<script>var blocked={"www.google-analytics.com":true,"connect.facebook.net":true,'www.googletagmanager.com':1};function allowed(u){return !blocked[new URL(u).hostname]}</script>"#,
+    r#"<script>var b=document.querySelector('.share-fb');b.setAttribute('data-share-url','https://www.facebook.com/acme');b.setAttribute('title','Follow us: https://www.facebook.com/acme');b.setAttribute('aria-label','https://www.facebook.com/acme');b.dataset.network='https://www.facebook.com/acme'</script><script>console.warn('[consent] blocked until consent:','https://connect.facebook.net/en_US/fbevents.js')</script><script>document.querySelector('.fb').addEventListener('click',function(){window.location.href='https://www.facebook.com/acme'})</script>"#,
+    r#"<script>window.addEventListener('message',function(e){if(e.origin!=='https://www.facebook.com')return;handle(e.data)})</script><script>var ORIGINS=['https://www.facebook.com','https://connect.facebook.net'];window.addEventListener('message',function(e){if(ORIGINS.indexOf(e.origin)<0)return;handle(e.data)})</script><script>if(/connect.facebook.net/.test(document.referrer)||new URL(document.referrer||location.href).origin==='https://www.facebook.com'){sessionStorage.setItem('source','facebook')}</script>"#,
 ];
