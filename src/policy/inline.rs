@@ -314,8 +314,10 @@ impl InlineMatcher {
         let mut counting: Vec<&Hit> = Vec::new();
         for hit in &candidates {
             let host = self.literals[hit.pattern].host;
-            // A signature in code that no comment can reach needs no lexing.
-            let counts = if !host && !removal && !is_data() && !maybe_in_comment(bytes, hit.start) {
+            // A signature in code that no comment or text can reach needs
+            // no lexing.
+            let plain = !host && !removal && !is_data();
+            let counts = if plain && !maybe_in_comment_or_text(bytes, hit.start) {
                 true
             } else {
                 lexer.lex_until(hit.start);
@@ -1377,18 +1379,24 @@ pub struct InlineVerdict {
     pub removal: InlineRemoval,
 }
 
-/// Whether byte `at` may sit in a comment: a `/*` or `<!--` before it,
-/// or a `//` or `-->` earlier on its line (which may also be inside strings:
-/// only `false` is certain).
-fn maybe_in_comment(bytes: &[u8], at: usize) -> bool {
+/// Whether byte `at` may sit in a comment, a string, a template or a
+/// regular expression (only `false` is certain): a quote, a `/` or a `-->`
+/// earlier on its line, a line before it ending in `\` (continued), or
+/// a `` ` ``, `/*` or `<!--` anywhere before it.
+fn maybe_in_comment_or_text(bytes: &[u8], at: usize) -> bool {
     // Built once: building a searcher costs more than a short search.
-    static FINDERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 4]> =
-        std::sync::LazyLock::new(|| ["//", "-->", "/*", "<!--"].map(memchr::memmem::Finder::new));
-    let [line_comment, html_close, block_comment, html_open] = &*FINDERS;
+    static FINDERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 3]> =
+        std::sync::LazyLock::new(|| ["-->", "/*", "<!--"].map(memchr::memmem::Finder::new));
+    let [html_close, block_comment, html_open] = &*FINDERS;
     let before = &bytes[..at];
-    let line = memchr::memrchr2(b'\n', b'\r', before).map_or(0, |i| i + 1);
-    line_comment.find(&before[line..]).is_some()
-        || html_close.find(&before[line..]).is_some()
+    // Only a line feed ends a string; a carriage return is in its text.
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    let line = &before[line_start..];
+    let continued = line_start >= 2 && before[line_start - 2] == b'\\';
+    continued
+        || memchr::memchr3(b'\'', b'"', b'/', line).is_some()
+        || html_close.find(line).is_some()
+        || memchr::memchr(b'`', before).is_some()
         || block_comment.find(before).is_some()
         || html_open.find(before).is_some()
 }
@@ -3011,6 +3019,7 @@ beat.com/js/a.js';",
             &["connect.facebook.net"],
         )])
         .unwrap();
+        let g = CategorySet::NECESSARY_ONLY;
         for script in [
             "var vendors = ['connect.facebook.net', 'www.googletagmanager.com']; function blocked(h) { return vendors.indexOf(h) >= 0; }",
             "var blocked = {'connect.facebook.net': true, \"www.facebook.com\": 1}; function allowed(u) { return !blocked[new URL(u).hostname]; }",
@@ -3022,8 +3031,13 @@ beat.com/js/a.js';",
             "var ORIGINS = ['https://connect.facebook.net', 'https://www.facebook.com/']; addEventListener('message', function (e) { if (ORIGINS.indexOf(e.origin) < 0) return; go(e.data); });",
             "if (e.origin !== 'https://connect.facebook.net') return;",
             "if (/connect.facebook.net/.test(document.referrer)) { x(); } var f = ref.replace(/connect.facebook.net/g, '');",
+            // Printed text that goes on to a later line.
+            "console.log('blocked: \\\nconnect.facebook.net');",
+            "console.log(`blocked:\nconnect.facebook.net`);",
         ] {
             assert_eq!(decide(&r, script), None, "{script}");
+            // The quick search, which skips lexing where it can, agrees.
+            assert_eq!(r.match_inline(script, g), None, "{script}");
         }
         for script in [
             // Glued, bound to a name that is glued, iterated, passed, returned.
@@ -3039,6 +3053,7 @@ beat.com/js/a.js';",
             "var re = /connect.facebook.net/; load(re.source);",
         ] {
             assert!(decide(&r, script).is_some(), "{script}");
+            assert!(r.match_inline(script, g).is_some(), "{script}");
         }
     }
 
