@@ -449,11 +449,14 @@ impl InlineMatcher {
         let glue = glues_strings(bytes);
         // A name an earlier script bound to a tracker host, named here.
         let named = !earlier.is_empty();
-        let may_hide = host_seen || named || glue || may_hide_host(bytes);
+        let may_hide = host_seen || named || glue != Glue::None || may_hide_host(bytes);
         // A URL starts with `//`, a scheme, or backslashes (or escapes).
         let url_may_hide = may_hide && TRIGGERS.url_start.is_match(bytes);
         // A tracker host that did not count may be glued in by a name.
-        let glues = url_may_hide && (glue || host_seen || named);
+        let glues = url_may_hide && (glue != Glue::None || host_seen || named);
+        // A host no string spells whole, pieced together from names only,
+        // counts where a loader takes it (a link it sets navigates).
+        let pieced_only = glue == Glue::Names && !host_seen && !named;
         if !(url_may_hide || TRIGGERS.decoder_calls.is_match(bytes))
             || data.unwrap_or_else(|| is_data_assignment(text))
         {
@@ -520,6 +523,9 @@ impl InlineMatcher {
                         let glued = glued
                             .get_or_insert_with(|| glued_strings(text, &lexed.tokens, earlier));
                         let at = glued.binary_search_by_key(&index, |(i, _)| *i).ok()?;
+                        if pieced_only && !feeds_loader(text, &lexed.tokens, index) {
+                            return None;
+                        }
                         self.tracker_url(&glued[at].1, granted)
                     })
                 }
@@ -586,6 +592,8 @@ struct Triggers {
     join: memchr::memmem::Finder<'static>,
     /// A named array joined: `.join(`.
     bound_join: memchr::memmem::Finder<'static>,
+    /// A template's substitution: `${`.
+    substitution: memchr::memmem::Finder<'static>,
     /// A string literal substituted into a template (`${'`, `${"`), or
     /// given more by `concat` (`'.concat(`).
     substituted_literal: aho_corasick::AhoCorasick,
@@ -610,6 +618,7 @@ static TRIGGERS: std::sync::LazyLock<Triggers> = std::sync::LazyLock::new(|| {
         url_start: searcher(&["//", "ttp", "\\"].map(String::from)),
         join: memchr::memmem::Finder::new("].join("),
         bound_join: memchr::memmem::Finder::new(".join("),
+        substitution: memchr::memmem::Finder::new("${"),
         substituted_literal: searcher(
             &["${'", "${\"", "'.concat(", "\".concat(", "`.concat("].map(String::from),
         ),
@@ -620,19 +629,59 @@ static TRIGGERS: std::sync::LazyLock<Triggers> = std::sync::LazyLock::new(|| {
 /// side at most: `'…'+'…'`, `"…" + '…'`), joins an array (`].join(`,
 /// or `.join(` in a script that binds a name to an array of strings),
 /// substitutes a string literal into a template (`` `…${'…'}…` ``), or
-/// glues by `concat` (`'…'.concat(`).
+/// glues by `concat` (`'…'.concat(`): [`Glue::Literals`]. In a script that
+/// binds a name to a string, a name glued to a string (`'https://www.' + a
+/// + b`) or substituted into a template (`` `https://${h}/` ``) is
+/// [`Glue::Names`].
 /// One pass to each `+`: a search for every quote–plus–quote spelling
 /// would stop at every quote.
-fn glues_strings(bytes: &[u8]) -> bool {
+fn glues_strings(bytes: &[u8]) -> Glue {
     let is_quote = |b: Option<&u8>| matches!(b, Some(b'\'' | b'"' | b'`'));
-    memchr::memchr_iter(b'+', bytes).any(|at| {
+    // The end or start of a name, a property or an index: `h`, `cfg.host`, `p[0]`.
+    let is_name = |b: Option<&u8>| {
+        b.is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b']'))
+    };
+    let mut name_glued = false;
+    let literals_glued = memchr::memchr_iter(b'+', bytes).any(|at| {
         let before = &bytes[..at];
         let after = &bytes[at + 1..];
-        is_quote(before.strip_suffix(b" ").unwrap_or(before).last())
-            && is_quote(after.strip_prefix(b" ").unwrap_or(after).first())
-    }) || TRIGGERS.join.find(bytes).is_some()
+        let before = before.strip_suffix(b" ").unwrap_or(before).last();
+        let after = after.strip_prefix(b" ").unwrap_or(after).first();
+        name_glued |= is_quote(before) && is_name(after) || is_name(before) && is_quote(after);
+        is_quote(before) && is_quote(after)
+    });
+    if literals_glued
+        || TRIGGERS.join.find(bytes).is_some()
         || (TRIGGERS.bound_join.find(bytes).is_some() && binds_string_array(bytes))
         || TRIGGERS.substituted_literal.is_match(bytes)
+    {
+        Glue::Literals
+    } else if (name_glued || TRIGGERS.substitution.find(bytes).is_some()) && binds_string(bytes) {
+        Glue::Names
+    } else {
+        Glue::None
+    }
+}
+
+/// How a script may glue strings together (see [`glues_strings`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Glue {
+    /// It glues no strings.
+    None,
+    /// Only names or properties to strings: `'https://www.' + a + b`.
+    Names,
+    /// Literals to literals, arrays joined, literals substituted.
+    Literals,
+}
+
+/// Whether the script may bind a name or property to a string: an `=` or
+/// `:` (a space after it at most) before a quote.
+fn binds_string(bytes: &[u8]) -> bool {
+    let is_quote = |b: Option<&u8>| matches!(b, Some(b'\'' | b'"' | b'`'));
+    memchr::memchr2_iter(b'=', b':', bytes).any(|at| {
+        let after = &bytes[at + 1..];
+        is_quote(after.strip_prefix(b" ").unwrap_or(after).first())
+    })
 }
 
 /// Whether the script may bind a name to an array literal of strings: an
@@ -1935,6 +1984,27 @@ fn used_by_loader(text: &str, tokens: &[Token], index: usize) -> bool {
     false
 }
 
+/// Whether the glued run whose first string is token `index` (names and
+/// `+` before it skipped) is given to a loader: assigned to a `src`, keyed
+/// `src` or `url`, passed to a loader call or to `setAttribute('src', …)`.
+fn feeds_loader(text: &str, tokens: &[Token], index: usize) -> bool {
+    let mut before = tokens[..index]
+        .iter()
+        .rev()
+        .filter(|t| t.kind != Kind::Comment)
+        .skip_while(|t| t.kind == Kind::Ident || matches!(&text[t.range.clone()], "+" | "."))
+        .map(|t| &text[t.range.clone()]);
+    match (before.next(), before.next(), before.next(), before.next()) {
+        (Some("="), Some(property), ..) => property.eq_ignore_ascii_case("src"),
+        (Some(":"), Some(key), ..) => matches!(key.trim_matches(['\'', '"']), "src" | "url"),
+        (Some("("), Some(call), ..) => LOADER_CALLS.contains(&call),
+        (Some(","), Some(attribute), Some("("), Some("setAttribute")) => {
+            matches!(attribute, "'src'" | "\"src\"")
+        }
+        _ => false,
+    }
+}
+
 /// Identifiers every script may use without depending on another's.
 const SHARED_NAMES: [&str; 58] = [
     "var",
@@ -2855,6 +2925,35 @@ beat.com/js/a.js';",
             // A property of that name is another binding.
             "var h = 'example.org'; o.h = 'google-analytics.com'; new Image().src = 'https://' + h + '/p.gif';",
             "var o = {h: 'google-analytics.com'}; o.h = location.host; new Image().src = 'https://' + o.h + '/p.gif';",
+        ];
+        for code in kept {
+            assert_eq!(judge(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn host_fragments_held_in_names_are_glued_as_their_strings() {
+        let r = vendor_rules();
+        let judge = |code: &str| r.match_inline(code, CategorySet::NECESSARY_ONLY);
+        // No piece names a tracker host; glued, they do.
+        let loaders = [
+            "var a = 'google', b = 'analytics'; new Image().src = 'https://www.' + a + '-' + b + '.com/collect';",
+            "const a = 'google-';\nnew Image().src = 'https://www.' + a + 'analytics.com/collect';",
+            "const a = 'google-analytics'; new Image().src = `https://www.${a}.com/collect`;",
+            "var c = {d: 'google-analytics'}; new Image().src = 'https://www.' + c.d + '.com/collect';",
+        ];
+        for code in loaders {
+            assert!(judge(code).is_some(), "{code}");
+            assert!(
+                r.decide_inline(code, CategorySet::NECESSARY_ONLY).is_some(),
+                "{code}"
+            );
+        }
+        let kept = [
+            "var a = 'google'; var greeting = 'Hello ' + a + '!'; console.log(greeting, 'https://example.org/');",
+            "var a = 'google'; new Image().src = 'https://www.' + a + '.example.org/p.gif';",
+            // A link the script sets navigates.
+            "var a = 'google-analytics'; document.getElementById('f').href = 'https://www.' + a + '.com/';",
         ];
         for code in kept {
             assert_eq!(judge(code), None, "{code}");

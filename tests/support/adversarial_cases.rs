@@ -709,6 +709,12 @@ pub const CASES: &[Case] = &[
         gone: "facebook",
         twin: r#"<script>var CDN_ORIGIN='https://static.example.org';window.addEventListener('message',function(e){if(e.origin!==CDN_ORIGIN)return;console.log(e.data)});var s=document.createElement('script');s.src=CDN_ORIGIN+'/js/sdk.js';document.head.appendChild(s)</script>"#,
     },
+    Case {
+        name: "a tracker host in pieces held in names: fragments glued into a URL, one substituted into a template, one held by a property",
+        tracker: r#"<script>var a='google',b='tagmanager';var s=document.createElement('script');s.src='https://www.'+a+b+'.com/gtm.js?id=GTM-X';document.head.appendChild(s)</script><script>const g='google-';fetch(`https://www.${g}analytics.com/g/collect?v=2`)</script><script>var cfg={net:'facebook'};new Image().src='https://www.'+cfg.net+'.com/tr?id=1&ev=PageView'</script>"#,
+        gone: "https://www.",
+        twin: r#"<script>var a='cdn',b='example';var s=document.createElement('script');s.src='https://www.'+a+b+'.org/js/app.js?v=1';document.head.appendChild(s)</script><script>const g='static-';fetch(`https://www.${g}example.org/g/collect?v=2`)</script><script>var cfg={net:'example'};new Image().src='https://www.'+cfg.net+'.org/tr?id=1&ev=PageView'</script>"#,
+    },
 ];
 
 /// Pages that mention trackers where no browser would fetch them: kept byte for byte.
