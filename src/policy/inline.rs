@@ -1717,7 +1717,8 @@ const SEARCH_CALLS: [&str; 6] = [
 
 /// Whether a string's text is a bare host name (`cdn.example.org`, a
 /// trailing root dot allowed) or an origin (`https://cdn.example.org`):
-/// no port or path, at least two labels.
+/// no port or path, at least two labels, the last a known public suffix
+/// (`'gtm.start'` names no host).
 fn is_bare_host(text: &str) -> bool {
     // An origin: `https://host`, `//host`, a slash after it at most.
     let origin = ["https://", "http://", "//"]
@@ -1730,6 +1731,7 @@ fn is_bare_host(text: &str) -> bool {
         && !name.starts_with('.')
         && !name.contains("..")
         && name.bytes().all(|b| is_host_byte(b) || b == b'.')
+        && psl::suffix(name.to_ascii_lowercase().as_bytes()).is_some_and(|s| s.is_known())
 }
 
 /// Whether the bare host string token `index` (see [`is_bare_host`]) goes
@@ -2929,6 +2931,17 @@ beat.com/js/a.js';",
         for code in kept {
             assert_eq!(judge(code), None, "{code}");
         }
+    }
+
+    #[test]
+    fn signatures_shaped_like_hosts_under_no_public_suffix_count_as_code() {
+        let r = vendor_rules();
+        // `gtm.start` as an object key: Google's tag, not a listed host.
+        let snippet = "(function(w,l){w[l]=w[l]||[];w[l].push({'gtm.start': new Date().getTime(),event:'gtm.js'});})(window,'dataLayer');";
+        assert!(decide(&r, snippet).is_some());
+        assert!(r
+            .match_inline(snippet, CategorySet::NECESSARY_ONLY)
+            .is_some());
     }
 
     #[test]
