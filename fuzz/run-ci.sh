@@ -20,11 +20,17 @@
 # the bug is fixed, move the inputs into fuzz/regressions/<target>/ (then
 # `cargo test` replays them) and the target is blocking again.
 #
+# The seed is fixed (FUZZ_SEED, default 1): on a clean checkout (no scratch
+# corpus) a run tries the same inputs in the same order, so a CI result can
+# be replayed, and a run of the same length here checks what CI will try.
+# Finding new crashes is the job of longer runs with other seeds.
+#
 # Longer runs, one target: RUSTC_BOOTSTRAP=1 cargo fuzz run -s none decode_tcf \
 #   fuzz/corpus/decode_tcf fuzz/regressions/decode_tcf -- -max_total_time=3600
 set -euo pipefail
 cd "$(dirname "$0")"
 per_target="${1:-10}"
+seed="${FUZZ_SEED:-1}"
 export RUSTC_BOOTSTRAP=1
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -36,7 +42,7 @@ for target in $(cargo fuzz list); do
     mkdir -p "corpus/$target" "regressions/$target"
     echo "-- fuzzing $target for ${per_target}s"
     if ! cargo fuzz run -s none "$target" "corpus/$target" "regressions/$target" -- \
-        -max_total_time="$per_target" -rss_limit_mb=2048 -print_final_stats=1 \
+        -max_total_time="$per_target" -seed="$seed" -rss_limit_mb=2048 -print_final_stats=1 \
         2> "corpus/$target.log"; then
         tail -n 30 "corpus/$target.log" >&2
         if compgen -G "known-crashes/$target/*" >/dev/null; then
