@@ -630,13 +630,12 @@ static TRIGGERS: std::sync::LazyLock<Triggers> = std::sync::LazyLock::new(|| {
 /// or `.join(` in a script that binds a name to an array of strings),
 /// substitutes a string literal into a template (`` `…${'…'}…` ``), or
 /// glues by `concat` (`'…'.concat(`): [`Glue::Literals`]. In a script that
-/// binds a name to a string, a name glued to a string (`'https://www.' + a
-/// + b`) or substituted into a template (`` `https://${h}/` ``) is
-/// [`Glue::Names`].
+/// binds a name to a string, a name glued to a string
+/// (`'https://www.' + a + b`) or substituted into a template
+/// (`` `https://${h}/` ``) is [`Glue::Names`].
 /// One pass to each `+`: a search for every quote–plus–quote spelling
 /// would stop at every quote.
 fn glues_strings(bytes: &[u8]) -> Glue {
-    let is_quote = |b: Option<&u8>| matches!(b, Some(b'\'' | b'"' | b'`'));
     // The end or start of a name, a property or an index: `h`, `cfg.host`, `p[0]`.
     let is_name = |b: Option<&u8>| {
         b.is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b']'))
@@ -663,6 +662,11 @@ fn glues_strings(bytes: &[u8]) -> Glue {
     }
 }
 
+/// Whether `b` opens or closes a string or a template.
+fn is_quote(b: Option<&u8>) -> bool {
+    matches!(b, Some(b'\'' | b'"' | b'`'))
+}
+
 /// How a script may glue strings together (see [`glues_strings`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Glue {
@@ -677,7 +681,6 @@ enum Glue {
 /// Whether the script may bind a name or property to a string: an `=` or
 /// `:` (a space after it at most) before a quote.
 fn binds_string(bytes: &[u8]) -> bool {
-    let is_quote = |b: Option<&u8>| matches!(b, Some(b'\'' | b'"' | b'`'));
     memchr::memchr2_iter(b'=', b':', bytes).any(|at| {
         let after = &bytes[at + 1..];
         is_quote(after.strip_prefix(b" ").unwrap_or(after).first())
@@ -687,7 +690,6 @@ fn binds_string(bytes: &[u8]) -> bool {
 /// Whether the script may bind a name to an array literal of strings: an
 /// `=` (a space on either side at most) before `[` and a quote.
 fn binds_string_array(bytes: &[u8]) -> bool {
-    let is_quote = |b: Option<&u8>| matches!(b, Some(b'\'' | b'"' | b'`'));
     memchr::memchr_iter(b'[', bytes).any(|at| {
         let before = &bytes[..at];
         let after = &bytes[at + 1..];
