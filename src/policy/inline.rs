@@ -1961,49 +1961,49 @@ const LOADER_CALLS: [&str; 11] = [
 /// into a URL, assigned to a `src`/`href`, or passed to a loader call.
 fn used_by_loader(text: &str, tokens: &[Token], index: usize) -> bool {
     let code = |t: &&Token| t.kind != Kind::Comment;
-    let mut before = tokens[..index].iter().rev().filter(code);
-    let after = tokens[index + 1..].iter().find(code);
-    let is = |t: Option<&Token>, s: &str| t.is_some_and(|t| &text[t.range.clone()] == s);
-    let name = |t: Option<&Token>| t.map_or("", |t| &text[t.range.clone()]);
-    let (p1, p2) = (before.next(), before.next());
-    if is(p1, "+") || is(after, "+") {
+    let is_plus = |t: Option<&Token>| t.is_some_and(|t| &text[t.range.clone()] == "+");
+    let mut before = tokens[..index].iter().rev().filter(code).peekable();
+    if is_plus(before.peek().copied()) || is_plus(tokens[index + 1..].iter().find(code)) {
         return true;
     }
-    let p2_ident = p2.is_some_and(|t| t.kind == Kind::Ident);
-    if is(p1, "=") && p2_ident {
-        return matches!(name(p2).to_ascii_lowercase().as_str(), "src" | "href");
-    }
-    if is(p1, ":") {
-        return matches!(name(p2).trim_matches(['\'', '"']), "src" | "url");
-    }
-    if is(p1, "(") && p2_ident {
-        return LOADER_CALLS.contains(&name(p2));
-    }
-    if is(p1, ",") {
-        let (p3, p4) = (before.next(), before.next());
-        return matches!(name(p2), "'src'" | "\"src\"")
-            && is(p3, "(")
-            && name(p4) == "setAttribute";
-    }
-    false
+    taken_by_loader(text, before, true)
 }
 
 /// Whether the glued run whose first string is token `index` (names and
-/// `+` before it skipped) is given to a loader: assigned to a `src`, keyed
-/// `src` or `url`, passed to a loader call or to `setAttribute('src', …)`.
+/// `+` before it skipped) is given to a loader (see [`taken_by_loader`];
+/// a `href` may be a link's, which navigates).
 fn feeds_loader(text: &str, tokens: &[Token], index: usize) -> bool {
-    let mut before = tokens[..index]
+    let before = tokens[..index]
         .iter()
         .rev()
         .filter(|t| t.kind != Kind::Comment)
-        .skip_while(|t| t.kind == Kind::Ident || matches!(&text[t.range.clone()], "+" | "."))
-        .map(|t| &text[t.range.clone()]);
-    match (before.next(), before.next(), before.next(), before.next()) {
-        (Some("="), Some(property), ..) => property.eq_ignore_ascii_case("src"),
-        (Some(":"), Some(key), ..) => matches!(key.trim_matches(['\'', '"']), "src" | "url"),
-        (Some("("), Some(call), ..) => LOADER_CALLS.contains(&call),
-        (Some(","), Some(attribute), Some("("), Some("setAttribute")) => {
-            matches!(attribute, "'src'" | "\"src\"")
+        .skip_while(|t| t.kind == Kind::Ident || matches!(&text[t.range.clone()], "+" | "."));
+    taken_by_loader(text, before, false)
+}
+
+/// Whether the code tokens before a value (`before`, nearest first) give
+/// it to a loader: assign it to a `src` (or, with `href`, a `href`), key it
+/// `src` or `url`, or pass it to a loader call or to `setAttribute('src', …)`.
+fn taken_by_loader<'t>(
+    text: &str,
+    mut before: impl Iterator<Item = &'t Token>,
+    href: bool,
+) -> bool {
+    let name = |t: Option<&Token>| t.map_or("", |t| &text[t.range.clone()]);
+    let (p1, p2) = (before.next(), before.next());
+    let p2_ident = p2.is_some_and(|t| t.kind == Kind::Ident);
+    match name(p1) {
+        "=" => {
+            let property = name(p2);
+            p2_ident
+                && (property.eq_ignore_ascii_case("src")
+                    || href && property.eq_ignore_ascii_case("href"))
+        }
+        ":" => matches!(name(p2).trim_matches(['\'', '"']), "src" | "url"),
+        "(" => p2_ident && LOADER_CALLS.contains(&name(p2)),
+        "," => {
+            let (p3, p4) = (before.next(), before.next());
+            matches!(name(p2), "'src'" | "\"src\"") && name(p3) == "(" && name(p4) == "setAttribute"
         }
         _ => false,
     }
